@@ -1,0 +1,42 @@
+# Rostra: the two commands a newcomer runs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_WORKERS ?= 2
+ONLY ?=
+
+.PHONY: install run test lint bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: $(UV) uv.lock pyproject.toml
+	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --quiet
+	touch $@
+
+install: $(VENV)/.installed ## the virtual environment, from the lock file
+
+run: install ## migrate the embedded database, load the demo schools, serve on 127.0.0.1:8000
+	$(BIN)/rostra db upgrade
+	$(BIN)/rostra tenants apply
+	$(BIN)/rostra demo load
+	$(BIN)/rostra serve
+
+lint: install
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
+	$(BIN)/mypy app
+
+test: lint ## lint, type check, then the whole suite on SQLite and PostgreSQL
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+
+bench: install ## every benchmark, or one: make bench ONLY=ingest
+	$(BIN)/python -m bench $(ONLY)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var/rostra.db*

@@ -1,0 +1,39 @@
+"""Who is calling: a person with a bearer access token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.accounts import repository
+from app.accounts.models import Account
+from app.core import clock
+from app.core.deps import ContextDep, SessionDep
+from app.core.errors import Unauthorized
+from app.core.ids import parse_id
+
+bearer = HTTPBearer(auto_error=False, description="access token from POST /v1/auth/token")
+
+
+async def current_account(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Account:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("a bearer access token is required")
+    claims = ctx.keys.signer.verify(credentials.credentials, clock.now())
+    account_id = parse_id(claims.account_id) if claims else None
+    if account_id is None:
+        raise Unauthorized("the access token is missing, expired or invalid")
+    account = await repository.account_by_id(session, account_id)
+    if account is None or account.status != "active":
+        raise Unauthorized("the access token is missing, expired or invalid")
+    request.state.account_id = account.id
+    return account
+
+
+CurrentAccount = Annotated[Account, Depends(current_account)]

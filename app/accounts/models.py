@@ -1,0 +1,75 @@
+"""Accounts (one per phone number), login codes, refresh tokens, SMS outbox, API keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from app.core.models import id_field, tenant_field, utc_field
+
+
+class Account(SQLModel, table=True):
+    """A person. Rostra is the controller of the account itself (phone, login)."""
+
+    id: uuid.UUID = id_field()
+    phone_hash: str = Field(max_length=64, unique=True)  # keyed hash: lookup without plaintext
+    phone_enc: str = Field(max_length=255)  # AES-GCM ciphertext
+    phone_masked: str = Field(max_length=32)
+    display_name: str | None = Field(default=None, max_length=200)
+    registered_via: str = Field(default="self", max_length=16)  # self | guardian | school
+    is_staff: bool = Field(default=False)
+    status: str = Field(default="active", max_length=16)
+    password_hash: str | None = Field(default=None, max_length=255)
+    created_at: datetime = utc_field(default_now=True)
+    last_login_at: datetime | None = utc_field(nullable=True)
+
+
+class OtpCode(SQLModel, table=True):
+    id: uuid.UUID = id_field()
+    phone_hash: str = Field(max_length=64)
+    code_hmac: str = Field(max_length=64)
+    created_at: datetime = utc_field(default_now=True)
+    expires_at: datetime = utc_field()
+    attempts: int = Field(default=0)
+    consumed_at: datetime | None = utc_field(nullable=True)
+
+    __table_args__ = (Index("ix_otpcode_phone_created", "phone_hash", "created_at"),)
+
+
+class SmsMessage(SQLModel, table=True):
+    """Development outbox: what the console sender 'sent', readable by `rostra sms outbox`."""
+
+    id: uuid.UUID = id_field()
+    phone_hash: str = Field(max_length=64, index=True)
+    phone_enc: str = Field(max_length=255)
+    body: str = Field(max_length=500)
+    code: str | None = Field(default=None, max_length=16)
+    sent_at: datetime = utc_field(default_now=True)
+
+
+class RefreshToken(SQLModel, table=True):
+    id: uuid.UUID = id_field()
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
+    family_id: uuid.UUID = Field(index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = utc_field(default_now=True)
+    expires_at: datetime = utc_field()
+    used_at: datetime | None = utc_field(nullable=True)
+    revoked_at: datetime | None = utc_field(nullable=True)
+
+
+class ApiKey(SQLModel, table=True):
+    """An ingestion client of one school: shown once, stored hashed, revocable."""
+
+    tenant_id: uuid.UUID = tenant_field()
+    id: uuid.UUID = id_field()
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16)
+    key_hash: str = Field(max_length=64, unique=True)
+    created_by: uuid.UUID | None = Field(default=None)
+    created_at: datetime = utc_field(default_now=True)
+    last_used_at: datetime | None = utc_field(nullable=True)
+    revoked_at: datetime | None = utc_field(nullable=True)

@@ -1,0 +1,87 @@
+"""Queries on accounts and login state (platform tables: not tenant-owned)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.accounts.models import Account, OtpCode, RefreshToken, SmsMessage
+
+
+async def account_by_phone_hash(session: AsyncSession, phone_hash: str) -> Account | None:
+    result = await session.execute(select(Account).where(col(Account.phone_hash) == phone_hash))
+    return result.scalar_one_or_none()
+
+
+async def accounts_by_phone_hashes(
+    session: AsyncSession, phone_hashes: list[str]
+) -> dict[str, Account]:
+    found: dict[str, Account] = {}
+    for start in range(0, len(phone_hashes), 5000):
+        chunk = phone_hashes[start : start + 5000]
+        rows = await session.execute(select(Account).where(col(Account.phone_hash).in_(chunk)))
+        found.update({a.phone_hash: a for a in rows.scalars()})
+    return found
+
+
+async def account_by_id(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
+    return await session.get(Account, account_id)
+
+
+async def latest_code(session: AsyncSession, phone_hash: str) -> OtpCode | None:
+    result = await session.execute(
+        select(OtpCode)
+        .where(col(OtpCode.phone_hash) == phone_hash)
+        .order_by(col(OtpCode.created_at).desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def codes_since(session: AsyncSession, phone_hash: str, since: datetime) -> int:
+    result = await session.execute(
+        select(func.count())
+        .select_from(OtpCode)
+        .where(col(OtpCode.phone_hash) == phone_hash, col(OtpCode.created_at) >= since)
+    )
+    return int(result.scalar_one())
+
+
+async def oldest_code_since(
+    session: AsyncSession, phone_hash: str, since: datetime
+) -> datetime | None:
+    result = await session.execute(
+        select(col(OtpCode.created_at))
+        .where(col(OtpCode.phone_hash) == phone_hash, col(OtpCode.created_at) >= since)
+        .order_by(col(OtpCode.created_at))
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def refresh_token_by_hash(session: AsyncSession, token_hash: str) -> RefreshToken | None:
+    result = await session.execute(
+        select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash)
+    )
+    return result.scalar_one_or_none()
+
+
+async def revoke_family(session: AsyncSession, family_id: uuid.UUID, at: datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=at)
+    )
+
+
+async def outbox_for(session: AsyncSession, phone_hash: str) -> list[SmsMessage]:
+    result = await session.execute(
+        select(SmsMessage)
+        .where(col(SmsMessage.phone_hash) == phone_hash)
+        .order_by(col(SmsMessage.sent_at))
+    )
+    return list(result.scalars())

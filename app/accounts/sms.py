@@ -1,0 +1,83 @@
+"""SMS senders: `console` (development outbox in the database) and `http` (a gateway)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import SmsMessage
+from app.core.config import Settings
+from app.core.errors import DomainError
+from app.core.logging import log
+from app.core.phones import mask
+from app.core.security import Keys, keyed_hash
+
+
+class SmsUnavailable(DomainError):
+    status, type, title = 503, "sms-unavailable", "The SMS gateway is unavailable"
+
+
+class SmsSender(Protocol):
+    async def send(
+        self, session: AsyncSession, phone: str, body: str, code: str | None
+    ) -> None: ...
+
+
+class ConsoleSender:
+    """Logs the message and keeps it in the outbox table, where `rostra sms outbox` reads it."""
+
+    def __init__(self, keys: Keys) -> None:
+        self.keys = keys
+
+    async def send(self, session: AsyncSession, phone: str, body: str, code: str | None) -> None:
+        session.add(
+            SmsMessage(
+                phone_hash=keyed_hash(self.keys.phone_lookup, phone),
+                phone_enc=self.keys.phone_cipher.encrypt(phone),
+                body=body,
+                code=code,
+            )
+        )
+        log.info("sms.console", to=mask(phone), body=body)
+
+
+class HttpSender:
+    """Posts to the configured gateway, with a timeout and a few retries."""
+
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+        if not settings.sms_gateway_url:
+            raise ValueError("ROSTRA_SMS_GATEWAY_URL is required with ROSTRA_SMS_BACKEND=http")
+        self.url = settings.sms_gateway_url
+        self.token = settings.sms_gateway_token
+        self.timeout = settings.sms_timeout_seconds
+        self.retries = settings.sms_retries
+        self.transport = transport
+
+    async def send(self, session: AsyncSession, phone: str, body: str, code: str | None) -> None:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
+            for attempt in range(self.retries + 1):
+                try:
+                    response = await client.post(
+                        self.url, json={"to": phone, "text": body}, headers=headers
+                    )
+                    if response.status_code < 500:
+                        response.raise_for_status()
+                        return
+                except httpx.HTTPStatusError as exc:
+                    log.warning("sms.rejected", status=exc.response.status_code)
+                    raise SmsUnavailable("the SMS gateway refused the message") from None
+                except httpx.TransportError as exc:
+                    log.warning("sms.transport_error", attempt=attempt, error=str(exc))
+                if attempt < self.retries:
+                    await asyncio.sleep(0.2 * 2**attempt)
+        raise SmsUnavailable("the SMS gateway did not answer; try again shortly")
+
+
+def make_sender(settings: Settings, keys: Keys) -> SmsSender:
+    if settings.sms_backend == "http":
+        return HttpSender(settings)
+    return ConsoleSender(keys)

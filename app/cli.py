@@ -1,0 +1,190 @@
+"""The `rostra` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.core.config import get_settings
+
+app = typer.Typer(help="Rostra: online-classroom records for schools.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+tenants_app = typer.Typer(help="Schools declared in tenants/*.toml.", no_args_is_help=True)
+sms_app = typer.Typer(help="SMS messages (development outbox).", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(sms_app, name="sms")
+app.add_typer(demo_app, name="demo")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(envvar="ROSTRA_PORT", help="port")] = None,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+) -> None:
+    """Serve the API and portal with uvicorn on uvloop and httptools."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "app.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "heads") -> None:
+    """Apply the migrations (the only way the schema changes)."""
+    from app.core.migrate import upgrade
+
+    upgrade(get_settings().owner_database_url, revision)
+    typer.echo("database is at the newest schema")
+
+
+@db_app.command("grant")
+def db_grant(role: str) -> None:
+    """PostgreSQL: let the application's plain role use the tables (RLS applies to it)."""
+    from app.core.migrate import grant_app_role
+
+    grant_app_role(get_settings().owner_database_url, role)
+    typer.echo(f"granted table access to {role}")
+
+
+@tenants_app.command("apply")
+def tenants_apply(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show the plan only")] = False,
+    directory: Annotated[Path | None, typer.Option(help="tenant files folder")] = None,
+) -> None:
+    """Make the database match tenants/*.toml, showing the difference first."""
+    from app.tenancy.tenantfile import TenantFileError
+
+    try:
+        lines = asyncio.run(_apply(directory, dry_run))
+    except TenantFileError as exc:
+        typer.echo(f"error: {exc.path.name}: key '{exc.key}': {exc.reason}", err=True)
+        typer.echo("nothing was applied", err=True)
+        raise typer.Exit(2) from None
+    for line in lines:
+        typer.echo(line)
+
+
+async def _apply(directory: Path | None, dry_run: bool) -> list[str]:
+    from app.core.context import ServiceContext
+    from app.tenancy.service import apply_tenants
+
+    settings = get_settings()
+    ctx = ServiceContext.build(
+        settings.model_copy(update={"database_url": settings.owner_database_url})
+    )
+    try:
+        async with ctx.db.session() as session:
+            plans = await apply_tenants(
+                session, ctx.keys, directory or settings.tenants_dir, dry_run=dry_run
+            )
+    finally:
+        await ctx.db.dispose()
+    lines = [line for plan in plans for line in plan.lines()]
+    changed = sum(not p.empty for p in plans)
+    if dry_run:
+        lines.append(f"dry run: {changed} school(s) would change; nothing written")
+    else:
+        lines.append(f"applied: {changed} school(s) changed" if changed else "no changes")
+    return lines
+
+
+@sms_app.command("outbox")
+def sms_outbox(
+    phone: Annotated[str, typer.Option(help="the number the messages went to")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON list, oldest first")] = False,
+) -> None:
+    """Messages the console sender 'sent' to a number (development)."""
+    from app.core.phones import InvalidPhone, normalize
+
+    try:
+        e164 = normalize(phone, get_settings().default_region)
+    except InvalidPhone as exc:
+        typer.echo(f"error: --phone: {exc}", err=True)
+        raise typer.Exit(2) from None
+    messages = asyncio.run(_outbox(e164))
+    if as_json:
+        typer.echo(json.dumps(messages))
+        return
+    for m in messages:
+        typer.echo(f"{m['sent_at']}  {m['phone']}  {m['body']}")
+
+
+async def _outbox(e164: str) -> list[dict[str, str | None]]:
+    from app.accounts import repository
+    from app.accounts.service import phone_hash
+    from app.core.context import ServiceContext
+
+    settings = get_settings()
+    ctx = ServiceContext.build(
+        settings.model_copy(update={"database_url": settings.owner_database_url})
+    )
+    try:
+        async with ctx.db.session() as session:
+            rows = await repository.outbox_for(session, phone_hash(ctx.keys, e164))
+            return [
+                {"phone": e164, "code": m.code, "sent_at": m.sent_at.isoformat(), "body": m.body}
+                for m in rows
+            ]
+    finally:
+        await ctx.db.dispose()
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo schools' people, courses and classroom data (idempotent)."""
+    for line in asyncio.run(_demo()):
+        typer.echo(line)
+    settings = get_settings()
+    typer.echo("")
+    typer.echo(f"Rostra is starting on http://{settings.host}:{settings.port}  (API docs: /docs)")
+    typer.echo("Log in with a phone number; in development the SMS code is printed by:")
+    typer.echo("  .venv/bin/rostra sms outbox --phone +8613800000001")
+    typer.echo("Demo accounts: admins +8613800000001 (demo-north), +8613900000001 (demo-south);")
+    typer.echo(
+        "  teachers +8613800000101/0102, assistant 0151, students 0201-0220, guardians 0301-0310"
+    )
+    typer.echo("  (south: +86139000 0xxx); platform staff +8613600000001")
+
+
+async def _demo() -> list[str]:
+    from app.core.context import ServiceContext
+    from app.demo import load_demo
+
+    settings = get_settings()
+    ctx = ServiceContext.build(
+        settings.model_copy(update={"database_url": settings.owner_database_url})
+    )
+    try:
+        async with ctx.db.session() as session:
+            return await load_demo(session, ctx.keys)
+    finally:
+        await ctx.db.dispose()
+
+
+def main() -> None:
+    try:
+        app()
+    except ValueError as exc:  # settings refused (e.g. production with the default secret)
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

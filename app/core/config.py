@@ -1,0 +1,90 @@
+"""Settings: one class, read from the environment with the ROSTRA_ prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SECRET = "dev-only-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ROSTRA_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'rostra.db'}"
+    # On PostgreSQL the service connects as a plain role that row-level security applies to;
+    # migrations run as the schema owner through this URL (defaults to database_url).
+    migrate_database_url: str | None = None
+    secret_key: str = DEFAULT_SECRET
+    var_dir: Path = ROOT / "var"
+    tenants_dir: Path = ROOT / "tenants"
+    policies_dir: Path = ROOT / "policies"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    jwt_private_key_pem: str | None = None  # production: an Ed25519 private key (PEM)
+
+    otp_ttl_seconds: int = 300
+    otp_max_attempts: int = 5
+    otp_resend_seconds: int = 60
+    otp_daily_limit: int = 10
+
+    sms_backend: Literal["console", "http"] = "console"
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = None
+    sms_timeout_seconds: float = 5.0
+    sms_retries: int = 2
+
+    default_region: str = "CN"
+    log_json: bool | None = None
+
+    object_store: Literal["local", "s3"] = "local"
+    object_store_dir: Path = ROOT / "var" / "objects"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    upload_max_bytes: int = Field(default=2 * 1024**3)
+    signed_link_seconds: int = 300
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Settings:
+        if self.env == "production":
+            if (
+                not self.secret_key
+                or self.secret_key == DEFAULT_SECRET
+                or len(self.secret_key) < 32
+            ):
+                raise ValueError(
+                    "ROSTRA_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "when ROSTRA_ENV=production; refusing to start with the default secret"
+                )
+            if not self.jwt_private_key_pem:
+                raise ValueError(
+                    "ROSTRA_JWT_PRIVATE_KEY_PEM must be set when ROSTRA_ENV=production"
+                )
+        return self
+
+    @property
+    def owner_database_url(self) -> str:
+        return self.migrate_database_url or self.database_url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_json if self.log_json is not None else self.env == "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,20 @@
+"""What a running service holds: settings, database, keys. One per app instance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.security import Keys
+
+
+@dataclass
+class ServiceContext:
+    settings: Settings
+    db: Database
+    keys: Keys
+
+    @classmethod
+    def build(cls, settings: Settings) -> ServiceContext:
+        return cls(settings=settings, db=Database(settings), keys=Keys(settings))

@@ -1,0 +1,63 @@
+"""The app factory: settings, lifespan, routers, error handler."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.accounts.router import router as auth_router
+from app.core.config import Settings, get_settings
+from app.core.context import ServiceContext
+from app.core.errors import install_error_handlers, problem
+from app.core.logging import configure_logging, log
+from app.core.middleware import RequestIdMiddleware
+from app.tenancy.router import router as members_router
+
+ROUTERS = [auth_router, members_router]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.json_logs)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.ctx.db.dispose()
+
+    app = FastAPI(
+        title="Rostra",
+        version="0.1.0",
+        description="Online-classroom records for schools, kept as the school's processor.",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ServiceContext.build(settings)
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled", error=repr(exc))
+        return problem(500, "internal", "Internal error", "an unexpected error", request.url.path)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> Any:
+        try:
+            async with app.state.ctx.db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # the database is unreachable: not ready
+            return problem(503, "not-ready", "Not ready", str(exc.__class__.__name__), "/readyz")
+        return {"status": "ready"}
+
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

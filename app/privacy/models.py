@@ -1,0 +1,21 @@
+"""Published privacy notices of a school and the people's acceptances of them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.core.models import id_field, tenant_field, utc_field
+
+
+class Notice(SQLModel, table=True):
+    tenant_id: uuid.UUID = tenant_field()
+    id: uuid.UUID = id_field()
+    version: str = Field(max_length=32)
+    title: str = Field(max_length=200)
+    published_at: datetime = utc_field(default_now=True)
+
+    __table_args__ = (UniqueConstraint("tenant_id", "version"),)

@@ -1,0 +1,118 @@
+"""Courses, lessons, enrolments, guardianships and the school's consent attestations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.core.models import id_field, tenant_field, utc_field
+from app.tenancy.models import TenantScopedFK
+
+
+class CourseStatus(StrEnum):
+    active = "active"
+    archived = "archived"
+    inactive = "inactive"
+
+
+class LessonStatus(StrEnum):
+    scheduled = "scheduled"
+    live = "live"
+    ended = "ended"
+    cancelled = "cancelled"
+
+
+class CourseRole(StrEnum):
+    teacher = "teacher"
+    assistant = "assistant"
+    student = "student"
+
+
+class Course(SQLModel, table=True):
+    tenant_id: uuid.UUID = tenant_field()
+    id: uuid.UUID = id_field()
+    code: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    subject: str | None = Field(default=None, max_length=100)
+    term: str | None = Field(default=None, max_length=100)
+    starts_on: date
+    ends_on: date
+    status: str = Field(default=CourseStatus.active, max_length=16)
+    source_id: str | None = Field(default=None, max_length=255)
+    created_at: datetime = utc_field(default_now=True)
+
+    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+
+
+class Lesson(SQLModel, table=True):
+    tenant_id: uuid.UUID = tenant_field()
+    id: uuid.UUID = id_field()
+    course_id: uuid.UUID
+    title: str = Field(max_length=200)
+    starts_at: datetime = utc_field()
+    duration_minutes: int
+    teacher_id: uuid.UUID | None = Field(default=None, foreign_key="account.id")
+    status: str = Field(default=LessonStatus.scheduled, max_length=16)
+    actual_start: datetime | None = utc_field(nullable=True)
+    actual_end: datetime | None = utc_field(nullable=True)
+    recording_notice_shown: bool = Field(default=False)
+    created_at: datetime = utc_field(default_now=True)
+
+    __table_args__ = (
+        TenantScopedFK.to("course", "course_id"),
+        Index("ix_lesson_course_start", "tenant_id", "course_id", "starts_at"),
+        Index("ix_lesson_teacher_start", "tenant_id", "teacher_id", "starts_at"),
+    )
+
+
+class Enrollment(SQLModel, table=True):
+    tenant_id: uuid.UUID = tenant_field()
+    id: uuid.UUID = id_field()
+    course_id: uuid.UUID
+    account_id: uuid.UUID = Field(foreign_key="account.id")
+    role: str = Field(max_length=16)
+    status: str = Field(default="active", max_length=16)  # active | removed
+    source_id: str | None = Field(default=None, max_length=255)
+    created_at: datetime = utc_field(default_now=True)
+    removed_at: datetime | None = utc_field(nullable=True)
+
+    __table_args__ = (
+        TenantScopedFK.to("course", "course_id"),
+        UniqueConstraint("tenant_id", "course_id", "account_id", "role"),
+        Index("ix_enrollment_account", "tenant_id", "account_id", "status"),
+    )
+
+
+class Guardianship(SQLModel, table=True):
+    tenant_id: uuid.UUID = tenant_field()
+    id: uuid.UUID = id_field()
+    guardian_id: uuid.UUID = Field(foreign_key="account.id")
+    student_id: uuid.UUID = Field(foreign_key="account.id")
+    created_at: datetime = utc_field(default_now=True)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "guardian_id", "student_id"),
+        Index("ix_guardianship_student", "tenant_id", "student_id"),
+    )
+
+
+class ConsentAttestation(SQLModel, table=True):
+    """The school's statement that the person (or guardian) agreed: the basis of processing."""
+
+    tenant_id: uuid.UUID = tenant_field()
+    id: uuid.UUID = id_field()
+    membership_id: uuid.UUID
+    account_id: uuid.UUID = Field(foreign_key="account.id")
+    given_by: str = Field(max_length=16)  # self | guardian
+    guardian_id: uuid.UUID | None = Field(default=None, foreign_key="account.id")
+    method: str = Field(max_length=32)  # paper_form | in_person | online | school_import
+    notice_version: str = Field(max_length=32)
+    given_at: datetime = utc_field()
+    attested_by: uuid.UUID | None = Field(default=None)
+    created_at: datetime = utc_field(default_now=True)
+
+    __table_args__ = (TenantScopedFK.to("membership", "membership_id"),)

@@ -1,0 +1,23 @@
+"""Every table of every domain, so metadata and migrations see the whole schema."""
+
+from sqlmodel import SQLModel
+
+from app.accounts import models as accounts_models
+from app.authz import models as authz_models
+from app.privacy import models as privacy_models
+from app.roster import models as roster_models
+from app.tenancy import models as tenancy_models
+
+metadata = SQLModel.metadata
+DOMAIN_MODELS = (
+    tenancy_models,
+    accounts_models,
+    roster_models,
+    authz_models,
+    privacy_models,
+)
+
+
+def tenant_tables() -> list[str]:
+    """Tenant-owned tables: the ones with a `tenant_id` column."""
+    return sorted(t.name for t in metadata.sorted_tables if "tenant_id" in t.c)

@@ -1,0 +1,52 @@
+"""The school named in the path, and who the caller is in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path
+
+from app.accounts.deps import CurrentAccount
+from app.accounts.models import Account
+from app.core.db import set_tenant
+from app.core.deps import SessionDep
+from app.core.errors import NotFound
+from app.tenancy import repository
+from app.tenancy.models import Tenant
+
+
+@dataclass(frozen=True)
+class Member:
+    """The caller inside one school: the account and the roles it holds there now."""
+
+    tenant: Tenant
+    account: Account
+    roles: frozenset[str]
+
+    @property
+    def options(self) -> frozenset[str]:
+        return frozenset(name for name, on in self.tenant.options.items() if on)
+
+
+async def tenant_from_path(
+    session: SessionDep, slug: Annotated[str, Path(max_length=64)]
+) -> Tenant:
+    tenant = await repository.tenant_by_slug(session, slug)
+    if tenant is None:
+        raise NotFound("no such school")
+    await set_tenant(session, tenant.id)
+    return tenant
+
+
+TenantDep = Annotated[Tenant, Depends(tenant_from_path)]
+
+
+async def member_of_tenant(
+    session: SessionDep, tenant: TenantDep, account: CurrentAccount
+) -> Member:
+    roles = await repository.live_roles(session, tenant.id, account.id)
+    return Member(tenant=tenant, account=account, roles=roles)
+
+
+MemberDep = Annotated[Member, Depends(member_of_tenant)]

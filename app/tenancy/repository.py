@@ -1,0 +1,90 @@
+"""Queries on schools and memberships. Membership queries always take the school."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.accounts.models import Account
+from app.tenancy.models import Membership, MembershipStatus, Tenant
+
+LIVE_STATUSES = (MembershipStatus.pending, MembershipStatus.active)
+
+
+async def tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
+    result = await session.execute(select(Tenant).where(col(Tenant.slug) == slug))
+    return result.scalar_one_or_none()
+
+
+async def tenant_by_id(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant | None:
+    return await session.get(Tenant, tenant_id)
+
+
+async def all_tenants(session: AsyncSession) -> Sequence[Tenant]:
+    return (await session.execute(select(Tenant).order_by(col(Tenant.slug)))).scalars().all()
+
+
+async def live_roles(
+    session: AsyncSession, tenant_id: uuid.UUID, account_id: uuid.UUID
+) -> frozenset[str]:
+    """The roles a person holds in a school now (pending counts: the school's attestation)."""
+    result = await session.execute(
+        select(col(Membership.role)).where(
+            col(Membership.tenant_id) == tenant_id,
+            col(Membership.account_id) == account_id,
+            col(Membership.status).in_(LIVE_STATUSES),
+        )
+    )
+    return frozenset(result.scalars())
+
+
+async def memberships_of(
+    session: AsyncSession, tenant_id: uuid.UUID, account_id: uuid.UUID
+) -> Sequence[Membership]:
+    result = await session.execute(
+        select(Membership).where(
+            col(Membership.tenant_id) == tenant_id, col(Membership.account_id) == account_id
+        )
+    )
+    return result.scalars().all()
+
+
+async def memberships_of_account(
+    session: AsyncSession, account_id: uuid.UUID
+) -> Sequence[tuple[Membership, Tenant]]:
+    """Across schools: RLS admits these rows through `app.account_id` (set by the caller)."""
+    result = await session.execute(
+        select(Membership, Tenant)
+        .join(Tenant, col(Tenant.id) == col(Membership.tenant_id))
+        .where(col(Membership.account_id) == account_id)
+        .order_by(col(Tenant.slug), col(Membership.role))
+    )
+    return [(m, t) for m, t in result.all()]
+
+
+async def list_members(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    visible: ColumnElement[bool],
+    *,
+    role: str | None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> Sequence[tuple[Membership, Account]]:
+    """One page of a school's roster, filtered by the caller's scopes in SQL."""
+    query = (
+        select(Membership, Account)
+        .join(Account, col(Account.id) == col(Membership.account_id))
+        .where(col(Membership.tenant_id) == tenant_id, visible)
+        .order_by(col(Membership.id))
+        .limit(limit)
+    )
+    if role is not None:
+        query = query.where(col(Membership.role) == role)
+    if after is not None:
+        query = query.where(col(Membership.id) > after)
+    return [(m, a) for m, a in (await session.execute(query)).all()]
