@@ -106,7 +106,7 @@ def database(
     backend: str = request.param
     if backend not in _databases:
         if backend == "postgres":
-            _databases[backend] = _create_postgres(f"rostra_test_{_worker()}")
+            _databases[backend] = _create_postgres(f"rostra_test_{_worker()}_{os.getpid()}")
         else:
             _databases[backend] = _create_sqlite(tmp_path_factory.mktemp("sqlite"))
     db = _databases[backend]

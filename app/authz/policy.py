@@ -1,0 +1,461 @@
+"""The access policy of `policies/`, decided with Casbin: pure, no database and no HTTP.
+
+Casbin answers which *scopes* a set of roles may use for an action on a kind of record;
+the caller turns each scope into a SQL predicate (DESIGN.md, Principle 2). School options
+add allow/deny lines on top of roles.csv; purposes.toml says which record kinds each
+purpose of the notice covers (Principle 3).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final, Literal, cast
+
+import casbin
+
+
+class RecordKind(StrEnum):
+    MEMBER = "member"
+    COURSE = "course"
+    LESSON = "lesson"
+    ENROLLMENT = "enrollment"
+    ATTENDANCE = "attendance"
+    BEHAVIOUR = "behaviour"
+    TOOL_USE = "tool_use"
+    TEACHER_ACTION = "teacher_action"
+    COURSEWARE_USE = "courseware_use"
+    RECORDING = "recording"
+    SNAPSHOT = "snapshot"
+    DIAGNOSTICS = "diagnostics"
+    ROLLUP = "rollup"
+    REPORT = "report"
+    RIGHTS_REQUEST = "rights_request"
+    AUDIT_ENTRY = "audit_entry"
+    API_KEY = "api_key"
+    SUPPORT_GRANT = "support_grant"
+    NOTICE = "notice"
+
+
+class Action(StrEnum):
+    LIST = "list"
+    READ = "read"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    EXPORT = "export"
+    GRANT = "grant"
+    DECIDE = "decide"
+    REPORT = "report"
+
+
+class Scope(StrEnum):
+    TENANT = "tenant"
+    TAUGHT_COURSES = "taught_courses"
+    ENROLLED_COURSES = "enrolled_courses"
+    SELF = "self"
+    CHILDREN = "children"
+    CLASS_VISIBLE = "class_visible"
+    GRANTED = "granted"
+    SUBJECT = "subject"
+
+
+class Role(StrEnum):
+    SCHOOL_ADMIN = "school_admin"
+    TEACHER = "teacher"
+    ASSISTANT = "assistant"
+    STUDENT = "student"
+    GUARDIAN = "guardian"
+
+
+class Purpose(StrEnum):
+    LEARNING_RECORD = "learning_record"
+    TEACHING_MANAGEMENT = "teaching_management"
+    TEACHING_QUALITY = "teaching_quality"
+    TECHNICAL_SUPPORT = "technical_support"
+    SECURITY = "security"
+    RIGHTS_HANDLING = "rights_handling"
+    ACCOUNT = "account"
+
+
+Effect = Literal["allow", "deny"]
+
+DEFAULT_POLICY_DIR: Final = Path(__file__).resolve().parents[2] / "policies"
+
+_NO_SCOPES: Final[frozenset[Scope]] = frozenset()
+_NO_OPTIONS: Final[frozenset[str]] = frozenset()
+_KINDS: Final = frozenset(RecordKind)
+_ACTIONS: Final = frozenset(Action)
+_ROLES: Final = frozenset(Role)
+_SCOPES: Final = frozenset(Scope)
+_PURPOSES: Final = frozenset(Purpose)
+_EFFECTS: Final = ("allow", "deny")
+_REQUEST: Final = ["r_role", "r_record_kind", "r_action", "r_scope"]
+_POLICY: Final = ["p_role", "p_record_kind", "p_action", "p_scope", "p_eft"]
+_DENY_OVERRIDE: Final = "some(where (p_eft == allow)) && !some(where (p_eft == deny))"
+_OPTION_KEYS: Final = frozenset({"description", "default", "when_on", "when_off"})
+_PURPOSE_KEYS: Final = frozenset({"notice", "sources", "kinds", "widened"})
+
+
+class PolicyError(ValueError):
+    """A policy file is malformed or names an id the code does not know."""
+
+    def __init__(self, path: Path, line: int | None, message: str, value: object) -> None:
+        self.path, self.line, self.value = path, line, value
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}: {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One policy line: `role` may (allow) or may not (deny) `action` `kind` within `scope`."""
+
+    role: Role
+    kind: RecordKind
+    action: Action
+    scope: Scope
+    effect: Effect
+
+    def as_casbin(self) -> list[str]:
+        return [self.role, self.kind, self.action, self.scope, self.effect]
+
+    def __str__(self) -> str:
+        return ", ".join(self.as_casbin())
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolOption:
+    """A feature switch of options.toml and the lines it adds while on or off."""
+
+    name: str
+    description: str
+    default: bool
+    when_on: tuple[Rule, ...]
+    when_off: tuple[Rule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PurposeEntry:
+    """One purpose of purposes.toml: the notice's wording and the record kinds it covers."""
+
+    purpose: Purpose
+    notice: str
+    sources: tuple[str, ...]
+    kinds: tuple[RecordKind, ...]
+    widened: str
+
+
+@dataclass(slots=True)
+class _State:
+    """Everything loaded from one reading of the policy directory; replaced whole on reload."""
+
+    model_text: str
+    enforcer: casbin.Enforcer
+    rules: tuple[Rule, ...]
+    options: Mapping[str, SchoolOption]
+    purposes: Mapping[Purpose, PurposeEntry]
+    covered: frozenset[tuple[str, str]]
+    candidates: Mapping[tuple[str, str, str], tuple[Scope, ...]]
+    enforcers: dict[frozenset[str], casbin.Enforcer] = field(default_factory=dict)
+    cache: dict[tuple[frozenset[str], frozenset[str], str, str], frozenset[Scope]] = field(
+        default_factory=dict
+    )
+
+
+class Policy:
+    """The loaded policy directory: decisions by Casbin, cached until `reload()`."""
+
+    def __init__(self, directory: Path | str | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else DEFAULT_POLICY_DIR
+        self._state = _load(self.directory)
+        self._cache = self._state.cache
+
+    def reload(self) -> None:
+        """Read the directory again (the policy changed) and forget every cached decision.
+
+        On a PolicyError the previous policy stays in force.
+        """
+        self._state = state = _load(self.directory)
+        self._cache = state.cache
+
+    def allowed_scopes(
+        self,
+        roles: frozenset[str],
+        kind: str,
+        action: str,
+        options: frozenset[str] = _NO_OPTIONS,
+    ) -> frozenset[Scope]:
+        """The scopes within which any of `roles` may perform `action` on `kind`.
+
+        `options` are the school options that are on. Empty means no access.
+        """
+        try:
+            return self._cache[(roles, options, kind, action)]
+        except KeyError:
+            return self._decide(roles, kind, action, options)
+
+    def _decide(
+        self, roles: frozenset[str], kind: str, action: str, options: frozenset[str]
+    ) -> frozenset[Scope]:
+        state = self._state
+        active = options.intersection(state.options)
+        enforcer = state.enforcers.get(active)
+        if enforcer is None:
+            enforcer = state.enforcers[active] = _option_enforcer(state, active)
+        scopes = {
+            scope
+            for role in roles
+            for scope in state.candidates.get((role, kind, action), ())
+            if enforcer.enforce(role, kind, action, scope)
+        }
+        allowed = frozenset(scopes) if scopes else _NO_SCOPES
+        # Only known ids are cached, so made-up input cannot grow the cache without bound.
+        if kind in _KINDS and action in _ACTIONS and roles <= _ROLES and options == active:
+            state.cache[(roles, options, kind, action)] = allowed
+        return allowed
+
+    def purpose_covers(self, purpose: str, kind: str) -> bool:
+        """Whether a read or write of `kind` made for `purpose` is within the notice."""
+        return (purpose, kind) in self._state.covered
+
+    def purposes_for(self, kind: str) -> list[str]:
+        """The purposes that cover `kind`, in the order of `Purpose`."""
+        covered = self._state.covered
+        found: list[str] = [purpose for purpose in Purpose if (purpose, kind) in covered]
+        return found
+
+    def default_options(self) -> frozenset[str]:
+        """The options that are on for a school that has not said otherwise."""
+        return frozenset(name for name, option in self._state.options.items() if option.default)
+
+    def option_names(self) -> tuple[str, ...]:
+        """Every option of options.toml, in file order."""
+        return tuple(self._state.options)
+
+    @property
+    def enforcer(self) -> casbin.Enforcer:
+        """The Casbin enforcer of model.conf and roles.csv alone, with no option applied."""
+        return self._state.enforcer
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The lines of roles.csv, in file order."""
+        return self._state.rules
+
+    @property
+    def options(self) -> Mapping[str, SchoolOption]:
+        return self._state.options
+
+    @property
+    def purposes(self) -> Mapping[Purpose, PurposeEntry]:
+        return self._state.purposes
+
+
+@lru_cache(maxsize=1)
+def get_policy() -> Policy:
+    """The process-wide policy, read from the repository's `policies/` directory."""
+    return Policy()
+
+
+def _option_enforcer(state: _State, active: frozenset[str]) -> casbin.Enforcer:
+    """An enforcer holding roles.csv plus the lines of every option as on (`active`) or off."""
+    extra: list[list[str]] = []
+    for name, option in state.options.items():
+        extra.extend(
+            rule.as_casbin() for rule in (option.when_on if name in active else option.when_off)
+        )
+    enforcer = casbin.Enforcer(casbin.Enforcer.new_model(text=state.model_text))
+    # Option lines never repeat a roles.csv line (checked on load); two options may share one.
+    enforcer.add_policies([rule.as_casbin() for rule in state.rules] + _unique(extra))
+    return enforcer
+
+
+def _unique(lines: Iterable[list[str]]) -> list[list[str]]:
+    return [list(line) for line in dict.fromkeys(tuple(line) for line in lines)]
+
+
+class _File:
+    """A policy file's text, to report an error with the line it is on."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PolicyError(path, None, "cannot read the policy file", str(exc)) from exc
+        self.lines = self.text.splitlines()
+
+    def line_of(self, needle: str, start: int = 1) -> int | None:
+        for number in range(max(start, 1), len(self.lines) + 1):
+            if needle in self.lines[number - 1]:
+                return number
+        return None
+
+    def key_line(self, key: str, start: int) -> int | None:
+        """The line of `key = ...` at or after line `start`."""
+        for number in range(start, len(self.lines) + 1):
+            name, equals, _ = self.lines[number - 1].partition("=")
+            if equals and name.strip() == key:
+                return number
+        return None
+
+    def error(self, line: int | None, message: str, value: object) -> PolicyError:
+        return PolicyError(self.path, line, message, value)
+
+    def toml(self) -> dict[str, object]:
+        try:
+            return tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            raise self.error(None, "not valid TOML", str(exc)) from exc
+
+
+def _load(directory: Path) -> _State:
+    model_file = _File(directory / "model.conf")
+    roles_file = _File(directory / "roles.csv")
+    rules = _read_rules(roles_file)
+    _check_model(model_file)
+    enforcer = casbin.Enforcer(str(model_file.path), str(roles_file.path))
+    if enforcer.get_policy() != [rule.as_casbin() for rule in rules]:
+        raise roles_file.error(None, "Casbin reads the file differently", "roles.csv")
+    options = _read_options(_File(directory / "options.toml"), frozenset(rules))
+    purposes = _read_purposes(_File(directory / "purposes.toml"))
+    # Under exact matching only a scope some allow line names can ever be allowed.
+    allows = [*rules, *(r for o in options.values() for r in o.when_on + o.when_off)]
+    candidates: dict[tuple[str, str, str], dict[Scope, None]] = {}
+    for rule in allows:
+        if rule.effect == "allow":
+            candidates.setdefault((rule.role, rule.kind, rule.action), {})[rule.scope] = None
+    return _State(
+        model_text=model_file.text,
+        enforcer=enforcer,
+        rules=rules,
+        options=MappingProxyType(options),
+        purposes=MappingProxyType(purposes),
+        covered=frozenset((p, k) for p, entry in purposes.items() for k in entry.kinds),
+        candidates=MappingProxyType({key: tuple(s) for key, s in candidates.items()}),
+    )
+
+
+def _check_model(file: _File) -> None:
+    try:
+        model = casbin.Enforcer.new_model(text=file.text).model
+        request, policy = model["r"]["r"].tokens, model["p"]["p"].tokens
+        effect = model["e"]["e"].value
+    except (KeyError, RuntimeError, ValueError) as exc:
+        raise file.error(None, "not a Casbin model with r, p, e and m sections", str(exc)) from exc
+    if request != _REQUEST:
+        raise file.error(
+            file.line_of("r ="), "request must be role, record_kind, action, scope", request
+        )
+    if policy != _POLICY:
+        raise file.error(file.line_of("p ="), "policy must be the request plus eft", policy)
+    if effect != _DENY_OVERRIDE:
+        raise file.error(file.line_of("e ="), "effect must be deny-override", effect)
+    if "g" in model:
+        raise file.error(
+            file.line_of("[role_definition]"), "roles of people live in the database", "g"
+        )
+
+
+def _parse_rule(file: _File, line: int | None, text: str) -> Rule:
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) != 5:
+        raise file.error(line, "expected role, record_kind, action, scope, effect", text)
+    role, kind, action, scope, effect = parts
+    for value, known, what in (
+        (role, _ROLES, "unknown role"),
+        (kind, _KINDS, "unknown record kind"),
+        (action, _ACTIONS, "unknown action"),
+        (scope, _SCOPES, "unknown scope"),
+        (effect, _EFFECTS, "effect must be allow or deny"),
+    ):
+        if value not in known:
+            raise file.error(line, what, value)
+    return Rule(Role(role), RecordKind(kind), Action(action), Scope(scope), cast(Effect, effect))
+
+
+def _read_rules(file: _File) -> tuple[Rule, ...]:
+    rules: dict[Rule, int] = {}
+    for number, raw in enumerate(file.lines, start=1):
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            continue
+        ptype, _, rest = text.partition(",")
+        if ptype.strip() != "p":
+            raise file.error(number, "every line must be a `p` line", ptype.strip())
+        rule = _parse_rule(file, number, rest)
+        if rule in rules:
+            raise file.error(number, f"same line as line {rules[rule]}", str(rule))
+        rules[rule] = number
+    return tuple(rules)
+
+
+def _tables(file: _File, keys: frozenset[str]) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    """Each top-level table of a TOML policy file: its name, header line and keys."""
+    for name, spec in file.toml().items():
+        section = next((n for n, s in enumerate(file.lines, 1) if s.strip() == f"[{name}]"), 1)
+        if not isinstance(spec, dict):
+            raise file.error(section, "expected a [table]", name)
+        unknown = sorted(spec.keys() - keys)
+        if unknown:
+            raise file.error(file.key_line(unknown[0], section), "unknown key", unknown[0])
+        yield name, section, spec
+
+
+def _read_options(file: _File, base: frozenset[Rule]) -> dict[str, SchoolOption]:
+    options: dict[str, SchoolOption] = {}
+    for name, section, spec in _tables(file, _OPTION_KEYS):
+        description, default = spec.get("description"), spec.get("default")
+        if not name.isidentifier() or not name.islower():
+            raise file.error(section, "an option name is lower_case", name)
+        if not isinstance(description, str) or not description.strip():
+            raise file.error(section, "option needs a description", name)
+        if not isinstance(default, bool):
+            raise file.error(section, "option needs default = true or false", name)
+        lists: list[tuple[Rule, ...]] = []
+        for key in ("when_on", "when_off"):
+            texts = spec.get(key, [])
+            if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+                raise file.error(file.key_line(key, section), "must be a list of lines", key)
+            rules = tuple(_parse_rule(file, file.line_of(f'"{t}"', section), t) for t in texts)
+            for rule in rules:
+                if rule in base:
+                    line = file.line_of(f'"{rule}"', section)
+                    raise file.error(line, "already a line of roles.csv", str(rule))
+            lists.append(rules)
+        if not lists[0] and not lists[1]:
+            raise file.error(section, "option changes nothing", name)
+        options[name] = SchoolOption(name, description.strip(), default, lists[0], lists[1])
+    return options
+
+
+def _read_purposes(file: _File) -> dict[Purpose, PurposeEntry]:
+    entries: dict[Purpose, PurposeEntry] = {}
+    for name, section, spec in _tables(file, _PURPOSE_KEYS):
+        notice, sources, kinds = spec.get("notice"), spec.get("sources", []), spec.get("kinds")
+        widened = spec.get("widened", "")
+        if name not in _PURPOSES:
+            raise file.error(section, "unknown purpose", name)
+        if not isinstance(notice, str) or not notice.strip() or not isinstance(widened, str):
+            raise file.error(section, "purpose needs notice (and optional widened) text", name)
+        if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+            raise file.error(section, "sources must be a list of requirement ids", name)
+        if not isinstance(kinds, list) or not kinds or len(set(kinds)) != len(kinds):
+            raise file.error(section, "purpose needs a list of distinct record kinds", name)
+        start = file.key_line("kinds", section) or section
+        for kind in kinds:
+            if kind not in _KINDS:
+                raise file.error(file.line_of(f'"{kind}"', start), "unknown record kind", kind)
+        purpose = Purpose(name)
+        entries[purpose] = PurposeEntry(
+            purpose, notice.strip(), tuple(sources), tuple(RecordKind(k) for k in kinds), widened
+        )
+    missing = [purpose.value for purpose in Purpose if purpose not in entries]
+    if missing:
+        raise file.error(None, "purpose not defined", missing[0])
+    return entries
