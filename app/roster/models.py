@@ -116,3 +116,36 @@ class ConsentAttestation(SQLModel, table=True):
     created_at: datetime = utc_field(default_now=True)
 
     __table_args__ = (TenantScopedFK.to("membership", "membership_id"),)
+
+
+class RosterIssueKind(StrEnum):
+    membership_disputed = "membership_disputed"  # the person says they never agreed
+    wrong_enrollment = "wrong_enrollment"  # the person says they are in the wrong course
+
+
+class RosterIssue(SQLModel, table=True):
+    """An open item for the school's admins, raised by the person the roster is about."""
+
+    tenant_id: uuid.UUID = tenant_field()
+    id: uuid.UUID = id_field()
+    kind: str = Field(max_length=32)
+    account_id: uuid.UUID = Field(foreign_key="account.id")
+    membership_id: uuid.UUID | None = Field(default=None)
+    enrollment_id: uuid.UUID | None = Field(default=None)
+    note: str | None = Field(default=None, max_length=1000)
+    status: str = Field(default="open", max_length=16)  # open | resolved
+    created_at: datetime = utc_field(default_now=True)
+    resolved_at: datetime | None = utc_field(nullable=True)
+    resolved_by: uuid.UUID | None = Field(default=None)
+
+    __table_args__ = (Index("ix_rosterissue_status", "tenant_id", "status", "id"),)
+
+
+class RosterSource(SQLModel, table=True):
+    """The OneRoster school org a school imports from: a bulk file only retires its records."""
+
+    tenant_id: uuid.UUID = tenant_field()
+    id: uuid.UUID = id_field()
+    org_source_id: str = Field(max_length=255)
+    org_name: str | None = Field(default=None, max_length=200)
+    last_import_at: datetime = utc_field(default_now=True)

@@ -79,6 +79,8 @@ async def me(account: CurrentAccount, ctx: ContextDep, session: SessionDep) -> M
                 role=m.role,
                 status=m.status,
                 registered_at=m.created_at,
+                registered_by_school=m.registered_by is not None,
+                confirmed_at=m.confirmed_at,
             )
             for m, t in rows
         ],

@@ -15,6 +15,8 @@ class MemberOut(BaseModel):
     phone_masked: str
     age_band: str | None = None
     created_at: datetime
+    status_reason: str | None = None
+    confirmed_at: datetime | None = None
 
 
 class MembershipOut(BaseModel):
@@ -24,6 +26,8 @@ class MembershipOut(BaseModel):
     role: str
     status: str
     registered_at: datetime
+    registered_by_school: bool = False
+    confirmed_at: datetime | None = None
 
 
 class MeOut(BaseModel):

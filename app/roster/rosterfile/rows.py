@@ -1,0 +1,233 @@
+"""The rows a roster file holds, and the OneRoster 1.2 columns and codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Kind = Literal["oneroster", "csv"]
+FileMode = Literal["bulk", "delta"]
+Status = Literal["active", "tobedeleted"]
+PersonRole = Literal["teacher", "assistant", "student", "guardian"]
+EnrollmentRole = Literal["teacher", "assistant", "student"]
+AgeBand = Literal["under14", "14to17", "adult"]
+Reference = Literal["accepted", "rejected", "unknown", "outside"]
+
+ZIP_NAME = "roster.zip"
+SIMPLE_CSV_NAME = "roster.csv"
+MAX_FILE_BYTES = 256 * 2**20
+
+
+@dataclass(slots=True)
+class RowError:
+    file: str
+    line: int
+    column: str | None
+    message: str
+
+
+@dataclass(slots=True)
+class OrgRow:
+    source_id: str
+    name: str
+    identifier: str = ""
+    status: Status = "active"
+
+
+@dataclass(slots=True)
+class SessionRow:
+    """A term (OneRoster academicSession) that courses run in."""
+
+    source_id: str
+    title: str
+    starts_on: date
+    ends_on: date
+    type: str = "term"
+    school_year: str = ""
+    status: Status = "active"
+
+
+@dataclass(slots=True)
+class CourseRow:
+    """One course the school teaches: a OneRoster *class*.
+
+    `subject`, `term`, `starts_on` and `ends_on` are None only in a delta file that does
+    not carry the course or term the class points at (the caller keeps what it has).
+    """
+
+    source_id: str
+    code: str
+    name: str
+    subject: str | None
+    term_source_id: str
+    term: str | None
+    starts_on: date | None
+    ends_on: date | None
+    status: Status = "active"
+    # Where the row was read (0 when built in code), for the caller's own row errors.
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(slots=True)
+class PersonRow:
+    """A person on the roster, known by phone.
+
+    `role` is None only in a delta file whose roles.csv does not mention the person.
+    In `roster.csv` the source ids are the phone number without formatting.
+    """
+
+    source_id: str
+    phone: str
+    display_name: str
+    role: PersonRole | None
+    birth_date: date | None = None
+    age_band: AgeBand | None = None
+    guardian_source_ids: list[str] = field(default_factory=list)
+    status: Status = "active"
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(slots=True)
+class EnrollmentRow:
+    """A person in a course; `roster.csv` names the course by `course_code` instead."""
+
+    source_id: str
+    course_source_id: str | None
+    person_source_id: str
+    role: EnrollmentRole
+    status: Status = "active"
+    course_code: str | None = None
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(slots=True)
+class RosterFile:
+    kind: Kind
+    mode: dict[str, FileMode] = field(default_factory=dict)
+    school: OrgRow | None = None
+    sessions: list[SessionRow] = field(default_factory=list)
+    courses: list[CourseRow] = field(default_factory=list)
+    people: list[PersonRow] = field(default_factory=list)
+    enrollments: list[EnrollmentRow] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Table:
+    """A CSV file read into rows of (first physical line, {wanted column: value})."""
+
+    columns: frozenset[str] = frozenset()
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+
+def age_band(birth_date: date, today: date) -> AgeBand:
+    """The consent band: under 14 means the 14th birthday has not come yet."""
+    had_birthday = (today.month, today.day) >= (birth_date.month, birth_date.day)
+    age = today.year - birth_date.year - (0 if had_birthday else 1)
+    if age < 14:
+        return "under14"
+    if age < 18:
+        return "14to17"
+    return "adult"
+
+
+# A OneRoster extension column (`metadata.` prefix) carrying the age band the school stated,
+# so an export read back keeps it when there is no birth date.
+AGE_BAND_COLUMN = "metadata.rostra.ageBand"
+
+# The OneRoster 1.2 CSV binding's columns for the files a roster needs.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "orgs.csv": (
+        "sourcedId", "status", "dateLastModified", "name", "type", "identifier",
+        "parentSourcedId",
+    ),
+    "academicSessions.csv": (
+        "sourcedId", "status", "dateLastModified", "title", "type", "startDate", "endDate",
+        "parentSourcedId", "schoolYear",
+    ),
+    "courses.csv": (
+        "sourcedId", "status", "dateLastModified", "schoolYearSourcedId", "title",
+        "courseCode", "grades", "orgSourcedId", "subjects", "subjectCodes",
+    ),
+    "classes.csv": (
+        "sourcedId", "status", "dateLastModified", "title", "grades", "courseSourcedId",
+        "classCode", "classType", "location", "schoolSourcedId", "termSourcedIds",
+        "subjects", "subjectCodes", "periods",
+    ),
+    "users.csv": (
+        "sourcedId", "status", "dateLastModified", "enabledUser", "username", "userIds",
+        "givenName", "familyName", "middleName", "identifier", "email", "sms", "phone",
+        "agentSourcedIds", "grades", "password", "userMasterIdentifier",
+        "resourceSourcedIds", "preferredGivenName", "preferredMiddleName",
+        "preferredFamilyName", "primaryOrgSourcedId", "pronouns", AGE_BAND_COLUMN,
+    ),
+    "roles.csv": (
+        "sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role",
+        "orgSourcedId", "userProfileSourcedId", "beginDate", "endDate",
+    ),
+    "enrollments.csv": (
+        "sourcedId", "status", "dateLastModified", "classSourcedId", "schoolSourcedId",
+        "userSourcedId", "role", "primary", "beginDate", "endDate",
+    ),
+    "demographics.csv": (
+        "sourcedId", "status", "dateLastModified", "birthDate", "sex",
+        "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
+        "nativeHawaiianOrOtherPacificIslander", "white", "demographicRaceTwoOrMoreRaces",
+        "hispanicOrLatinoEthnicity", "countryOfBirthCode", "stateOfBirthAbbreviation",
+        "cityOfBirth", "publicSchoolResidenceStatus",
+    ),
+}  # fmt: skip
+
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "orgs.csv": ("sourcedId", "name", "type"),
+    "academicSessions.csv": ("sourcedId", "title", "startDate", "endDate"),
+    "courses.csv": ("sourcedId", "title"),
+    "classes.csv": ("sourcedId", "title", "courseSourcedId", "classCode", "termSourcedIds"),
+    "users.csv": ("sourcedId", "givenName", "familyName"),
+    "roles.csv": ("sourcedId", "userSourcedId", "role", "orgSourcedId"),
+    "enrollments.csv": ("sourcedId", "classSourcedId", "userSourcedId", "role"),
+    "demographics.csv": ("sourcedId", "birthDate"),
+}
+OPTIONAL_FILES = frozenset({"demographics.csv"})
+
+# Every file a 1.2 manifest names; the ones this module does not write are "absent".
+MANIFEST_FILES = (
+    "academicSessions", "categories", "classes", "classResources", "courses",
+    "courseResources", "demographics", "enrollments", "lineItemLearningObjectiveIds",
+    "lineItems", "lineItemScoreScales", "orgs", "resources", "resultLearningObjectiveIds",
+    "results", "resultScoreScales", "roles", "scoreScales", "userProfiles", "userResources",
+    "users",
+)  # fmt: skip
+
+# The widths of the columns the caller stores these in (roster and accounts models).
+MAX_LENGTHS = {"code": 64, "name": 200, "subject": 100, "term": 100, "display_name": 200}
+
+PERSON_ROLE_BY_ONEROSTER: dict[str, PersonRole] = {
+    "teacher": "teacher",
+    "aide": "assistant",
+    "student": "student",
+    "parent": "guardian",
+    "guardian": "guardian",
+    "relative": "guardian",
+}
+ENROLLMENT_ROLE_BY_ONEROSTER: dict[str, EnrollmentRole] = {
+    "teacher": "teacher",
+    "aide": "assistant",
+    "student": "student",
+}
+ONEROSTER_ROLE_BY_PERSON_ROLE = {
+    "teacher": "teacher",
+    "assistant": "aide",
+    "student": "student",
+    "guardian": "parent",
+}
+ENROLLMENT_ROLE_BY_PERSON_ROLE: dict[str, EnrollmentRole] = {
+    "teacher": "teacher",
+    "assistant": "assistant",
+    "student": "student",
+}
+PERSON_ROLES: dict[str, PersonRole] = {role: role for role in PERSON_ROLE_BY_ONEROSTER.values()}
+AGE_BANDS: dict[str, AgeBand] = {"under14": "under14", "14to17": "14to17", "adult": "adult"}
+STATUSES: dict[str, Status] = {"": "active", "active": "active", "tobedeleted": "tobedeleted"}

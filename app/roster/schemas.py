@@ -1,0 +1,169 @@
+"""Requests and answers of the roster API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+AgeBandIn = Literal["under14", "14to17", "adult"]
+PersonRoleIn = Literal["teacher", "assistant", "student", "guardian"]
+CourseRoleIn = Literal["teacher", "assistant", "student"]
+
+
+class Consent(BaseModel):
+    """The school's attestation that the person (or their guardian) agreed (PRX-2)."""
+
+    given_by: Literal["self", "guardian"]
+    method: Literal["paper_form", "in_person", "online"]
+    notice_version: str = Field(max_length=32, description="the notice version shown")
+    given_at: datetime = Field(description="when consent was given; not in the future")
+
+
+class MemberCreate(BaseModel):
+    phone: str = Field(max_length=32, examples=["13800000201"])
+    role: PersonRoleIn
+    display_name: str | None = Field(default=None, max_length=200)
+    age_band: AgeBandIn | None = Field(
+        default=None, description="students: required; under14 needs guardian_phone"
+    )
+    guardian_phone: str | None = Field(default=None, max_length=32)
+    consent: Consent
+
+
+class StatusChange(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CourseCreate(BaseModel):
+    code: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    subject: str | None = Field(default=None, max_length=100)
+    term: str | None = Field(default=None, max_length=100)
+    starts_on: date
+    ends_on: date
+
+
+class CourseOut(BaseModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    subject: str | None
+    term: str | None
+    starts_on: date
+    ends_on: date
+    status: str
+    created_at: datetime
+
+
+class LessonCreate(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: datetime
+    duration_minutes: int
+    teacher_phone: str | None = Field(default=None, max_length=32)
+
+
+class LessonUpdate(BaseModel):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    starts_at: datetime | None = None
+    duration_minutes: int | None = None
+    status: Literal["scheduled", "live", "ended", "cancelled"] | None = None
+
+
+class LessonOut(BaseModel):
+    id: uuid.UUID
+    course_id: uuid.UUID
+    title: str
+    starts_at: datetime
+    duration_minutes: int
+    teacher_id: uuid.UUID | None
+    status: str
+    actual_start: datetime | None
+    actual_end: datetime | None
+
+
+class EnrollmentEntry(BaseModel):
+    phone: str = Field(max_length=32)
+    role: CourseRoleIn
+    display_name: str | None = Field(default=None, max_length=200)
+    age_band: AgeBandIn | None = Field(
+        default=None, description="new students; without it a new student counts as under 14"
+    )
+    guardian_phone: str | None = Field(default=None, max_length=32)
+
+
+class EnrollmentBatch(BaseModel):
+    entries: list[EnrollmentEntry] = Field(min_length=1, max_length=1000)
+    consent: Consent | None = Field(
+        default=None, description="required when an entry is not yet a member of the school"
+    )
+
+
+Outcome = Literal["enrolled", "already_enrolled", "registered_and_enrolled"]
+
+
+class EnrollmentOutcome(BaseModel):
+    index: int
+    phone_masked: str
+    role: str
+    outcome: Outcome
+    enrollment_id: uuid.UUID
+    membership_id: uuid.UUID
+
+
+class EnrollmentBatchOut(BaseModel):
+    course_id: uuid.UUID
+    outcomes: list[EnrollmentOutcome]
+
+
+class EnrollmentOut(BaseModel):
+    id: uuid.UUID
+    course_id: uuid.UUID
+    account_id: uuid.UUID
+    role: str
+    status: str
+    display_name: str | None
+    phone_masked: str
+    created_at: datetime
+
+
+class IssueNote(BaseModel):
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class RosterIssueOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    account_id: uuid.UUID
+    membership_id: uuid.UUID | None
+    enrollment_id: uuid.UUID | None
+    note: str | None
+    status: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class EntityPlan(BaseModel):
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+
+
+class ImportPlan(BaseModel):
+    format: str
+    dry_run: bool
+    courses: EntityPlan = Field(default_factory=EntityPlan)
+    people: EntityPlan = Field(default_factory=EntityPlan)
+    enrollments: EntityPlan = Field(default_factory=EntityPlan)
+    guardianships: EntityPlan = Field(default_factory=EntityPlan)
+    notices: list[str] = Field(default_factory=list)
+
+
+class RowErrorOut(BaseModel):
+    file: str
+    line: int
+    column: str | None
+    message: str
