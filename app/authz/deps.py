@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.models import Account
 from app.authz.access import Access
 from app.authz.policy import get_policy
+from app.core.deps import SessionDep
 from app.core.errors import DomainError, Forbidden, NotFound
-from app.tenancy.deps import MemberDep
+from app.tenancy.deps import Member, MemberDep
+from app.tenancy.models import Tenant
 
 
 class PurposeRefused(DomainError):
@@ -31,11 +35,17 @@ class Authorize:
         self.purpose = purpose
 
     async def __call__(
-        self, request: Request, member: MemberDep, purpose: PurposeQuery = None
+        self,
+        request: Request,
+        session: SessionDep,
+        member: MemberDep,
+        purpose: PurposeQuery = None,
     ) -> Access:
         policy = get_policy()
         if not member.roles:
-            grant_access = await _staff_grant(request, member, self.record_kind, self.action)
+            grant_access = await _staff_grant(
+                request, session, member, self.record_kind, self.action, purpose
+            )
             if grant_access is None:
                 # Not a member: the school is answered exactly like one that does not exist.
                 raise NotFound("no such school")
@@ -61,13 +71,32 @@ class Authorize:
         )
 
 
-async def _staff_grant(request: Request, member: object, kind: str, action: str) -> Access | None:
+class SupportGrantHook(Protocol):
+    async def __call__(
+        self,
+        request: Request,
+        session: AsyncSession,
+        tenant: Tenant,
+        account: Account,
+        kind: str,
+        action: str,
+        purpose: str | None,
+    ) -> Access | None: ...
+
+
+async def _staff_grant(
+    request: Request,
+    session: AsyncSession,
+    member: Member,
+    kind: str,
+    action: str,
+    purpose: str | None,
+) -> Access | None:
     """Platform staff act only through a school's support grant (AUZ-8)."""
-    hook = getattr(request.app.state, "support_grant_hook", None)
+    hook: SupportGrantHook | None = getattr(request.app.state, "support_grant_hook", None)
     if hook is None:
         return None
-    result: Access | None = await hook(request, member, kind, action)
-    return result
+    return await hook(request, session, member.tenant, member.account, kind, action, purpose)
 
 
 def authorize(record_kind: str, action: str, *, purpose: str) -> object:

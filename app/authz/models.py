@@ -32,7 +32,7 @@ class AuditEntry(SQLModel, table=True):
     hash: str | None = Field(default=None, max_length=64)
 
     __table_args__ = (
-        Index("ix_auditentry_tenant_seq", "tenant_id", "seq"),
+        Index("ix_auditentry_tenant_seq", "tenant_id", "seq", unique=True),
         Index("ix_auditentry_tenant_at", "tenant_id", "at"),
     )
 
@@ -48,3 +48,30 @@ class AuditSubject(SQLModel, table=True):
         TenantScopedFK.to("auditentry", "entry_id"),
         Index("ix_auditsubject_account", "tenant_id", "account_id", "entry_id"),
     )
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The newest sealed entry of a school's chain; its row is the sealer's lock."""
+
+    tenant_id: uuid.UUID = tenant_field()
+    seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    hash: str = Field(default="", max_length=64)
+    sealed_at: datetime | None = utc_field(nullable=True)
+
+
+class SupportGrant(SQLModel, table=True):
+    """A school's time-limited permission for one platform staff account to read (AUZ-8)."""
+
+    tenant_id: uuid.UUID = tenant_field()
+    id: uuid.UUID = id_field()
+    staff_account_id: uuid.UUID = Field(foreign_key="account.id")
+    record_kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    purpose: str = Field(max_length=32)
+    reason: str = Field(max_length=500)
+    expires_at: datetime = utc_field()
+    created_by: uuid.UUID | None = Field(default=None)
+    created_at: datetime = utc_field(default_now=True)
+    revoked_at: datetime | None = utc_field(nullable=True)
+    revoked_by: uuid.UUID | None = Field(default=None)
+
+    __table_args__ = (Index("ix_supportgrant_staff", "tenant_id", "staff_account_id"),)

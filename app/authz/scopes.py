@@ -54,8 +54,11 @@ def people_in_taught_courses(access: Access) -> Any:
     )
 
 
-def course_predicate(access: Access, course_col: Any) -> ColumnElement[bool]:
-    """Records that belong to a course (courses, lessons)."""
+def course_predicate(
+    access: Access, course_col: Any, granted: ColumnElement[bool] | None = None
+) -> ColumnElement[bool]:
+    """Records that belong to a course (courses, lessons, recordings); `granted` is the
+    predicate of an explicit grant, for record kinds that have grants."""
     parts: list[ColumnElement[bool]] = []
     for scope in access.scopes:
         if scope == "tenant":
@@ -66,6 +69,8 @@ def course_predicate(access: Access, course_col: Any) -> ColumnElement[bool]:
             parts.append(course_col.in_(enrolled_course_ids(access)))
         elif scope == "children":
             parts.append(course_col.in_(children_course_ids(access)))
+        elif scope == "granted" and granted is not None:
+            parts.append(granted)
     return or_(*parts) if parts else false()
 
 

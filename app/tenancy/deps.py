@@ -9,6 +9,7 @@ from fastapi import Depends, Path
 
 from app.accounts.deps import CurrentAccount
 from app.accounts.models import Account
+from app.authz.policy import get_policy
 from app.core.db import set_tenant
 from app.core.deps import SessionDep
 from app.core.errors import NotFound
@@ -26,7 +27,12 @@ class Member:
 
     @property
     def options(self) -> frozenset[str]:
-        return frozenset(name for name, on in self.tenant.options.items() if on)
+        """The school's options that are on: its file's choice, else the option's default."""
+        policy = get_policy()
+        chosen, defaults = self.tenant.options, policy.default_options()
+        return frozenset(
+            name for name in policy.option_names() if bool(chosen.get(name, name in defaults))
+        )
 
 
 async def tenant_from_path(

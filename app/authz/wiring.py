@@ -1,0 +1,61 @@
+"""What the authz domain adds to a running app: the support-grant hook and the audit sealer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.authz.grants import support_grant_access
+from app.authz.sealing import seal_all
+from app.core.context import ServiceContext
+from app.core.logging import log
+
+
+class SealerSettings(BaseSettings):
+    """`ROSTRA_AUDIT_SEALER=false` turns the background sealer off (then `rostra audit seal`)."""
+
+    model_config = SettingsConfigDict(env_prefix="ROSTRA_AUDIT_", env_file=".env", extra="ignore")
+
+    sealer: bool = True
+    seal_every_seconds: float = 2.0
+
+
+async def run_sealer(ctx: ServiceContext, every: float) -> None:
+    """Seal every school's new entries every `every` seconds until cancelled."""
+    while True:
+        try:
+            await seal_all(ctx.db)
+        except Exception as exc:  # a failed round is retried on the next one
+            log.warning("audit sealer round failed", error=repr(exc))
+        await asyncio.sleep(every)
+
+
+def install(app: FastAPI, sealer: SealerSettings | None = None) -> None:
+    """Set the support-grant hook and run the sealer inside the app's lifespan."""
+    app.state.support_grant_hook = support_grant_access
+    settings = sealer or SealerSettings()
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[Any]:
+        async with inner(application) as state:
+            task = None
+            if settings.sealer:
+                task = asyncio.create_task(
+                    run_sealer(application.state.ctx, settings.seal_every_seconds)
+                )
+            try:
+                yield state
+            finally:
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+    app.router.lifespan_context = lifespan
