@@ -10,7 +10,10 @@ from typing import Annotated
 
 import typer
 
+from app.accounts.apikeys_cli import apikeys_app
+from app.authz.cli import audit_app
 from app.core.config import get_settings
+from app.roster.cli import roster_app
 
 app = typer.Typer(help="Rostra: online-classroom records for schools.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -21,6 +24,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(sms_app, name="sms")
 app.add_typer(demo_app, name="demo")
+app.add_typer(audit_app, name="audit")
+app.add_typer(apikeys_app, name="apikeys")
+app.add_typer(roster_app, name="roster")
 
 
 @app.command()

@@ -49,6 +49,7 @@ GIVEN = [
     "Song Jie",
     "Zheng Kai",
 ]
+STAFF_PHONE = "+8613600000001"
 DOMAIN_DEMOS = ("app.roster.demo", "app.classroom.demo")
 
 
@@ -137,7 +138,10 @@ async def load_people(session: AsyncSession, keys: Keys, tenant: Tenant) -> Demo
 
 
 async def load_demo(session: AsyncSession, keys: Keys) -> list[str]:
-    lines: list[str] = []
+    # Platform staff: member of no school; reads only through a school's support grant.
+    staff, _ = await get_or_create_account(session, keys, STAFF_PHONE, "Platform Support")
+    staff.is_staff = True
+    lines: list[str] = [f"platform staff {STAFF_PHONE}: member of no school"]
     for slug in SCHOOLS:
         tenant = await repository.tenant_by_slug(session, slug)
         if tenant is None:

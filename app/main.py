@@ -10,15 +10,23 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app.accounts.apikeys import router as apikeys_router
 from app.accounts.router import router as auth_router
+from app.authz import wiring as authz_wiring
+from app.authz.router import router as authz_router
+from app.classroom.files_router import router as classroom_files_router
+from app.classroom.router import router as classroom_router
 from app.core.config import Settings, get_settings
 from app.core.context import ServiceContext
 from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
 from app.core.middleware import RequestIdMiddleware
+from app.privacy.consent import router as consent_router
+from app.roster.api import router as roster_router
 from app.tenancy.router import router as members_router
 
-ROUTERS = [auth_router, members_router]
+ROUTERS = [auth_router, members_router, authz_router, roster_router]
+ROUTERS += [apikeys_router, classroom_router, classroom_files_router, consent_router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ctx = ServiceContext.build(settings)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
+    authz_wiring.install(app)  # support-grant hook, background audit sealer
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from app.accounts import models as accounts_models
 from app.authz import models as authz_models
+from app.classroom import models as classroom_models
 from app.privacy import models as privacy_models
 from app.roster import models as roster_models
 from app.tenancy import models as tenancy_models
@@ -15,6 +16,7 @@ DOMAIN_MODELS = (
     roster_models,
     authz_models,
     privacy_models,
+    classroom_models,
 )
 
 

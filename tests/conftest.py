@@ -39,6 +39,8 @@ BACKENDS = [
         marks=pytest.mark.skipif(PG_OFF, reason="ROSTRA_TEST_PG=off"),
     ),
 ]
+# A test about PostgreSQL itself (row-level security): runs only as [postgres].
+postgres_only = pytest.mark.parametrize("database", [BACKENDS[1]], indirect=True)
 
 
 @dataclass(frozen=True)
