@@ -35,7 +35,7 @@ def serve(
     port: Annotated[int | None, typer.Option(envvar="ROSTRA_PORT", help="port")] = None,
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
 ) -> None:
-    """Serve the API and portal with uvicorn on uvloop and httptools."""
+    """Serve the API with uvicorn on uvloop and httptools."""
     import uvicorn
 
     settings = get_settings()
