@@ -13,7 +13,7 @@ from app.accounts.apikeys import ApiKeyClient
 from app.authz import audit
 from app.authz.access import Access
 from app.authz.audit import record_access
-from app.authz.deps import Authorize
+from app.authz.deps import authorize
 from app.classroom import file_repository, files, reads
 from app.classroom.models import LessonFile
 from app.classroom.schemas import FileOut, GrantCreate, GrantOut, LinkOut
@@ -32,7 +32,7 @@ FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the small fields around th
 
 
 def _auth(kind: str, action: str) -> object:
-    return Depends(Authorize(kind, action, purpose="teaching_management"))
+    return authorize(kind, action, purpose="teaching_management")
 
 
 RecordingList = Annotated[Access, _auth("recording", "list")]

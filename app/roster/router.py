@@ -12,7 +12,7 @@ from sqlmodel import col
 from app.accounts.service import find_account
 from app.authz.access import Access
 from app.authz.audit import record_access
-from app.authz.deps import Authorize
+from app.authz.deps import authorize
 from app.authz.scopes import course_person_predicate, course_predicate
 from app.core.deps import ContextDep, SessionDep
 from app.core.errors import Invalid, NotFound
@@ -38,7 +38,7 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 def _access(kind: str, action: str) -> object:
-    return Depends(Authorize(kind, action, purpose=PURPOSE))
+    return authorize(kind, action, purpose=PURPOSE)
 
 
 CourseList = Annotated[Access, _access("course", "list")]

@@ -75,7 +75,7 @@ async def test_resend_too_soon_and_daily_limit(client, owner):
     await _code(client, owner)
     again = await client.post("/v1/auth/otp", json={"phone": PHONE})
     assert again.status_code == 429
-    assert 1 <= int(again.headers["Retry-After"]) <= 60
+    assert 0 < int(again.headers["Retry-After"]) <= 60
     for _ in range(9):
         clock.advance(61)
         assert (await client.post("/v1/auth/otp", json={"phone": PHONE})).status_code == 202
