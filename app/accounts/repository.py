@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.accounts.models import Account, OtpCode, RefreshToken, SmsMessage
+from app.core.db import value_chunks, where_in
 
 
 async def account_by_phone_hash(session: AsyncSession, phone_hash: str) -> Account | None:
@@ -21,10 +23,21 @@ async def accounts_by_phone_hashes(
     session: AsyncSession, phone_hashes: list[str]
 ) -> dict[str, Account]:
     found: dict[str, Account] = {}
-    for start in range(0, len(phone_hashes), 5000):
-        chunk = phone_hashes[start : start + 5000]
-        rows = await session.execute(select(Account).where(col(Account.phone_hash).in_(chunk)))
-        found.update({a.phone_hash: a for a in rows.scalars()})
+    for chunk in value_chunks(session, phone_hashes):
+        query = where_in(session, select(Account), col(Account.phone_hash), chunk, String())
+        found.update({a.phone_hash: a for a in (await session.execute(query)).scalars()})
+    return found
+
+
+async def account_ids_by_phone_hashes(
+    session: AsyncSession, phone_hashes: Iterable[str]
+) -> dict[str, uuid.UUID]:
+    """Keyed phone hash -> account id, for the numbers that have an account."""
+    found: dict[str, uuid.UUID] = {}
+    for chunk in value_chunks(session, list(set(phone_hashes))):
+        query = select(col(Account.phone_hash), col(Account.id))
+        query = where_in(session, query, col(Account.phone_hash), chunk, String())
+        found.update({h: i for h, i in (await session.execute(query)).all()})
     return found
 
 

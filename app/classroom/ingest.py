@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.repository import account_ids_by_phone_hashes
 from app.accounts.service import phone_hash
 from app.classroom import repository, rollups
 from app.classroom.events import (
@@ -110,7 +111,7 @@ async def ingest(
     known = await repository.lessons(
         session, tenant_id, (i for i in lesson_ids.values() if i), lock=False
     )
-    by_phone = await repository.account_ids_by_phone_hash(
+    by_phone = await account_ids_by_phone_hashes(
         session, (h for h in resolver.phone_hashes.values() if h)
     )
 

@@ -31,8 +31,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
-from app.accounts.models import Account
 from app.classroom.models import AttendanceSpan
+from app.core.db import is_postgres
 from app.privacy.models import ConsentWithdrawal
 from app.roster.models import Enrollment, Lesson, LessonStatus
 
@@ -59,13 +59,9 @@ def event_columns() -> Any:
     return SQLModel.metadata.tables["classroom_event"].c
 
 
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
-
-
 def _insert(session: AsyncSession, table: Any) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT."""
-    return postgresql.insert(table) if _is_postgres(session) else sqlite.insert(table)
+    return postgresql.insert(table) if is_postgres(session) else sqlite.insert(table)
 
 
 async def lessons(
@@ -114,18 +110,6 @@ async def roster(
         )
     )
     return {(row[0], row[1]) for row in result.all()}
-
-
-async def account_ids_by_phone_hash(
-    session: AsyncSession, phone_hashes: Iterable[str]
-) -> dict[str, uuid.UUID]:
-    hashes = list(set(phone_hashes))
-    if not hashes:
-        return {}
-    result = await session.execute(
-        select(col(Account.phone_hash), col(Account.id)).where(col(Account.phone_hash).in_(hashes))
-    )
-    return {row[0]: row[1] for row in result.all()}
 
 
 async def withdrawn_categories(
@@ -185,7 +169,7 @@ async def insert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> se
     """Insert, skipping client ids the school already has; the client ids actually stored."""
     if not rows:
         return set()
-    if _is_postgres(session):
+    if is_postgres(session):
         columns = {name: [row[name] for row in rows] for name in rows[0]}
         columns["data"] = [orjson.dumps(data).decode() for data in columns["data"]]
         result = await session.execute(_unnest_insert(), columns)

@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, bindparam, event, func, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.types import TypeEngine
 from sqlmodel import SQLModel
 
 from app.core.config import Settings
@@ -87,3 +89,32 @@ async def set_account(session: AsyncSession, account_id: uuid.UUID | None) -> No
             text("SELECT set_config('app.account_id', :account, true)"),
             {"account": str(account_id) if account_id else ""},
         )
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+SQLITE_CHUNK = 5000  # stays under SQLite's bound-parameter limit
+
+
+def value_chunks(session: AsyncSession, values: list[Any]) -> list[list[Any]]:
+    """Slices of `values` small enough for one `where_in` statement on this database."""
+    size = 100_000 if is_postgres(session) else SQLITE_CHUNK
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def where_in(
+    session: AsyncSession, query: Any, column: Any, values: list[Any], item: TypeEngine[Any]
+) -> Any:
+    """`query` limited to rows whose `column` is one of `values`.
+
+    On PostgreSQL a join with `unnest(array)`: one parameter, so one statement serves any
+    number of values and its plan cannot degrade into a scan per value (thousands of IN
+    parameters do, once the prepared statement's plan goes generic after five runs).
+    """
+    if is_postgres(session):
+        array = bindparam("values", values, type_=postgresql.ARRAY(item))
+        wanted = func.unnest(array).table_valued("v").render_derived()
+        return query.join(wanted, column == wanted.c.v)
+    return query.where(column.in_(values))

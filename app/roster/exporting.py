@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from app.accounts.models import Account
 from app.core import clock
+from app.core.db import value_chunks, where_in
 from app.core.security import Keys
 from app.roster import import_store as store
 from app.roster.rosterfile import (
@@ -109,9 +110,9 @@ async def _phones(
     session: AsyncSession, keys: Keys, account_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[str, str | None]]:
     found: dict[uuid.UUID, tuple[str, str | None]] = {}
-    for chunk in store.chunks(session, account_ids):
+    for chunk in value_chunks(session, account_ids):
         query = select(col(Account.id), col(Account.phone_enc), col(Account.display_name))
-        query = store.restrict(session, query, col(Account.id), chunk, Uuid())
+        query = where_in(session, query, col(Account.id), chunk, Uuid())
         for account_id, sealed, name in (await session.execute(query)).all():
             found[account_id] = (keys.phone_cipher.decrypt(sealed), name)
     return found

@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.accounts.models import Account
 from app.core.db import metadata
 from app.roster.models import Course, Enrollment, Guardianship, RosterSource
 from app.roster.rosterfile import OrgRow
@@ -55,38 +53,6 @@ class EnrollmentState:
     role: str
     status: str
     source_id: str | None
-
-
-def is_postgres(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
-
-
-def restrict(session: AsyncSession, query: Any, column: Any, values: list[Any], item: Any) -> Any:
-    """`query` limited to rows whose `column` is one of `values`.
-
-    On PostgreSQL a join with `unnest(array)`: one parameter, so one statement serves any
-    number of values and its plan cannot degrade into a scan per value (thousands of IN
-    parameters do, once the prepared statement's plan goes generic after five runs).
-    """
-    if is_postgres(session):
-        array = bindparam("values", values, type_=postgresql.ARRAY(item))
-        wanted = func.unnest(array).table_valued("v").render_derived()
-        return query.join(wanted, column == wanted.c.v)
-    return query.where(column.in_(values))
-
-
-def chunks(session: AsyncSession, values: list[Any]) -> list[list[Any]]:
-    size = 100_000 if is_postgres(session) else CHUNK
-    return [values[start : start + size] for start in range(0, len(values), size)]
-
-
-async def account_ids_by_hash(session: AsyncSession, hashes: list[str]) -> dict[str, uuid.UUID]:
-    found: dict[str, uuid.UUID] = {}
-    for chunk in chunks(session, hashes):
-        query = select(col(Account.phone_hash), col(Account.id))
-        query = restrict(session, query, col(Account.phone_hash), chunk, String())
-        found.update({h: i for h, i in (await session.execute(query)).all()})
-    return found
 
 
 async def roster_source(session: AsyncSession, tenant_id: uuid.UUID) -> RosterSource | None:

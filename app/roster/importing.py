@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.repository import account_ids_by_phone_hashes
 from app.accounts.service import phone_hash
 from app.core import clock
 from app.core.ids import new_id
@@ -146,7 +147,7 @@ class Importer:
     async def build(self) -> None:
         people = self.normalise_people()
         hashes = {e164: phone_hash(self.keys, e164) for _, e164 in people if e164}
-        accounts = await store.account_ids_by_hash(self.session, list(hashes.values()))
+        accounts = await account_ids_by_phone_hashes(self.session, hashes.values())
         source = await store.roster_source(self.session, self.tenant.id)
         school = self.roster.school
         if school is not None and source is not None:
