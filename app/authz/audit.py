@@ -6,13 +6,49 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, Uuid, bindparam, func, insert, select, true
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.access import Access
 from app.authz.models import AuditEntry, AuditSubject
 from app.core import clock
+from app.core.db import is_postgres
 from app.core.ids import new_id
+
+# Core statements on the tables: no ORM unit of work on the hot path of every read.
+_ENTRY = AuditEntry.__table__  # type: ignore[attr-defined]
+_SUBJECT = AuditSubject.__table__  # type: ignore[attr-defined]
+_WRITTEN = (
+    "tenant_id", "id", "at", "actor_id", "actor_kind", "grant_id", "record_kind", "action",
+    "purpose", "subject_count", "request_id", "detail",
+)  # fmt: skip
+
+
+def _statements() -> tuple[Insert, Insert, Insert]:
+    """Built once: (the entry alone, its subjects alone, both in one PostgreSQL statement).
+
+    A read is on the request's critical path, so on PostgreSQL the entry and its subjects
+    go in one round trip: the entry is a data-modifying CTE whose RETURNING feeds the
+    subjects' insert (their foreign key is checked at the end of the statement).
+    """
+    entry = insert(_ENTRY).values({name: bindparam(name, type_=_ENTRY.c[name].type)
+                                       for name in _WRITTEN})  # fmt: skip
+    subjects = insert(_SUBJECT)
+    written = entry.returning(_ENTRY.c.tenant_id, _ENTRY.c.id).cte("entry")
+    ids = (
+        func.unnest(bindparam("subjects", type_=postgresql.ARRAY(Uuid())))
+        .table_valued("s")
+        .render_derived()
+    )
+    together = insert(_SUBJECT).from_select(
+        ["tenant_id", "entry_id", "account_id"],
+        select(written.c.tenant_id, written.c.id, ids.c.s).select_from(written).join(ids, true()),
+    )
+    return entry, subjects, together
+
+
+ENTRY_INSERT, SUBJECTS_INSERT, ENTRY_WITH_SUBJECTS = _statements()
 
 
 async def record(
@@ -31,27 +67,29 @@ async def record(
 ) -> uuid.UUID:
     subject_ids = sorted(set(subjects))
     entry_id = new_id()
-    await session.execute(
-        insert(AuditEntry).values(
-            tenant_id=tenant_id,
-            id=entry_id,
-            at=clock.now(),
-            actor_id=actor_id,
-            actor_kind=actor_kind,
-            grant_id=grant_id,
-            record_kind=record_kind,
-            action=action,
-            purpose=purpose,
-            subject_count=len(subject_ids),
-            request_id=request_id,
-            detail=detail or {},
-        )
-    )
+    entry = {
+        "tenant_id": tenant_id,
+        "id": entry_id,
+        "at": clock.now(),
+        "actor_id": actor_id,
+        "actor_kind": actor_kind,
+        "grant_id": grant_id,
+        "record_kind": record_kind,
+        "action": action,
+        "purpose": purpose,
+        "subject_count": len(subject_ids),
+        "request_id": request_id,
+        "detail": detail or {},
+    }
+    if subject_ids and is_postgres(session):
+        await session.execute(ENTRY_WITH_SUBJECTS, {**entry, "subjects": subject_ids})
+        return entry_id
+    await session.execute(ENTRY_INSERT, entry)
     if subject_ids:
-        await session.execute(
-            insert(AuditSubject),
-            [{"tenant_id": tenant_id, "entry_id": entry_id, "account_id": s} for s in subject_ids],
-        )
+        rows = [
+            {"tenant_id": tenant_id, "entry_id": entry_id, "account_id": s} for s in subject_ids
+        ]
+        await session.execute(SUBJECTS_INSERT, rows)
     return entry_id
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
@@ -13,35 +15,61 @@ from app.roster.models import Enrollment, Guardianship
 TEACHING_ROLES = ("teacher", "assistant")
 
 
+# The subqueries below depend only on (school, person): built once per pair and shared by
+# every predicate of a request (statements are immutable), which keeps building a scoped
+# query cheap on the hot path of every list.
+_built = functools.lru_cache(maxsize=4096)
+
+
 def taught_course_ids(access: Access) -> Any:
+    return _taught_course_ids(access.tenant_id, access.account_id)
+
+
+@_built
+def _taught_course_ids(tenant_id: uuid.UUID, account_id: uuid.UUID) -> Any:
     return select(col(Enrollment.course_id)).where(
-        col(Enrollment.tenant_id) == access.tenant_id,
-        col(Enrollment.account_id) == access.account_id,
+        col(Enrollment.tenant_id) == tenant_id,
+        col(Enrollment.account_id) == account_id,
         col(Enrollment.role).in_(TEACHING_ROLES),
         col(Enrollment.status) == "active",
     )
 
 
 def enrolled_course_ids(access: Access) -> Any:
+    return _enrolled_course_ids(access.tenant_id, access.account_id)
+
+
+@_built
+def _enrolled_course_ids(tenant_id: uuid.UUID, account_id: uuid.UUID) -> Any:
     return select(col(Enrollment.course_id)).where(
-        col(Enrollment.tenant_id) == access.tenant_id,
-        col(Enrollment.account_id) == access.account_id,
+        col(Enrollment.tenant_id) == tenant_id,
+        col(Enrollment.account_id) == account_id,
         col(Enrollment.role) == "student",
         col(Enrollment.status) == "active",
     )
 
 
 def children_ids(access: Access) -> Any:
+    return _children_ids(access.tenant_id, access.account_id)
+
+
+@_built
+def _children_ids(tenant_id: uuid.UUID, account_id: uuid.UUID) -> Any:
     return select(col(Guardianship.student_id)).where(
-        col(Guardianship.tenant_id) == access.tenant_id,
-        col(Guardianship.guardian_id) == access.account_id,
+        col(Guardianship.tenant_id) == tenant_id,
+        col(Guardianship.guardian_id) == account_id,
     )
 
 
 def children_course_ids(access: Access) -> Any:
+    return _children_course_ids(access.tenant_id, access.account_id)
+
+
+@_built
+def _children_course_ids(tenant_id: uuid.UUID, account_id: uuid.UUID) -> Any:
     return select(col(Enrollment.course_id)).where(
-        col(Enrollment.tenant_id) == access.tenant_id,
-        col(Enrollment.account_id).in_(children_ids(access)),
+        col(Enrollment.tenant_id) == tenant_id,
+        col(Enrollment.account_id).in_(_children_ids(tenant_id, account_id)),
         col(Enrollment.status) == "active",
     )
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.apikeys import ApiKeyClient
 from app.authz import audit
@@ -17,7 +18,7 @@ from app.authz.audit import record_access
 from app.authz.deps import Authorize, PurposeQuery, PurposeRefused
 from app.classroom import ingest, reads
 from app.classroom.events import KINDS
-from app.classroom.models import AttendanceSpan, LessonRollup
+from app.classroom.models import AttendanceSpan, ClassroomEvent, LessonRollup
 from app.classroom.schemas import EventOut, IngestAnswer, PersonOut, RollupOut, SpanOut
 from app.core.deps import KeysDep, SessionDep, SettingsDep
 from app.core.errors import Forbidden, Invalid, NotFound
@@ -147,22 +148,23 @@ async def event_accesses(
     return accesses
 
 
-@router.get(LESSON + "/events", response_model=Page[EventOut])
-async def list_events(
-    request: Request,
-    member: MemberDep,
-    session: SessionDep,
+async def lesson_events(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
     lesson_id: str,
-    page: Annotated[PageParams, Depends(page_params)],
-    purpose: PurposeQuery = None,
-    kind: Annotated[str | None, Query(description="only this event kind")] = None,
-    person: Annotated[str | None, Query(description="only this account id")] = None,
-    since: Annotated[datetime | None, Query(alias="from", description="at or after")] = None,
-    until: Annotated[datetime | None, Query(alias="to", description="before")] = None,
-) -> Page[EventOut]:
-    chosen = purpose or "teaching_management"
-    accesses = await event_accesses(request, session, member, chosen, kind)
-    lesson = await _lesson(session, lesson_id, accesses, member.tenant.id)
+    accesses: Sequence[Access],
+    page: PageParams,
+    *,
+    kind: str | None,
+    person: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[uuid.UUID, Sequence[ClassroomEvent], str | None]:
+    """(lesson, a page of its events within `accesses`, next cursor); 404 for a lesson
+    outside every access, 422 naming a bad filter."""
+    parsed = parse_id(lesson_id)
+    if parsed is None:
+        raise NotFound("no such lesson")
     person_id = parse_id(person) if person is not None else None
     if person is not None and person_id is None:
         raise Invalid("person", "not an account id")
@@ -171,7 +173,8 @@ async def list_events(
             raise Invalid(name, "give a time zone (RFC 3339)")
     rows = await reads.list_events(
         session,
-        lesson,
+        tenant_id,
+        parsed,
         accesses,
         kind=kind,
         person=person_id,
@@ -180,11 +183,15 @@ async def list_events(
         after=_time_cursor(page),
         limit=page.limit + 1,
     )
+    if not rows:  # no events, or no lesson this caller may see
+        await _lesson(session, lesson_id, accesses, tenant_id)
     more = len(rows) > page.limit
     rows = rows[: page.limit]
-    for access in accesses:
-        subjects = {r.account_id for r in rows if r.record_kind == access.record_kind}
-        await record_access(session, access, subjects, detail={"lesson_id": str(lesson.id)})
+    cursor = encode_cursor([rows[-1].at.isoformat(), str(rows[-1].id)]) if more else None
+    return parsed, rows, cursor
+
+
+def events_page(rows: Sequence[ClassroomEvent], cursor: str | None) -> Page[EventOut]:
     items = [
         EventOut(
             id=r.id,
@@ -199,8 +206,38 @@ async def list_events(
         )
         for r in rows
     ]
-    cursor = encode_cursor([rows[-1].at.isoformat(), str(rows[-1].id)]) if more else None
     return Page(items=items, next_cursor=cursor)
+
+
+EventKind = Annotated[str | None, Query(description="only this event kind")]
+EventPerson = Annotated[str | None, Query(description="only this account id")]
+EventsFrom = Annotated[datetime | None, Query(alias="from", description="at or after")]
+EventsTo = Annotated[datetime | None, Query(alias="to", description="before")]
+
+
+@router.get(LESSON + "/events", response_model=Page[EventOut])
+async def list_events(
+    request: Request,
+    member: MemberDep,
+    session: SessionDep,
+    lesson_id: str,
+    page: Annotated[PageParams, Depends(page_params)],
+    purpose: PurposeQuery = None,
+    kind: EventKind = None,
+    person: EventPerson = None,
+    since: EventsFrom = None,
+    until: EventsTo = None,
+) -> Page[EventOut]:
+    chosen = purpose or "teaching_management"
+    accesses = await event_accesses(request, session, member, chosen, kind)
+    lesson, rows, cursor = await lesson_events(
+        session, member.tenant.id, lesson_id, accesses, page,
+        kind=kind, person=person, since=since, until=until,
+    )  # fmt: skip
+    for access in accesses:
+        subjects = {r.account_id for r in rows if r.record_kind == access.record_kind}
+        await record_access(session, access, subjects, detail={"lesson_id": str(lesson)})
+    return events_page(rows, cursor)
 
 
 AttendanceAccess = Annotated[

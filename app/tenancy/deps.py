@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Request
 
-from app.accounts.deps import CurrentAccount
+from app.accounts.deps import TokenAccountId, signed_in
 from app.accounts.models import Account
 from app.authz.policy import get_policy
 from app.core.db import set_tenant
@@ -49,10 +49,11 @@ TenantDep = Annotated[Tenant, Depends(tenant_from_path)]
 
 
 async def member_of_tenant(
-    session: SessionDep, tenant: TenantDep, account: CurrentAccount
+    request: Request, session: SessionDep, tenant: TenantDep, account_id: TokenAccountId
 ) -> Member:
-    roles = await repository.live_roles(session, tenant.id, account.id)
-    return Member(tenant=tenant, account=account, roles=roles)
+    """The caller and their roles here, read together: one query on every school request."""
+    account, roles = await repository.account_and_roles(session, tenant.id, account_id)
+    return Member(tenant=tenant, account=signed_in(request, account), roles=roles)
 
 
 MemberDep = Annotated[Member, Depends(member_of_tenant)]

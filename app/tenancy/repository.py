@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -40,6 +40,33 @@ async def live_roles(
         )
     )
     return frozenset(result.scalars())
+
+
+# Asked on every request inside a school, so built once: executing a prebuilt statement
+# skips rebuilding and re-keying it for SQLAlchemy's compiled-statement cache.
+_ACCOUNT_AND_ROLES = (
+    select(Account, col(Membership.role))
+    .outerjoin(
+        Membership,
+        and_(
+            col(Membership.tenant_id) == bindparam("tenant_id"),
+            col(Membership.account_id) == col(Account.id),
+            col(Membership.status).in_(LIVE_STATUSES),
+        ),
+    )
+    .where(col(Account.id) == bindparam("account_id"))
+)
+
+
+async def account_and_roles(
+    session: AsyncSession, tenant_id: uuid.UUID, account_id: uuid.UUID
+) -> tuple[Account | None, frozenset[str]]:
+    """An account and its live roles in a school (`live_roles`), in one query."""
+    params = {"tenant_id": tenant_id, "account_id": account_id}
+    rows = (await session.execute(_ACCOUNT_AND_ROLES, params)).all()
+    if not rows:
+        return None, frozenset()
+    return rows[0][0], frozenset(role for _, role in rows if role is not None)
 
 
 async def memberships_of(

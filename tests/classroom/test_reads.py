@@ -163,3 +163,39 @@ async def test_reads_are_audited_with_their_subjects(client, login, owner, world
             world.people[CLASSMATE],
             world.people[TEACHER],
         }
+
+
+async def _remove_from_course(client, admin, world, phone: str) -> None:
+    base = f"/v1/tenants/demo-north/courses/{world.course}/enrollments"
+    listed = await client.get(base, headers=admin, params={"limit": 500})
+    assert listed.status_code == 200, listed.text
+    (entry,) = [e for e in listed.json()["items"] if e["account_id"] == world.user(phone)]
+    removed = await client.delete(f"{base}/{entry['id']}", headers=admin)
+    assert removed.status_code == 204, removed.text
+
+
+async def test_taken_off_the_course_their_own_events_answer_404(client, login, world):
+    """SCH-3: the lesson's visibility is checked in the same query as its events, so a
+    student's own events do not keep a lesson of a course they left reachable."""
+    await _seed(client, world)
+    student, teacher = await login(STUDENT), await login(TEACHER)
+    assert await _users(client, student, _url(world, "events")) == {world.user(STUDENT)}
+    admin = await login(NORTH_ADMIN)
+    await _remove_from_course(client, admin, world, STUDENT)
+    await _remove_from_course(client, admin, world, TEACHER)
+    for who in (student, teacher):
+        response = await client.get(_url(world, "events"), headers=who)
+        assert response.status_code == 404, response.text
+    assert await _users(client, admin, _url(world, "events")) == {
+        world.user(STUDENT),
+        world.user(CLASSMATE),
+    }
+
+
+async def test_a_lesson_with_no_events_answers_an_empty_page(client, login, world):
+    teacher = await login(TEACHER)
+    response = await client.get(_url(world, "events"), headers=teacher)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"items": [], "next_cursor": None}
+    other = await login(OTHER_TEACHER)
+    assert (await client.get(_url(world, "events"), headers=other)).status_code == 404
