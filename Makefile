@@ -30,7 +30,7 @@ run: install ## migrate the embedded database, load the demo schools, serve on 1
 lint: install
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
-	$(BIN)/mypy app
+	$(BIN)/mypy app bench
 
 test: lint ## lint, type check, then the whole suite on SQLite and PostgreSQL
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q

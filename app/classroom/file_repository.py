@@ -96,5 +96,28 @@ async def grant_by_id(
     return grant if grant is not None and grant.recording_id == recording_id else None
 
 
+async def grants_of(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    recording_id: uuid.UUID,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+) -> Sequence[RecordingGrant]:
+    """A recording's grants, revoked and expired ones included, oldest first."""
+    query = (
+        select(RecordingGrant)
+        .where(
+            col(RecordingGrant.tenant_id) == tenant_id,
+            col(RecordingGrant.recording_id) == recording_id,
+        )
+        .order_by(col(RecordingGrant.id))
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(col(RecordingGrant.id) > after)
+    return (await session.execute(query)).scalars().all()
+
+
 def course_column() -> Any:
     return col(Lesson.course_id)

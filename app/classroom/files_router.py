@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
@@ -15,9 +15,10 @@ from app.authz.access import Access
 from app.authz.audit import record_access
 from app.authz.deps import authorize
 from app.classroom import file_repository, files, reads
-from app.classroom.models import LessonFile
+from app.classroom.models import LessonFile, RecordingGrant
 from app.classroom.schemas import FileOut, GrantCreate, GrantOut, LinkOut
 from app.classroom.storage import get_store, verify_link
+from app.core import clock
 from app.core.db import set_tenant
 from app.core.deps import KeysDep, SessionDep, SettingsDep
 from app.core.errors import Invalid, NotFound, PayloadTooLarge, Unauthorized
@@ -315,6 +316,14 @@ async def create_grant(
     )
     subjects = [grant.account_id] if grant.account_id else []
     await record_access(session, access, subjects, detail={"grant_id": str(grant.id)})
+    return _grant_out(grant)
+
+
+def _grant_out(grant: RecordingGrant) -> GrantOut:
+    if grant.revoked_at is not None:
+        status: Literal["active", "expired", "revoked"] = "revoked"
+    else:
+        status = "expired" if grant.expires_at <= clock.now() else "active"
     return GrantOut(
         id=grant.id,
         recording_id=grant.recording_id,
@@ -322,7 +331,35 @@ async def create_grant(
         course_id=grant.course_id,
         expires_at=grant.expires_at,
         created_at=grant.created_at,
+        revoked_at=grant.revoked_at,
+        status=status,
     )
+
+
+@router.get(GRANTS, response_model=Page[GrantOut])
+async def list_grants(
+    access: RecordingGrantAccess,
+    session: SessionDep,
+    file_id: str,
+    page: Annotated[PageParams, Depends(page_params)],
+) -> Page[GrantOut]:
+    """Who may watch a recording through a grant, so an admin can see and revoke them."""
+    recording = await _visible(session, access, file_id, files.RECORDING)
+    after = parse_id(str(page.cursor[0])) if page.cursor else None
+    if page.cursor and after is None:
+        raise Invalid("cursor", "not a cursor this API issued")
+    rows = list(
+        await file_repository.grants_of(
+            session, access.tenant_id, recording.id, after=after, limit=page.limit + 1
+        )
+    )
+    more, rows = len(rows) > page.limit, rows[: page.limit]
+    subjects = [g.account_id for g in rows if g.account_id]
+    await record_access(
+        session, access, subjects, action="list", detail={"recording_id": str(recording.id)}
+    )
+    cursor = encode_cursor([str(rows[-1].id)]) if more else None
+    return Page(items=[_grant_out(g) for g in rows], next_cursor=cursor)
 
 
 @router.delete(GRANTS + "/{grant_id}", status_code=204)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
@@ -96,3 +96,5 @@ class GrantOut(BaseModel):
     course_id: uuid.UUID | None
     expires_at: datetime
     created_at: datetime
+    revoked_at: datetime | None = None
+    status: Literal["active", "expired", "revoked"] = "active"

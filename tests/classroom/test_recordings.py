@@ -135,6 +135,50 @@ async def test_who_may_see_recordings_and_grants(client, login, world):
         assert response.status_code == 422, (bad, response.text)
 
 
+async def test_admins_list_a_recordings_grants_with_their_status(client, login, world):
+    """AUZ-5: a school sees who may watch a recording through a grant, and can revoke it."""
+    admin = await login(NORTH_ADMIN)
+    rec = (await _upload(client, admin, world, notice_shown="true")).json()["id"]
+    grants = f"/v1/tenants/demo-north/recordings/{rec}/grants"
+    soon, later = clock.now() + timedelta(hours=1), clock.now() + timedelta(days=3)
+    made = []
+    for body in (
+        {"phone": STUDENT, "expires_at": later.isoformat()},
+        {"course_id": str(world.course), "expires_at": soon.isoformat()},
+        {"phone": CLASSMATE, "expires_at": later.isoformat()},
+    ):
+        response = await client.post(grants, json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        made.append(response.json()["id"])
+    assert (await client.delete(f"{grants}/{made[2]}", headers=admin)).status_code == 204
+    clock.advance(2 * 3600)
+    admin = await login(NORTH_ADMIN)
+
+    first = await client.get(grants, headers=admin, params={"limit": 2})
+    assert first.status_code == 200, first.text
+    rest = await client.get(
+        grants, headers=admin, params={"limit": 2, "cursor": first.json()["next_cursor"]}
+    )
+    items = first.json()["items"] + rest.json()["items"]
+    assert rest.json()["next_cursor"] is None
+    assert [(i["id"], i["status"]) for i in items] == [
+        (made[0], "active"),
+        (made[1], "expired"),
+        (made[2], "revoked"),
+    ]
+    assert items[0]["account_id"] == world.user(STUDENT)
+    assert items[1]["course_id"] == str(world.course)
+    assert items[2]["revoked_at"] is not None
+
+    teacher, south = await login(TEACHER), await login(SOUTH_ADMIN)
+    assert (await client.get(grants, headers=teacher)).status_code == 403
+    assert (await client.get(grants, headers=south)).status_code == 404
+    foreign = f"/v1/tenants/demo-south/recordings/{rec}/grants"
+    assert (await client.get(foreign, headers=south)).status_code == 404
+    missing = f"/v1/tenants/demo-north/recordings/{uuid.uuid4()}/grants"
+    assert (await client.get(missing, headers=admin)).status_code == 404
+
+
 async def test_snapshots_come_from_the_api_key_and_only_admins_read_them(client, login, world):
     url = f"/v1/ingest/lessons/{world.lesson}/snapshots"
     sent = await client.post(
