@@ -30,10 +30,6 @@ AuditExport = Annotated[Access, Depends(Authorize("audit_entry", "export", purpo
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def _before(page: PageParams) -> uuid.UUID | None:
-    return parse_id(str(page.cursor[0])) if page.cursor else None
-
-
 @router.post(
     "/v1/tenants/{slug}/support-grants",
     status_code=201,
@@ -57,7 +53,7 @@ async def create_support_grant(
 async def list_support_grants(
     access: GrantList, session: SessionDep, page: Paging
 ) -> Page[SupportGrantOut]:
-    rows = await grants.list_grants(session, access, before=_before(page), limit=page.limit + 1)
+    rows = await grants.list_grants(session, access, before=page.after_id(), limit=page.limit + 1)
     more = len(rows) > page.limit
     rows = rows[: page.limit]
     return Page(
@@ -91,7 +87,7 @@ async def list_audit(
     access: AuditList, session: SessionDep, page: Paging, filters: Filters
 ) -> Page[AuditEntryOut]:
     items, more = await service.list_audit(
-        session, access, filters, before=_before(page), limit=page.limit
+        session, access, filters, before=page.after_id(), limit=page.limit
     )
     return Page(items=items, next_cursor=encode_cursor([str(items[-1].id)]) if more else None)
 
@@ -121,7 +117,7 @@ async def my_audit(
     result = await service.my_audit(
         session,
         account,
-        before=_before(page),
+        before=page.after_id(),
         limit=page.limit,
         request_id=getattr(request.state, "request_id", None),
     )

@@ -192,7 +192,7 @@ async def _list(
     session: SessionDep, access: Access, lesson_id: str, kind: str, page: PageParams
 ) -> Page[FileOut]:
     lesson = await _lesson_of(session, access, lesson_id)
-    after = parse_id(str(page.cursor[0])) if page.cursor else None
+    after = page.after_id()
     visible = reads.file_predicate(access, file_repository.course_column())
     rows = await file_repository.list_files(
         session, access.tenant_id, lesson.id, kind, visible, after=after, limit=page.limit + 1
@@ -345,9 +345,7 @@ async def list_grants(
 ) -> Page[GrantOut]:
     """Who may watch a recording through a grant, so an admin can see and revoke them."""
     recording = await _visible(session, access, file_id, files.RECORDING)
-    after = parse_id(str(page.cursor[0])) if page.cursor else None
-    if page.cursor and after is None:
-        raise Invalid("cursor", "not a cursor this API issued")
+    after = page.after_id()
     rows = list(
         await file_repository.grants_of(
             session, access.tenant_id, recording.id, after=after, limit=page.limit + 1

@@ -290,7 +290,7 @@ async def list_rollups(
     page: Annotated[PageParams, Depends(page_params)],
 ) -> Page[RollupOut]:
     lesson = await _lesson(session, lesson_id, [access], access.tenant_id)
-    after = parse_id(str(page.cursor[0])) if page.cursor else None
+    after = page.after_id()
     rows = await reads.list_rollups(session, lesson, access, after=after, limit=page.limit + 1)
     more = len(rows) > page.limit
     rows = rows[: page.limit]

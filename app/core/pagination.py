@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
 
 from app.core.errors import Invalid
+from app.core.ids import parse_id
 
 T = TypeVar("T")
 
@@ -39,6 +41,15 @@ def decode_cursor(cursor: str | None) -> list[Any] | None:
 class PageParams(BaseModel):
     limit: int
     cursor: list[Any] | None
+
+    def after_id(self) -> uuid.UUID | None:
+        """The id a one-key cursor carries (None on the first page); 422 if it carries none."""
+        if not self.cursor:
+            return None
+        found = parse_id(str(self.cursor[0]))
+        if found is None:
+            raise Invalid("cursor", "not a cursor this API issued")
+        return found
 
 
 def page_params(

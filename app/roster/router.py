@@ -78,7 +78,7 @@ async def _course(session: SessionDep, access: Access, course_id: str) -> Course
 
 @router.get("/v1/tenants/{slug}/courses", response_model=Page[CourseOut])
 async def list_courses(access: CourseList, session: SessionDep, page: PageDep) -> Page[CourseOut]:
-    after = parse_id(str(page.cursor[0])) if page.cursor else None
+    after = page.after_id()
     rows = await repository.list_courses(
         session,
         access.tenant_id,
@@ -287,7 +287,7 @@ async def list_course_enrollments(
     )
     if course is None:
         raise NotFound("no such course")
-    after = parse_id(str(page.cursor[0])) if page.cursor else None
+    after = page.after_id()
     rows = await repository.list_enrollments(
         session, access.tenant_id, visible, course_id=course.id, after=after, limit=page.limit + 1
     )
@@ -302,7 +302,7 @@ async def list_enrollments(
 ) -> Page[EnrollmentOut]:
     """Every enrolment the caller may see (a student: their own; a guardian: their children's)."""
     visible = course_person_predicate(access, col(Enrollment.course_id), col(Enrollment.account_id))
-    after = parse_id(str(page.cursor[0])) if page.cursor else None
+    after = page.after_id()
     rows = await repository.list_enrollments(
         session, access.tenant_id, visible, course_id=None, after=after, limit=page.limit + 1
     )

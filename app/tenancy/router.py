@@ -14,7 +14,6 @@ from app.authz.deps import Authorize
 from app.authz.scopes import person_predicate
 from app.core.db import set_account
 from app.core.deps import ContextDep, SessionDep
-from app.core.ids import parse_id
 from app.core.pagination import Page, PageParams, encode_cursor, page_params
 from app.tenancy import repository
 from app.tenancy.models import Membership, Role
@@ -34,7 +33,7 @@ async def list_members(
     page: Annotated[PageParams, Depends(page_params)],
     role: Annotated[Role | None, Query(description="only this role")] = None,
 ) -> Page[MemberOut]:
-    after = parse_id(str(page.cursor[0])) if page.cursor else None
+    after = page.after_id()
     rows = await repository.list_members(
         session,
         access.tenant_id,

@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from app.core import clock
+from app.core.pagination import encode_cursor
 from app.main import create_app
 from tests.classroom.conftest import (
     CLASSMATE,
@@ -169,6 +170,8 @@ async def test_admins_list_a_recordings_grants_with_their_status(client, login, 
     assert items[0]["account_id"] == world.user(STUDENT)
     assert items[1]["course_id"] == str(world.course)
     assert items[2]["revoked_at"] is not None
+    forged = await client.get(grants, headers=admin, params={"cursor": encode_cursor(["x"])})
+    assert forged.status_code == 422 and forged.json()["field"] == "cursor"
 
     teacher, south = await login(TEACHER), await login(SOUTH_ADMIN)
     assert (await client.get(grants, headers=teacher)).status_code == 403
