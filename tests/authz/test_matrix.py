@@ -14,15 +14,17 @@ import itertools
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
 import httpx
 import pytest
 
+from app.accounts.apikeys import create_key
 from app.authz.models import SupportGrant
 from app.authz.policy import Action, RecordKind, Role, get_policy
+from app.classroom.models import LessonFile, RecordingGrant
 from app.core import clock
 from app.core.db import set_tenant
 from app.tenancy.deps import Member
@@ -49,6 +51,10 @@ class Seeded:
     audit_about: dict[str, uuid.UUID]
     grants: dict[str, uuid.UUID]
     options: frozenset[str]  # school A's options that are on, as a member of A sees them
+    # A recording and a snapshot per target: in lesson L1 (the recording granted to S1), in
+    # L2 and in school B's lesson.
+    files: dict[str, dict[str, uuid.UUID]] = field(default_factory=dict)
+    api_keys: dict[str, uuid.UUID] = field(default_factory=dict)  # "in": A's, "other": B's
 
 
 def person_in_scope(caller: str, scopes: frozenset[str]) -> str | None:
@@ -95,6 +101,26 @@ def support_grants(
     s: Seeded, caller: str, scopes: frozenset[str], target: Target
 ) -> uuid.UUID | None:
     return s.grants.get({"in": "a", "out": "", "other": "b"}[target])
+
+
+def recordings(s: Seeded, caller: str, scopes: frozenset[str], target: Target) -> uuid.UUID | None:
+    return s.files["recording"][target]
+
+
+def snapshots(s: Seeded, caller: str, scopes: frozenset[str], target: Target) -> uuid.UUID | None:
+    return s.files["snapshot"][target]
+
+
+def api_keys(s: Seeded, caller: str, scopes: frozenset[str], target: Target) -> uuid.UUID | None:
+    return s.api_keys.get(target)
+
+
+def enrollment_body(s: Seeded) -> dict[str, Any]:
+    return {"entries": [{"phone": PHONES["student2"], "role": "student"}]}
+
+
+def recording_grant_body(s: Seeded) -> dict[str, Any]:
+    return {"phone": PHONES["student"], "expires_at": (clock.now() + timedelta(days=1)).isoformat()}
 
 
 def grant_body(s: Seeded) -> dict[str, Any]:
@@ -204,6 +230,45 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lessons,
     ),
     Endpoint(
+        RecordKind.TOOL_USE, Action.LIST, "GET", T + "/lessons/{id}/events?kind=tool.buzzer",
+        "teaching_management", "nested", lessons,
+    ),
+    Endpoint(
+        RecordKind.TEACHER_ACTION, Action.LIST, "GET",
+        T + "/lessons/{id}/events?kind=teacher.muted&purpose=teaching_quality", "teaching_quality",
+        "nested", lessons,
+    ),
+    Endpoint(
+        RecordKind.COURSEWARE_USE, Action.LIST, "GET",
+        T + "/lessons/{id}/events?kind=courseware.page&purpose=teaching_quality",
+        "teaching_quality", "nested", lessons,
+    ),
+    Endpoint(
+        RecordKind.DIAGNOSTICS, Action.LIST, "GET",
+        T + "/lessons/{id}/events?kind=diagnostics.sample&purpose=technical_support",
+        "technical_support", "nested", lessons,
+    ),
+    Endpoint(
+        RecordKind.RECORDING, Action.LIST, "GET", T + "/lessons/{id}/recordings",
+        "teaching_management", "nested", lessons,
+    ),
+    Endpoint(
+        RecordKind.RECORDING, Action.READ, "GET", T + "/recordings/{id}/link",
+        "teaching_management", "one", recordings,
+    ),
+    Endpoint(
+        RecordKind.RECORDING, Action.GRANT, "GET", T + "/recordings/{id}/grants",
+        "teaching_management", "nested", recordings,
+    ),
+    Endpoint(
+        RecordKind.RECORDING, Action.GRANT, "POST", T + "/recordings/{id}/grants",
+        "teaching_management", "create", recordings, body=recording_grant_body, ok=201,
+    ),
+    Endpoint(
+        RecordKind.SNAPSHOT, Action.READ, "GET", T + "/snapshots/{id}/link",
+        "teaching_management", "one", snapshots,
+    ),
+    Endpoint(
         RecordKind.ATTENDANCE, Action.LIST, "GET", T + "/lessons/{id}/attendance",
         "teaching_management", "nested", lessons,
     ),
@@ -241,6 +306,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         RecordKind.API_KEY, Action.CREATE, "POST", T + "/api-keys", "security", "create",
         body=lambda s: {"name": f"matrix-{uuid.uuid4().hex[:6]}"}, ok=201,
+    ),
+    Endpoint(
+        RecordKind.ENROLLMENT, Action.CREATE, "POST", T + "/courses/{id}/enrollments",
+        "teaching_management", "create", courses, body=enrollment_body,
+    ),
+    Endpoint(
+        RecordKind.API_KEY, Action.DELETE, "DELETE", T + "/api-keys/{id}", "security", "delete",
+        api_keys, ok=204,
     ),
     # Last: it deactivates S1 for the rest of the role's run.
     Endpoint(
@@ -343,8 +416,42 @@ async def _seed(owner, schools) -> Seeded:
             session.add(grant)
             await session.flush()
             grants[name] = grant.id
+        files: dict[str, dict[str, uuid.UUID]] = {"recording": {}, "snapshot": {}}
+        for target, tenant, lesson in (
+            ("in", world.a, world.lessons["l1"]),
+            ("out", world.a, world.lessons["l2"]),
+            ("other", world.b, world.lessons["lb"]),
+        ):
+            await set_tenant(session, tenant.id)
+            for kind in files:
+                file = LessonFile(
+                    tenant_id=tenant.id,
+                    lesson_id=lesson,
+                    kind=kind,
+                    object_key=f"matrix/{uuid.uuid4()}",
+                    content_type="video/mp4" if kind == "recording" else "image/jpeg",
+                    size_bytes=1,
+                    sha256="0" * 64,
+                    notice_shown=True,
+                )
+                session.add(file)
+                await session.flush()
+                files[kind][target] = file.id
+        await set_tenant(session, world.a.id)
+        session.add(
+            RecordingGrant(
+                tenant_id=world.a.id,
+                recording_id=files["recording"]["in"],
+                account_id=world.id("student"),
+                expires_at=clock.now() + timedelta(days=1),
+            )
+        )
+        keys = {}
+        for target, tenant in (("in", world.a), ("other", world.b)):
+            await set_tenant(session, tenant.id)
+            keys[target] = (await create_key(session, tenant.id, "matrix", None))[0].id
     member = Member(world.a, world.people["admin"], frozenset())
-    return Seeded(world, about, grants, member.options)
+    return Seeded(world, about, grants, member.options, files, keys)
 
 
 def _expected(case: Case, scopes: frozenset[str]) -> int:
