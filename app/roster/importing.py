@@ -38,6 +38,7 @@ from app.tenancy.models import MembershipStatus, Tenant
 Format = Literal["oneroster", "csv"]
 IMPORT_REASON = "not in the school's roster file"
 DELETED_REASON = "tobedeleted in the school's roster file"
+ROLE_REASON = "another role in the school's roster file"
 LIVE = (MembershipStatus.pending, MembershipStatus.active)
 
 
@@ -277,9 +278,22 @@ class Importer:
                 self.error(self.users_file, person.line, column, message)
                 self.rejected.add(person.source_id)
                 continue
+            sourced = by_source.get(person.source_id) if self.oneroster else None
+            if sourced is not None and sourced.role != person.role:
+                # One sourcedId holds one role here: the file's role replaces the old one, so
+                # a teacher listed as a student loses the teacher's access now (an admin's
+                # membership is the school's own and stays).
+                if sourced.role != "school_admin":
+                    retire: dict[str, Any] = {"source_id": None}
+                    if sourced.status in LIVE:
+                        plan.deactivated += 1
+                        retire |= {"status": "inactive", "status_reason": ROLE_REASON}
+                    self._membership_update(sourced, **retire)
+                if found is sourced:
+                    found = by_key.get((sourced.account_id, person.role))
             if found is None:
-                assert e164 is not None
                 if account_id is None:
+                    assert e164 is not None
                     account_id = accounts[hashes[e164]] = new_id()
                     self.writes.accounts.append(
                         rows.account_row(
@@ -322,6 +336,7 @@ class Importer:
             if found.status == "inactive" and (found.status_reason or "") in (
                 IMPORT_REASON,
                 DELETED_REASON,
+                ROLE_REASON,
             ):
                 changes |= {"status": "pending", "status_reason": None}
             if changes:

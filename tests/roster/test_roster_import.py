@@ -297,3 +297,42 @@ async def test_a_bulk_file_of_another_org_retires_nothing(client, schools, login
     assert plan["people"]["deactivated"] == 0 and plan["enrollments"]["deactivated"] == 0
     assert plan["courses"]["deactivated"] == 0
     assert any("org-2" in notice for notice in plan["notices"])
+
+
+async def _roles_of(client, login, phone: str) -> set[tuple[str, str]]:
+    me = (await client.get("/v1/me", headers=await login(phone))).json()
+    return {(m["role"], m["status"]) for m in me["memberships"] if m["school"] == "demo-north"}
+
+
+async def test_a_role_change_in_the_file_replaces_the_old_role(client, schools, login):
+    """One sourcedId, one role: a teacher the file now lists as a student loses the
+    teacher's access at once; listing them as a teacher again brings it back."""
+    admin = await login(NORTH_ADMIN)
+    assert (await upload(client, admin, school_zip())).status_code == 200
+    assert await _roles_of(client, login, "13800001001") == {("teacher", "pending")}
+    teacher = await login("13800001001")
+    class_1 = f"{NORTH}/courses?limit=500"
+    assert (await client.get(class_1, headers=teacher)).status_code == 200
+
+    now_student = PersonRow("u-teacher", "+86 138 0000 1001", "王芳", "student", date(2000, 1, 1))
+    people = [now_student, *PEOPLE[1:]]
+    enrollments = [EnrollmentRow("e-1", "class-1", "u-teacher", "student"), *ENROLLMENTS[1:]]
+    r = await upload(client, admin, school_zip(people=people, enrollments=enrollments))
+    assert r.status_code == 200, r.text
+    assert r.json()["people"]["deactivated"] == 1 and r.json()["people"]["created"] == 1
+    assert await _roles_of(client, login, "13800001001") == {
+        ("teacher", "inactive"),
+        ("student", "pending"),
+    }
+    members = (await client.get(f"{NORTH}/members?limit=500", headers=admin)).json()["items"]
+    retired = [m for m in members if m["role"] == "teacher" and m["status"] == "inactive"]
+    assert [m["phone_masked"] for m in retired] == ["+86 138****1001"]
+    again = await upload(client, admin, school_zip(people=people, enrollments=enrollments))
+    assert again.json()["people"]["created"] == 0 and again.json()["people"]["deactivated"] == 0
+
+    back = await upload(client, admin, school_zip())
+    assert back.status_code == 200, back.text
+    assert await _roles_of(client, login, "13800001001") == {
+        ("teacher", "pending"),
+        ("student", "inactive"),
+    }
