@@ -32,8 +32,8 @@ def _statements() -> tuple[Insert, Insert, Insert]:
     go in one round trip: the entry is a data-modifying CTE whose RETURNING feeds the
     subjects' insert (their foreign key is checked at the end of the statement).
     """
-    entry = insert(_ENTRY).values({name: bindparam(name, type_=_ENTRY.c[name].type)
-                                       for name in _WRITTEN})  # fmt: skip
+    columns = {name: bindparam(name, type_=_ENTRY.c[name].type) for name in _WRITTEN}
+    entry = insert(_ENTRY).values(columns)
     subjects = insert(_SUBJECT)
     written = entry.returning(_ENTRY.c.tenant_id, _ENTRY.c.id).cte("entry")
     ids = (
