@@ -106,16 +106,6 @@ async def _upload(
     )
 
 
-async def _lesson_of(session: SessionDep, access: Access, lesson_id: str) -> Lesson:
-    parsed = parse_id(lesson_id)
-    lesson = (
-        await reads.visible_lesson(session, access.tenant_id, parsed, [access]) if parsed else None
-    )
-    if lesson is None:
-        raise NotFound("no such lesson")
-    return lesson
-
-
 async def _created(session: SessionDep, access: Access, file: LessonFile) -> FileOut:
     subjects = await reads.participants(session, file.tenant_id, file.lesson_id)
     await record_access(session, access, subjects, detail={"file_id": str(file.id)})
@@ -131,7 +121,7 @@ async def upload_recording(
     lesson_id: str,
 ) -> FileOut:
     """multipart: `file`, `duration_seconds`, `notice_shown` (needed unless the lesson has it)."""
-    lesson = await _lesson_of(session, access, lesson_id)
+    lesson = await reads.visible_lesson(session, access.tenant_id, lesson_id, [access])
     file = await _upload(
         request, session, settings, lesson, files.RECORDING, uploaded_by=access.account_id
     )
@@ -146,7 +136,7 @@ async def upload_snapshot(
     settings: SettingsDep,
     lesson_id: str,
 ) -> FileOut:
-    lesson = await _lesson_of(session, access, lesson_id)
+    lesson = await reads.visible_lesson(session, access.tenant_id, lesson_id, [access])
     file = await _upload(
         request, session, settings, lesson, files.SNAPSHOT, uploaded_by=access.account_id
     )
@@ -191,7 +181,7 @@ async def ingest_file(
 async def _list(
     session: SessionDep, access: Access, lesson_id: str, kind: str, page: PageParams
 ) -> Page[FileOut]:
-    lesson = await _lesson_of(session, access, lesson_id)
+    lesson = await reads.visible_lesson(session, access.tenant_id, lesson_id, [access])
     after = page.after_id()
     visible = reads.file_predicate(access, file_repository.course_column())
     rows = await file_repository.list_files(

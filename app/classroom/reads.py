@@ -24,7 +24,10 @@ from app.authz.scopes import (
 from app.classroom.models import AttendanceSpan, ClassroomEvent, LessonFile, LessonRollup
 from app.classroom.models import RecordingGrant as Grant
 from app.core import clock
+from app.core.errors import NotFound
+from app.core.ids import parse_id
 from app.roster.models import Lesson
+from app.roster.repository import lesson_by_id
 from app.tenancy.models import Membership
 
 
@@ -93,20 +96,23 @@ def _lesson_visible(accesses: Sequence[Access]) -> ColumnElement[bool]:
     """The lesson check of a records query (implied when every scope is course-wide)."""
     if all(a.scopes <= COURSE_SCOPES for a in accesses):
         return true()
+    return _lessons_reached(accesses)
+
+
+def _lessons_reached(accesses: Sequence[Access]) -> ColumnElement[bool]:
     return or_(*(_lesson_predicate(a) for a in accesses))
 
 
 async def visible_lesson(
-    session: AsyncSession, tenant_id: uuid.UUID, lesson_id: uuid.UUID, accesses: Sequence[Access]
-) -> Lesson | None:
-    result = await session.execute(
-        select(Lesson).where(
-            col(Lesson.tenant_id) == tenant_id,
-            col(Lesson.id) == lesson_id,
-            or_(*(_lesson_predicate(a) for a in accesses)),
-        )
-    )
-    return result.scalar_one_or_none()
+    session: AsyncSession, tenant_id: uuid.UUID, lesson_id: str, accesses: Sequence[Access]
+) -> Lesson:
+    """The lesson named in a path, if some access reaches it; else 404 (like a missing one)."""
+    parsed = parse_id(lesson_id)
+    reached = _lessons_reached(accesses)
+    lesson = await lesson_by_id(session, tenant_id, parsed, reached) if parsed else None
+    if lesson is None:
+        raise NotFound("no such lesson")
+    return lesson
 
 
 def _person_columns(tenant_id: uuid.UUID) -> tuple[Any, ...]:

@@ -24,7 +24,6 @@ from app.core.deps import KeysDep, SessionDep, SettingsDep
 from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.ids import parse_id
 from app.core.pagination import Page, PageParams, encode_cursor, page_params
-from app.roster.models import Lesson
 from app.tenancy.deps import MemberDep
 
 router = APIRouter(tags=["classroom"])
@@ -86,16 +85,6 @@ async def ingest_events(
         )
     body = {"accepted": result.accepted, "duplicates": result.duplicates}
     return JSONResponse({**body, "dropped": result.dropped}, status_code=202)
-
-
-async def _lesson(
-    session: SessionDep, lesson_id: str, accesses: Sequence[Access], tenant_id: uuid.UUID
-) -> Lesson:
-    parsed = parse_id(lesson_id)
-    lesson = await reads.visible_lesson(session, tenant_id, parsed, accesses) if parsed else None
-    if lesson is None:
-        raise NotFound("no such lesson")
-    return lesson
 
 
 def _person(row: Any) -> PersonOut:
@@ -184,7 +173,7 @@ async def lesson_events(
         limit=page.limit + 1,
     )
     if not rows:  # no events, or no lesson this caller may see
-        await _lesson(session, lesson_id, accesses, tenant_id)
+        await reads.visible_lesson(session, tenant_id, lesson_id, accesses)
     more = len(rows) > page.limit
     rows = rows[: page.limit]
     cursor = encode_cursor([rows[-1].at.isoformat(), str(rows[-1].id)]) if more else None
@@ -255,7 +244,7 @@ async def list_attendance(
     lesson_id: str,
     page: Annotated[PageParams, Depends(page_params)],
 ) -> Page[SpanOut]:
-    lesson = await _lesson(session, lesson_id, [access], access.tenant_id)
+    lesson = await reads.visible_lesson(session, access.tenant_id, lesson_id, [access])
     rows = await reads.list_spans(
         session, lesson, access, after=_time_cursor(page), limit=page.limit + 1
     )
@@ -289,7 +278,7 @@ async def list_rollups(
     lesson_id: str,
     page: Annotated[PageParams, Depends(page_params)],
 ) -> Page[RollupOut]:
-    lesson = await _lesson(session, lesson_id, [access], access.tenant_id)
+    lesson = await reads.visible_lesson(session, access.tenant_id, lesson_id, [access])
     after = page.after_id()
     rows = await reads.list_rollups(session, lesson, access, after=after, limit=page.limit + 1)
     more = len(rows) > page.limit
