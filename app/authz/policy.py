@@ -11,7 +11,6 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -19,69 +18,7 @@ from typing import Any, Final, Literal, cast
 
 import casbin
 
-
-class RecordKind(StrEnum):
-    MEMBER = "member"
-    COURSE = "course"
-    LESSON = "lesson"
-    ENROLLMENT = "enrollment"
-    ATTENDANCE = "attendance"
-    BEHAVIOUR = "behaviour"
-    TOOL_USE = "tool_use"
-    TEACHER_ACTION = "teacher_action"
-    COURSEWARE_USE = "courseware_use"
-    RECORDING = "recording"
-    SNAPSHOT = "snapshot"
-    DIAGNOSTICS = "diagnostics"
-    ROLLUP = "rollup"
-    REPORT = "report"
-    RIGHTS_REQUEST = "rights_request"
-    AUDIT_ENTRY = "audit_entry"
-    API_KEY = "api_key"
-    SUPPORT_GRANT = "support_grant"
-    NOTICE = "notice"
-
-
-class Action(StrEnum):
-    LIST = "list"
-    READ = "read"
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-    EXPORT = "export"
-    GRANT = "grant"
-    DECIDE = "decide"
-    REPORT = "report"
-
-
-class Scope(StrEnum):
-    TENANT = "tenant"
-    TAUGHT_COURSES = "taught_courses"
-    ENROLLED_COURSES = "enrolled_courses"
-    SELF = "self"
-    CHILDREN = "children"
-    CLASS_VISIBLE = "class_visible"
-    GRANTED = "granted"
-    SUBJECT = "subject"
-
-
-class Role(StrEnum):
-    SCHOOL_ADMIN = "school_admin"
-    TEACHER = "teacher"
-    ASSISTANT = "assistant"
-    STUDENT = "student"
-    GUARDIAN = "guardian"
-
-
-class Purpose(StrEnum):
-    LEARNING_RECORD = "learning_record"
-    TEACHING_MANAGEMENT = "teaching_management"
-    TEACHING_QUALITY = "teaching_quality"
-    TECHNICAL_SUPPORT = "technical_support"
-    SECURITY = "security"
-    RIGHTS_HANDLING = "rights_handling"
-    ACCOUNT = "account"
-
+from app.core.vocabulary import Action, Purpose, RecordKind, Role, Scope
 
 Effect = Literal["allow", "deny"]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -14,6 +16,7 @@ from app.core.errors import Invalid
 from app.core.ids import parse_id
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Page(BaseModel, Generic[T]):
@@ -32,9 +35,9 @@ def decode_cursor(cursor: str | None) -> list[Any] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError):
-        raise Invalid("cursor", "not a cursor this API issued") from None
+        raise _forged() from None
     if not isinstance(values, list):
-        raise Invalid("cursor", "not a cursor this API issued")
+        raise _forged()
     return values
 
 
@@ -48,8 +51,44 @@ class PageParams(BaseModel):
             return None
         found = parse_id(str(self.cursor[0]))
         if found is None:
-            raise Invalid("cursor", "not a cursor this API issued")
+            raise _forged()
         return found
+
+    def after_time_id(self) -> tuple[datetime, uuid.UUID] | None:
+        """The (time, id) a two-key cursor carries (None on the first page); 422 otherwise."""
+        if not self.cursor:
+            return None
+        if len(self.cursor) != 2:
+            raise _forged()
+        try:
+            at = datetime.fromisoformat(str(self.cursor[0]))
+        except ValueError:
+            raise _forged() from None
+        last = parse_id(str(self.cursor[1]))
+        if last is None or at.tzinfo is None:
+            raise _forged()
+        return at, last
+
+    @property
+    def fetch(self) -> int:
+        """How many rows to ask the database for: one more than a page tells if more follow."""
+        return self.limit + 1
+
+
+def _forged() -> Invalid:
+    return Invalid("cursor", "not a cursor this API issued")
+
+
+def paginate(
+    rows: Sequence[R], limit: int, cursor_of: Callable[[R], Sequence[Any]]
+) -> tuple[list[R], str | None]:
+    """Rows fetched with `PageParams.fetch` -> (this page, next_cursor or None).
+
+    `cursor_of(last_row)` gives the keys the next page starts after, in the query's order.
+    """
+    page = list(rows[:limit])
+    more = len(rows) > limit and bool(page)
+    return page, encode_cursor(list(cursor_of(page[-1]))) if more else None
 
 
 def page_params(
