@@ -56,7 +56,7 @@ async def _import(
     default_age_band: str | None,
 ) -> tuple[int, list[str]]:
     from app.authz.audit import record
-    from app.roster.importing import import_roster
+    from app.roster.imports.service import import_roster
 
     async with _school(slug) as (ctx, session, tenant):
         if tenant is None:
@@ -109,7 +109,7 @@ def export_command(
 
 async def _export(slug: str) -> tuple[bytes | None, int]:
     from app.authz.audit import record
-    from app.roster.exporting import export_roster
+    from app.roster.imports.export import export_roster
 
     async with _school(slug) as (ctx, session, tenant):
         if tenant is None:

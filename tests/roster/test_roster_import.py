@@ -12,7 +12,7 @@ from sqlmodel import col
 from app.accounts.models import Account
 from app.core.db import set_tenant
 from app.roster.models import ConsentAttestation, Course, Enrollment, Guardianship
-from app.roster.rosterfile import (
+from app.roster.imports.rosterfile import (
     CourseRow,
     EnrollmentRow,
     OrgRow,

@@ -10,8 +10,8 @@ from datetime import date
 import phonenumbers
 import pytest
 
-from app.roster.generate import generate_oneroster
-from app.roster.rosterfile import (
+from app.roster.imports.rosterfile.generate import generate_oneroster
+from app.roster.imports.rosterfile import (
     COLUMNS,
     CourseRow,
     EnrollmentRow,

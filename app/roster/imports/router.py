@@ -12,15 +12,21 @@ from app.authz.audit import record_access
 from app.authz.deps import Authorize
 from app.core.deps import ContextDep, SessionDep
 from app.core.errors import DomainError, PayloadTooLarge
-from app.roster.exporting import export_roster
-from app.roster.importing import import_roster
-from app.roster.rosterfile import MAX_FILE_BYTES
+from app.core.vocabulary import Action, Purpose, RecordKind
+from app.roster.imports.export import export_roster
+from app.roster.imports.rosterfile import MAX_FILE_BYTES
+from app.roster.imports.service import import_roster
 from app.roster.schemas import AgeBandIn, ImportPlan
 
 router = APIRouter(tags=["roster"])
-PURPOSE = "teaching_management"
-ImportAccess = Annotated[Access, Depends(Authorize("member", "create", purpose=PURPOSE))]
-ExportAccess = Annotated[Access, Depends(Authorize("member", "export", purpose=PURPOSE))]
+
+
+def _member(action: Action) -> Authorize:
+    return Authorize(RecordKind.MEMBER, action, purpose=Purpose.TEACHING_MANAGEMENT)
+
+
+ImportAccess = Annotated[Access, Depends(_member(Action.CREATE))]
+ExportAccess = Annotated[Access, Depends(_member(Action.EXPORT))]
 
 
 class RosterRowsInvalid(DomainError):

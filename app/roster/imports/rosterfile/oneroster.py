@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Container, Iterator
 from datetime import date
 
-from app.roster.rosterfile.reading import (
+from app.roster.imports.rosterfile.reading import (
     _split_list,
     _too_long,
     display_name,
@@ -17,7 +17,7 @@ from app.roster.rosterfile.reading import (
     phone_key,
     read_table,
 )
-from app.roster.rosterfile.rows import (
+from app.roster.imports.rosterfile.rows import (
     AGE_BAND_COLUMN,
     AGE_BANDS,
     COLUMNS,

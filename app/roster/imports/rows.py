@@ -9,7 +9,7 @@ from typing import Any
 from app.core.ids import new_id
 from app.core.phones import mask
 from app.core.security import Keys
-from app.roster.rosterfile import CourseRow
+from app.roster.imports.rosterfile import CourseRow
 from app.tenancy.models import MembershipStatus
 
 Row = dict[str, Any]

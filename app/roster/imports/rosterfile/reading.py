@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from app.roster.rosterfile.rows import (
+from app.roster.imports.rosterfile.rows import (
     MAX_LENGTHS,
     RowError,
     Table,

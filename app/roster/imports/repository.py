@@ -1,23 +1,41 @@
-"""The import's reads and writes: what the school has (set-based), then bulk statements."""
+"""The import's store: what the school has (set-based reads), then bulk statements."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, Uuid, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.core.db import metadata
+from app.accounts.models import Account
+from app.core.db import metadata, value_chunks, where_in
+from app.core.security import Keys
+from app.roster.imports.rosterfile import OrgRow
 from app.roster.models import Course, Enrollment, Guardianship, RosterSource
-from app.roster.rosterfile import OrgRow
 from app.tenancy.models import Membership
 
 CHUNK = 5000
+
+
+@dataclass
+class Writes:
+    """Everything the import would write, ready for bulk statements."""
+
+    accounts: list[dict[str, Any]] = field(default_factory=list)
+    memberships: list[dict[str, Any]] = field(default_factory=list)
+    membership_updates: list[dict[str, Any]] = field(default_factory=list)
+    attestations: list[dict[str, Any]] = field(default_factory=list)
+    courses: list[dict[str, Any]] = field(default_factory=list)
+    course_updates: list[dict[str, Any]] = field(default_factory=list)
+    enrollments: list[dict[str, Any]] = field(default_factory=list)
+    enrollment_updates: list[dict[str, Any]] = field(default_factory=list)
+    guardianships: list[dict[str, Any]] = field(default_factory=list)
+    subjects: set[uuid.UUID] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -150,7 +168,7 @@ async def bulk_update(session: AsyncSession, table: str, rows: list[dict[str, An
 async def apply(
     session: AsyncSession,
     tenant_id: uuid.UUID,
-    writes: Any,
+    writes: Writes,
     school: OrgRow | None,
     now: datetime,
 ) -> None:
@@ -179,3 +197,16 @@ async def apply(
         source.org_source_id, source.org_name = school.source_id, school.name
         source.last_import_at = now
     await session.flush()
+
+
+async def phones_and_names(
+    session: AsyncSession, keys: Keys, account_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, str | None]]:
+    """Each account's phone number (decrypted) and display name."""
+    found: dict[uuid.UUID, tuple[str, str | None]] = {}
+    for chunk in value_chunks(session, account_ids):
+        query = select(col(Account.id), col(Account.phone_enc), col(Account.display_name))
+        query = where_in(session, query, col(Account.id), chunk, Uuid())
+        for account_id, sealed, name in (await session.execute(query)).all():
+            found[account_id] = (keys.phone_cipher.decrypt(sealed), name)
+    return found

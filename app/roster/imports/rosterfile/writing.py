@@ -9,10 +9,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from app.roster.rosterfile.reading import (
+from app.roster.imports.rosterfile.reading import (
     split_name,
 )
-from app.roster.rosterfile.rows import (
+from app.roster.imports.rosterfile.rows import (
     AGE_BAND_COLUMN,
     COLUMNS,
     MANIFEST_FILES,

@@ -1,38 +1,39 @@
-"""Registering people by phone number, reading one roster entry, (de)activating it."""
+"""The school's roster of people: list, register by phone number, read, (de)activate."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
-from sqlalchemy import and_
-from sqlmodel import col
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.accounts.models import Account
 from app.authz.access import Access
 from app.authz.audit import record_access
 from app.authz.deps import Authorize
-from app.authz.scopes import person_predicate
 from app.core.deps import ContextDep, SessionDep
-from app.core.errors import NotFound
-from app.core.ids import parse_id
+from app.core.pagination import Page, PageParams, page_params
 from app.core.phones import normalize_field
-from app.roster import registration
-from app.roster.schemas import MemberCreate, StatusChange
+from app.core.vocabulary import Action, Purpose, RecordKind, Role
+from app.roster.members import service
+from app.roster.schemas import MemberCreate, MemberOut, StatusChange
 from app.tenancy.models import Membership
-from app.tenancy.repository import list_members
-from app.tenancy.schemas import MemberOut
 
 router = APIRouter(tags=["members"])
-PURPOSE = "teaching_management"
-
-MemberCreateAccess = Annotated[Access, Depends(Authorize("member", "create", purpose=PURPOSE))]
-MemberReadAccess = Annotated[Access, Depends(Authorize("member", "read", purpose=PURPOSE))]
-MemberUpdateAccess = Annotated[Access, Depends(Authorize("member", "update", purpose=PURPOSE))]
 
 
-def member_out(m: Membership, a: Account) -> MemberOut:
-    return MemberOut(
+def _member(action: Action) -> Authorize:
+    return Authorize(RecordKind.MEMBER, action, purpose=Purpose.TEACHING_MANAGEMENT)
+
+
+MemberListAccess = Annotated[Access, Depends(_member(Action.LIST))]
+MemberCreateAccess = Annotated[Access, Depends(_member(Action.CREATE))]
+MemberReadAccess = Annotated[Access, Depends(_member(Action.READ))]
+MemberUpdateAccess = Annotated[Access, Depends(_member(Action.UPDATE))]
+
+
+def member_out(m: Membership, a: Account, *, listed: bool = False) -> MemberOut:
+    """One roster entry; a list's entries carry no status reason or confirmation time."""
+    out = MemberOut(
         id=m.id,
         account_id=a.id,
         role=m.role,
@@ -41,9 +42,22 @@ def member_out(m: Membership, a: Account) -> MemberOut:
         phone_masked=a.phone_masked,
         age_band=m.age_band,
         created_at=m.created_at,
-        status_reason=m.status_reason,
-        confirmed_at=m.confirmed_at,
     )
+    if not listed:
+        out.status_reason, out.confirmed_at = m.status_reason, m.confirmed_at
+    return out
+
+
+@router.get("/v1/tenants/{slug}/members", response_model=Page[MemberOut])
+async def list_members(
+    access: MemberListAccess,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    role: Annotated[Role | None, Query(description="only this role")] = None,
+) -> Page[MemberOut]:
+    rows, cursor = await service.member_page(session, access, page, role=role)
+    await record_access(session, access, (a.id for _, a in rows))
+    return Page(items=[member_out(m, a, listed=True) for m, a in rows], next_cursor=cursor)
 
 
 @router.post(
@@ -73,14 +87,14 @@ async def register_member(
         if body.guardian_phone
         else None
     )
-    registration.check_registration(
+    service.check_registration(
         role=body.role,
         age_band=body.age_band,
         phone=e164,
         guardian_phone=guardian,
         consent=body.consent,
     )
-    done = await registration.register(
+    done = await service.register(
         session,
         ctx.keys,
         access.tenant,
@@ -98,30 +112,9 @@ async def register_member(
     return member_out(done.membership, done.account)
 
 
-async def _visible_member(
-    session: SessionDep, access: Access, member_id: str
-) -> tuple[Membership, Account]:
-    parsed = parse_id(member_id)
-    rows = (
-        await list_members(
-            session,
-            access.tenant_id,
-            and_(person_predicate(access, Membership.account_id), col(Membership.id) == parsed),
-            role=None,
-            after=None,
-            limit=1,
-        )
-        if parsed
-        else []
-    )
-    if not rows:
-        raise NotFound("no such member")
-    return rows[0]
-
-
 @router.get("/v1/tenants/{slug}/members/{member_id}", response_model=MemberOut)
 async def read_member(member_id: str, access: MemberReadAccess, session: SessionDep) -> MemberOut:
-    membership, account = await _visible_member(session, access, member_id)
+    membership, account = await service.visible_member(session, access, member_id)
     await record_access(session, access, [account.id])
     return member_out(membership, account)
 
@@ -131,8 +124,8 @@ async def deactivate_member(
     member_id: str, body: StatusChange, access: MemberUpdateAccess, session: SessionDep
 ) -> MemberOut:
     """Kept for the record with the reason; the person can no longer act in this school."""
-    membership, account = await _visible_member(session, access, member_id)
-    changed = registration.deactivate(membership, body.reason)
+    membership, account = await service.visible_member(session, access, member_id)
+    changed = service.deactivate(membership, body.reason)
     await record_access(session, access, [account.id], detail={"deactivated": changed})
     return member_out(membership, account)
 
@@ -144,7 +137,7 @@ async def reactivate_member(
     session: SessionDep,
     body: StatusChange | None = None,
 ) -> MemberOut:
-    membership, account = await _visible_member(session, access, member_id)
-    changed = registration.reactivate(membership, body.reason if body else None)
+    membership, account = await service.visible_member(session, access, member_id)
+    changed = service.reactivate(membership, body.reason if body else None)
     await record_access(session, access, [account.id], detail={"reactivated": changed})
     return member_out(membership, account)

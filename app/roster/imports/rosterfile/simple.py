@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from app.roster.rosterfile.reading import (
+from app.roster.imports.rosterfile.reading import (
     _too_long,
     phone_key,
     read_table,
 )
-from app.roster.rosterfile.rows import (
+from app.roster.imports.rosterfile.rows import (
     AGE_BANDS,
     ENROLLMENT_ROLE_BY_PERSON_ROLE,
     PERSON_ROLES,

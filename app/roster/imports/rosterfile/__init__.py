@@ -7,9 +7,9 @@ row it belongs to is left out of the result.
 
 from __future__ import annotations
 
-from app.roster.rosterfile.oneroster import parse_oneroster
-from app.roster.rosterfile.reading import decode_text, phone_key, read_table
-from app.roster.rosterfile.rows import (
+from app.roster.imports.rosterfile.oneroster import parse_oneroster
+from app.roster.imports.rosterfile.reading import decode_text, phone_key, read_table
+from app.roster.imports.rosterfile.rows import (
     AGE_BAND_COLUMN,
     AGE_BANDS,
     COLUMNS,
@@ -43,8 +43,8 @@ from app.roster.rosterfile.rows import (
     Table,
     age_band,
 )
-from app.roster.rosterfile.simple import parse_simple_csv
-from app.roster.rosterfile.writing import write_oneroster
+from app.roster.imports.rosterfile.simple import parse_simple_csv
+from app.roster.imports.rosterfile.writing import write_oneroster
 
 
 def parse_roster_file(data: bytes) -> RosterFile:

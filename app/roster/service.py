@@ -1,23 +1,111 @@
-"""Courses and their lessons: scheduling rules (a lesson inside its course's dates, a sane
-duration, no teacher in two lessons at once)."""
+"""Courses and their lessons: what the caller may see of them, and the scheduling rules (a
+lesson inside its course's dates, a sane duration, no teacher in two lessons at once)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from app.accounts.service import find_account
+from app.authz.access import Access
+from app.authz.scopes import course_predicate
 from app.core import clock
-from app.core.errors import Conflict, Invalid
+from app.core.errors import Conflict, Invalid, NotFound
+from app.core.ids import parse_id
+from app.core.pagination import PageParams, paginate
+from app.core.phones import normalize_field
+from app.core.security import Keys
+from app.core.vocabulary import Role
 from app.roster import repository
 from app.roster.models import Course, Lesson, LessonStatus
-from app.roster.registration import aware
 from app.roster.schemas import CourseCreate, LessonUpdate
 from app.tenancy.models import Tenant
 from app.tenancy.repository import live_roles
 
 MAX_LESSON_MINUTES = 720
+
+
+def aware(value: datetime) -> datetime:
+    """A client's time without a zone is read as UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def visible_courses(access: Access) -> ColumnElement[bool]:
+    """The courses the caller's scopes reach."""
+    return course_predicate(access, col(Course.id))
+
+
+async def visible_course(session: AsyncSession, access: Access, course_id: str) -> Course:
+    """The course if the caller's scopes reach it; 404 for missing, foreign or out of scope."""
+    parsed = parse_id(course_id)
+    course = (
+        await repository.course_by_id(session, access.tenant_id, parsed, visible_courses(access))
+        if parsed
+        else None
+    )
+    if course is None:
+        raise NotFound("no such course")
+    return course
+
+
+async def course_page(
+    session: AsyncSession, access: Access, page: PageParams
+) -> tuple[list[Course], str | None]:
+    rows = await repository.list_courses(
+        session, access.tenant_id, visible_courses(access), after=page.after_id(), fetch=page.fetch
+    )
+    return paginate(rows, page.limit, cursor_of=lambda c: [str(c.id)])
+
+
+async def visible_lesson(session: AsyncSession, access: Access, lesson_id: str) -> Lesson:
+    """The lesson if the caller's scopes reach its course; 404 otherwise."""
+    parsed = parse_id(lesson_id)
+    visible = course_predicate(access, col(Lesson.course_id))
+    lesson = (
+        await repository.lesson_by_id(session, access.tenant_id, parsed, visible)
+        if parsed
+        else None
+    )
+    if lesson is None:
+        raise NotFound("no such lesson")
+    return lesson
+
+
+async def lesson_page(
+    session: AsyncSession, access: Access, course: Course, page: PageParams
+) -> tuple[list[Lesson], str | None]:
+    """The course's schedule in time order."""
+    rows = await repository.list_lessons(
+        session,
+        access.tenant_id,
+        course.id,
+        course_predicate(access, col(Lesson.course_id)),
+        after=page.after_time_id(),
+        fetch=page.fetch,
+    )
+    return paginate(rows, page.limit, cursor_of=lambda x: [x.starts_at.isoformat(), str(x.id)])
+
+
+async def course_of_lesson(session: AsyncSession, access: Access, lesson: Lesson) -> Course:
+    course = await repository.course_by_id(
+        session, access.tenant_id, lesson.course_id, visible_courses(access)
+    )
+    if course is None:
+        raise NotFound("no such lesson")
+    return course
+
+
+async def teacher_by_phone(
+    session: AsyncSession, keys: Keys, tenant: Tenant, phone: str, region: str
+) -> uuid.UUID:
+    """The account of a teacher of the school named by phone number; 422 otherwise."""
+    e164 = normalize_field(phone, "teacher_phone", region)
+    teacher = await find_account(session, keys, e164)
+    return await check_teacher(session, tenant, teacher.id if teacher else None)
 
 
 async def create_course(
@@ -44,9 +132,10 @@ async def create_course(
 
 async def check_teacher(
     session: AsyncSession, tenant: Tenant, teacher_id: uuid.UUID | None
-) -> None:
-    if teacher_id is None or "teacher" not in await live_roles(session, tenant.id, teacher_id):
+) -> uuid.UUID:
+    if teacher_id is None or Role.TEACHER not in await live_roles(session, tenant.id, teacher_id):
         raise Invalid("teacher_phone", "this number is not a teacher of the school")
+    return teacher_id
 
 
 async def check_schedule(

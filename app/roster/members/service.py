@@ -10,23 +10,32 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.accounts.models import Account
 from app.accounts.service import get_or_create_account
+from app.authz.access import Access
+from app.authz.scopes import person_predicate
 from app.core import clock
-from app.core.errors import Conflict, Invalid, InvalidMany
+from app.core.errors import Conflict, Invalid, InvalidMany, NotFound
+from app.core.ids import parse_id
+from app.core.pagination import PageParams, paginate
 from app.core.security import Keys
-from app.roster import repository
+from app.core.vocabulary import Role
+from app.roster.members import repository
 from app.roster.models import ConsentAttestation, Guardianship
 from app.roster.schemas import Consent
+from app.roster.service import aware
 from app.tenancy.models import Membership, MembershipStatus, Tenant
 
 CLOCK_SKEW = timedelta(minutes=5)
 Problem = dict[str, Any]
+MemberRow = tuple[Membership, Account]
 
 
 @dataclass(frozen=True)
@@ -34,10 +43,6 @@ class Registered:
     membership: Membership
     account: Account
     created: bool
-
-
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def consent_problems(consent: Consent, now: datetime, prefix: str = "consent") -> list[Problem]:
@@ -69,7 +74,7 @@ def registration_problems(
     def add(name: str, message: str) -> None:
         problems.append({"field": name, "message": message})
 
-    if role == "student":
+    if role == Role.STUDENT:
         if age_band is None:
             add(field("age_band"), "a student's age band is required (under14, 14to17, adult)")
         elif age_band == "under14":
@@ -159,12 +164,12 @@ async def ensure_guardian(
 ) -> Account:
     """The guardian's account and membership (registered if need be) and the link."""
     guardian, _ = await get_or_create_account(session, keys, guardian_e164, None, "school")
-    membership = await repository.membership_of(session, tenant.id, guardian.id, "guardian")
+    membership = await repository.membership_of(session, tenant.id, guardian.id, Role.GUARDIAN)
     if membership is None:
         membership = Membership(
             tenant_id=tenant.id,
             account_id=guardian.id,
-            role="guardian",
+            role=Role.GUARDIAN,
             status=MembershipStatus.pending,
             age_band="adult",
             registered_by=actor_id,
@@ -213,7 +218,7 @@ async def register(
         account_id=account.id,
         role=role,
         status=MembershipStatus.pending,
-        age_band=age_band or ("adult" if role != "student" else None),
+        age_band=age_band or ("adult" if role != Role.STUDENT else None),
         display_name=display_name,
         registered_by=actor_id,
     )
@@ -244,3 +249,34 @@ def reactivate(membership: Membership, reason: str | None) -> bool:
     membership.status_reason = reason
     membership.updated_at = clock.now()
     return True
+
+
+async def member_page(
+    session: AsyncSession, access: Access, page: PageParams, *, role: str | None
+) -> tuple[list[MemberRow], str | None]:
+    """One page of the roster the caller's scopes reach, in id order."""
+    rows = await repository.list_members(
+        session,
+        access.tenant_id,
+        person_predicate(access, Membership.account_id),
+        role=role,
+        after=page.after_id(),
+        fetch=page.fetch,
+    )
+    return paginate(rows, page.limit, cursor_of=lambda row: [str(row[0].id)])
+
+
+async def visible_member(session: AsyncSession, access: Access, member_id: str) -> MemberRow:
+    """The roster entry if the caller's scopes reach it; 404 if missing, foreign or out of scope."""
+    parsed = parse_id(member_id)
+    visible = and_(person_predicate(access, Membership.account_id), col(Membership.id) == parsed)
+    rows = (
+        await repository.list_members(
+            session, access.tenant_id, visible, role=None, after=None, fetch=1
+        )
+        if parsed
+        else []
+    )
+    if not rows:
+        raise NotFound("no such member")
+    return rows[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
-from app.roster.rosterfile import (
+from app.roster.imports.rosterfile import (
     CourseRow,
     EnrollmentRow,
     OrgRow,
