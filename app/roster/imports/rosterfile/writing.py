@@ -27,6 +27,9 @@ from app.roster.imports.rosterfile.rows import (
 # --- writing OneRoster --------------------------------------------------------------------
 
 
+Table = list[dict[str, str]]
+
+
 def write_oneroster(
     school: OrgRow,
     sessions: Sequence[SessionRow],
@@ -42,31 +45,39 @@ def write_oneroster(
     `sessions`, an enrollment's course is not in `courses`): that is a caller's bug.
     """
     stamp_at = (modified_at or datetime.now(UTC)).astimezone(UTC)
-    stamp = stamp_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    common = {"dateLastModified": stamp}
-    school_id = school.source_id
+    common = {"dateLastModified": stamp_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+    subject_ids = _subject_ids(school, sessions, courses)
+    files = _school_tables(school, sessions, courses, subject_ids, common)
+    files |= _people_tables(school, courses, people, enrollments, common)
+    if not files["demographics.csv"]:
+        del files["demographics.csv"]
+    return _zip(files, stamp_at)
+
+
+def _subject_ids(
+    school: OrgRow, sessions: Sequence[SessionRow], courses: Sequence[CourseRow]
+) -> dict[str, str]:
+    """One OneRoster course per subject (classes are Rostra's courses); every term given."""
     term_ids = {session.source_id for session in sessions}
     subject_ids: dict[str, str] = {}
     for course in courses:
         if course.term_source_id not in term_ids:
             raise ValueError(f"course {course.code!r}: term {course.term_source_id!r} not given")
         subject_ids.setdefault(
-            course.subject or course.name, f"{school_id}-subject-{len(subject_ids) + 1}"
+            course.subject or course.name, f"{school.source_id}-subject-{len(subject_ids) + 1}"
         )
-    course_by_code = {course.code: course.source_id for course in courses}
-    children: defaultdict[str, list[str]] = defaultdict(list)
-    for person in people:
-        if person.role == "student":
-            for guardian_id in person.guardian_source_ids:
-                children[guardian_id].append(person.source_id)
+    return subject_ids
 
-    def class_of(enrollment: EnrollmentRow) -> str:
-        class_id = enrollment.course_source_id or course_by_code.get(enrollment.course_code or "")
-        if class_id is None:
-            raise ValueError(f"enrollment {enrollment.source_id!r}: its course is not given")
-        return class_id
 
-    files = {
+def _school_tables(
+    school: OrgRow,
+    sessions: Sequence[SessionRow],
+    courses: Sequence[CourseRow],
+    subject_ids: dict[str, str],
+    common: dict[str, str],
+) -> dict[str, Table]:
+    school_id = school.source_id
+    return {
         "orgs.csv": [{
             **common, "sourcedId": school_id, "status": school.status, "name": school.name,
             "type": "school", "identifier": school.identifier,
@@ -86,6 +97,31 @@ def write_oneroster(
             "classType": "scheduled", "schoolSourcedId": school_id,
             "termSourcedIds": c.term_source_id,
         } for c in courses],
+    }  # fmt: skip
+
+
+def _people_tables(
+    school: OrgRow,
+    courses: Sequence[CourseRow],
+    people: Sequence[PersonRow],
+    enrollments: Sequence[EnrollmentRow],
+    common: dict[str, str],
+) -> dict[str, Table]:
+    school_id = school.source_id
+    course_by_code = {course.code: course.source_id for course in courses}
+    children: defaultdict[str, list[str]] = defaultdict(list)
+    for person in people:
+        if person.role == "student":
+            for guardian_id in person.guardian_source_ids:
+                children[guardian_id].append(person.source_id)
+
+    def class_of(enrollment: EnrollmentRow) -> str:
+        class_id = enrollment.course_source_id or course_by_code.get(enrollment.course_code or "")
+        if class_id is None:
+            raise ValueError(f"enrollment {enrollment.source_id!r}: its course is not given")
+        return class_id
+
+    return {
         "users.csv": [{
             **common, "sourcedId": p.source_id, "status": p.status, "enabledUser": "true",
             "username": p.source_id, "givenName": split_name(p.display_name)[0],
@@ -111,8 +147,10 @@ def write_oneroster(
             "birthDate": p.birth_date.isoformat(),
         } for p in people if p.birth_date is not None],
     }  # fmt: skip
-    if not files["demographics.csv"]:
-        del files["demographics.csv"]
+
+
+def _zip(files: dict[str, Table], stamp_at: datetime) -> bytes:
+    """The manifest and the tables, deflated, with a fixed time per entry."""
     manifest = [
         {"propertyName": "manifest.version", "value": "1.0"},
         {"propertyName": "oneroster.version", "value": "1.2"},
