@@ -11,7 +11,6 @@ from sqlmodel import col
 
 from app.accounts.models import Account
 from app.core.db import set_tenant
-from app.roster.models import ConsentAttestation, Course, Enrollment, Guardianship
 from app.roster.imports.rosterfile import (
     CourseRow,
     EnrollmentRow,
@@ -20,6 +19,7 @@ from app.roster.imports.rosterfile import (
     SessionRow,
     write_oneroster,
 )
+from app.roster.models import ConsentAttestation, Course, Enrollment, Guardianship
 from app.tenancy.models import Membership
 from tests.roster.helpers import NORTH, NORTH_ADMIN, SOUTH, SOUTH_ADMIN, person
 

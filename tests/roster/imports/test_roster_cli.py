@@ -12,7 +12,7 @@ from sqlmodel import col
 from app.core.config import ROOT
 from app.core.db import set_tenant
 from app.roster.models import Course, Enrollment
-from tests.roster.test_roster_import import school_zip
+from tests.roster.imports.test_roster_import import school_zip
 
 
 def _rostra(settings, *args: str) -> subprocess.CompletedProcess[str]:

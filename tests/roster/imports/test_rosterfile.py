@@ -10,7 +10,6 @@ from datetime import date
 import phonenumbers
 import pytest
 
-from app.roster.imports.rosterfile.generate import generate_oneroster
 from app.roster.imports.rosterfile import (
     COLUMNS,
     CourseRow,
@@ -25,6 +24,7 @@ from app.roster.imports.rosterfile import (
     parse_simple_csv,
     write_oneroster,
 )
+from app.roster.imports.rosterfile.generate import generate_oneroster
 
 TERM_START, TERM_END = date(2026, 9, 1), date(2027, 1, 31)
 SCHOOL = OrgRow("org-1", "第一实验学校", "S001")

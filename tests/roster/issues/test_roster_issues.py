@@ -1,7 +1,9 @@
-"""The person's side: which school registered them, confirm, dispute, report a wrong course."""
+"""The person's side: which school registered them, confirm, dispute, report a wrong course;
+the school's admins' side: the open items, listed and resolved."""
 
 from __future__ import annotations
 
+from app.core.pagination import encode_cursor
 from tests.roster.helpers import NORTH, NORTH_ADMIN, SOUTH, SOUTH_ADMIN, consent, course, person
 
 PHONE = "13800000901"
@@ -97,3 +99,59 @@ async def test_linked_account_sees_nothing_of_the_other_school(client, schools, 
     r = await client.post(f"/v1/me/memberships/{r.json()['id']}/dispute", headers=me)
     assert r.status_code == 201
     assert len((await client.get(f"{NORTH}/courses", headers=me)).json()["items"]) == 1
+
+
+async def test_only_the_schools_admins_handle_roster_issues(client, schools, login):
+    """Issues are authorised by the policy (member update: school_admin only), as every check."""
+    admin, _course_id, outcome = await _registered(client, login)
+    me = await login(PHONE)
+    r = await client.post(f"/v1/me/memberships/{outcome['membership_id']}/dispute", headers=me)
+    issue_id = r.json()["id"]
+    teacher, student = "13800000902", "13800000903"
+    for body in (person(teacher), person(student, "student")):
+        assert (await client.post(f"{NORTH}/members", json=body, headers=admin)).status_code == 201
+    for caller in (await login(teacher), await login(student)):
+        listed = await client.get(f"{NORTH}/roster/issues", headers=caller)
+        assert listed.status_code == 403
+        assert listed.headers["content-type"].startswith("application/problem+json")
+        resolved = await client.post(f"{NORTH}/roster/issues/{issue_id}/resolve", headers=caller)
+        assert resolved.status_code == 403
+    still = (await client.get(f"{NORTH}/roster/issues", headers=admin)).json()["items"]
+    assert [(i["id"], i["status"]) for i in still] == [(issue_id, "open")]
+
+
+async def test_roster_issues_answer_a_forged_cursor_with_422(client, schools, login):
+    """A cursor this API did not issue is 422 `cursor`, like every other list (#10)."""
+    admin = await login(NORTH_ADMIN)
+    for forged in (encode_cursor(["not-an-id"]), encode_cursor([]) + "x", "%%%"):
+        r = await client.get(f"{NORTH}/roster/issues", params={"cursor": forged}, headers=admin)
+        assert r.status_code == 422, forged
+        assert r.json()["field"] == "cursor"
+
+
+async def test_roster_issues_page_by_cursor(client, schools, login):
+    admin = await login(NORTH_ADMIN)
+    course_id = (await client.post(f"{NORTH}/courses", json=course(), headers=admin)).json()["id"]
+    phones = [f"1380000093{i}" for i in range(3)]
+    entries = [{"phone": p, "role": "student", "age_band": "adult"} for p in phones]
+    r = await client.post(
+        f"{NORTH}/courses/{course_id}/enrollments",
+        json={"entries": entries, "consent": consent()},
+        headers=admin,
+    )
+    for phone, outcome in zip(phones, r.json()["outcomes"], strict=True):
+        me = await login(phone)
+        reported = await client.post(
+            f"/v1/me/enrollments/{outcome['enrollment_id']}/report", headers=me
+        )
+        assert reported.status_code == 201
+    first = (await client.get(f"{NORTH}/roster/issues", params={"limit": 2}, headers=admin)).json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    rest = (
+        await client.get(
+            f"{NORTH}/roster/issues", params={"cursor": first["next_cursor"]}, headers=admin
+        )
+    ).json()
+    assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+    seen = {i["id"] for i in first["items"] + rest["items"]}
+    assert len(seen) == 3
