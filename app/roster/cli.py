@@ -13,6 +13,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.context import ServiceContext
+from app.core.vocabulary import Action, Purpose, RecordKind
 from app.tenancy.models import Tenant
 
 roster_app = typer.Typer(help="School rosters: OneRoster 1.2 zips and roster.csv.")
@@ -78,9 +79,9 @@ async def _import(
                 tenant_id=tenant.id,
                 actor_id=None,
                 actor_kind="system",
-                record_kind="member",
-                action="create",
-                purpose="teaching_management",
+                record_kind=RecordKind.MEMBER,
+                action=Action.CREATE,
+                purpose=Purpose.TEACHING_MANAGEMENT,
                 subjects=writes.subjects,
                 detail={"import": result.plan.model_dump(), "via": "cli"},
             )
@@ -120,9 +121,9 @@ async def _export(slug: str) -> tuple[bytes | None, int]:
             tenant_id=tenant.id,
             actor_id=None,
             actor_kind="system",
-            record_kind="member",
-            action="export",
-            purpose="teaching_management",
+            record_kind=RecordKind.MEMBER,
+            action=Action.EXPORT,
+            purpose=Purpose.TEACHING_MANAGEMENT,
             subjects=subjects,
             detail={"via": "cli"},
         )
