@@ -1,4 +1,5 @@
-"""Proxy registration (PRX-1/2/6, MIN-1/2/4/9): a school registers a person by phone number.
+"""The school's roster of people: proxy registration (PRX-1/2/6, MIN-1/2/4/9) by phone number,
+the entries the caller's scopes reach, (de)activation.
 
 The school attests the person's (or guardian's) consent; the attestation is stored per
 membership. Registering the same number in the same role again returns the existing
