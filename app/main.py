@@ -22,7 +22,7 @@ from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
 from app.core.middleware import RequestIdMiddleware
 from app.privacy.consent import router as consent_router
-from app.roster.api import router as roster_router
+from app.roster.router import router as roster_router
 from app.tenancy.router import router as members_router
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]

@@ -26,12 +26,6 @@ class LessonStatus(StrEnum):
     cancelled = "cancelled"
 
 
-class CourseRole(StrEnum):
-    teacher = "teacher"
-    assistant = "assistant"
-    student = "student"
-
-
 class Course(SQLModel, table=True):
     tenant_id: uuid.UUID = tenant_field()
     id: uuid.UUID = id_field()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -91,27 +91,3 @@ async def memberships_of_account(
         .order_by(col(Tenant.slug), col(Membership.role))
     )
     return [(m, t) for m, t in result.all()]
-
-
-async def list_members(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    visible: ColumnElement[bool],
-    *,
-    role: str | None,
-    after: uuid.UUID | None,
-    limit: int,
-) -> Sequence[tuple[Membership, Account]]:
-    """One page of a school's roster, filtered by the caller's scopes in SQL."""
-    query = (
-        select(Membership, Account)
-        .join(Account, col(Account.id) == col(Membership.account_id))
-        .where(col(Membership.tenant_id) == tenant_id, visible)
-        .order_by(col(Membership.id))
-        .limit(limit)
-    )
-    if role is not None:
-        query = query.where(col(Membership.role) == role)
-    if after is not None:
-        query = query.where(col(Membership.id) > after)
-    return [(m, a) for m, a in (await session.execute(query)).all()]
