@@ -38,21 +38,14 @@ import casbin
 import httpx
 import psycopg
 import structlog
-from fastapi import Depends
+from fastapi import Depends, Query
 from sqlalchemy import text
 
 from app.accounts.deps import CurrentAccount
 from app.authz.access import Access
 from app.authz.policy import Action, RecordKind, get_policy
-from app.classroom.router import (
-    EventKind,
-    EventPerson,
-    EventsFrom,
-    EventsTo,
-    events_page,
-    lesson_events,
-)
-from app.classroom.schemas import EventOut
+from app.classroom.records.schemas import EventOut
+from app.classroom.records.service import lesson_events
 from app.core.deps import SessionDep
 from app.core.ids import new_id
 from app.core.pagination import Page, PageParams, page_params
@@ -390,7 +383,7 @@ def _explain_roles(world: Loaded) -> tuple[str, float]:
 async def time_list_events(world: Loaded, seconds: float = 10.0) -> dict[str, float]:
     """req/s for a page of 100 behaviour events: with the policy, with it switched off, and
     (to see where the difference goes) with the policy but without the audit entry."""
-    import app.classroom.router as events_router
+    import app.classroom.records.service as events_service
     from app.main import create_app
 
     app = create_app(_app_settings())
@@ -407,7 +400,7 @@ async def time_list_events(world: Loaded, seconds: float = 10.0) -> dict[str, fl
         "off": f"/bench/tenants/bench-0/lessons/{world.lesson}/events{query}",
     }
     paths["policy_no_audit"] = paths["policy"]
-    real_record = events_router.record_access
+    real_record = events_service.record_access
 
     async def no_audit(*args: Any, **kwargs: Any) -> None:
         return None
@@ -429,14 +422,14 @@ async def time_list_events(world: Loaded, seconds: float = 10.0) -> dict[str, fl
                 names.append(names.pop(0))
                 for name in names:
                     writer: Any = no_audit if name == "policy_no_audit" else real_record
-                    events_router.record_access = writer
+                    events_service.record_access = writer
                     started = time.perf_counter()
                     for _ in range(10):
                         await client.get(paths[name], headers=headers)
                     spent[name] += time.perf_counter() - started
                     done[name] += 10
     finally:
-        events_router.record_access = real_record
+        events_service.record_access = real_record
         await ctx.db.dispose()
     return {name: done[name] / spent[name] for name in paths}
 
@@ -451,10 +444,10 @@ def _mount_unprotected(app: Any) -> None:
         session: SessionDep,
         lesson_id: str,
         page: Annotated[PageParams, Depends(page_params)],
-        kind: EventKind = None,
-        person: EventPerson = None,
-        since: EventsFrom = None,
-        until: EventsTo = None,
+        kind: Annotated[str | None, Query()] = None,
+        person: Annotated[str | None, Query()] = None,
+        since: Annotated[datetime | None, Query(alias="from")] = None,
+        until: Annotated[datetime | None, Query(alias="to")] = None,
     ) -> Page[EventOut]:
         everything = Access(
             tenant, account, frozenset(), "behaviour", "list", frozenset({"tenant"}), "bench"
@@ -463,7 +456,7 @@ def _mount_unprotected(app: Any) -> None:
             session, tenant.id, lesson_id, [everything], page,
             kind=kind, person=person, since=since, until=until,
         )  # fmt: skip
-        return events_page(rows, cursor)
+        return Page(items=[EventOut.of(r) for r in rows], next_cursor=cursor)
 
     app.add_api_route(
         "/bench/tenants/{slug}/lessons/{lesson_id}/events", events, response_model=Page[EventOut]
