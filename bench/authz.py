@@ -43,12 +43,13 @@ from sqlalchemy import text
 
 from app.accounts.deps import CurrentAccount
 from app.authz.access import Access
-from app.authz.policy import Action, RecordKind, get_policy
+from app.authz.policy import get_policy
 from app.classroom.records.schemas import EventOut
 from app.classroom.records.service import lesson_events
 from app.core.deps import SessionDep
 from app.core.ids import new_id
 from app.core.pagination import Page, PageParams, page_params
+from app.core.vocabulary import Action, RecordKind, Scope
 from app.tenancy.deps import TenantDep
 from bench.report import Figure, figure, write
 
@@ -383,7 +384,7 @@ def _explain_roles(world: Loaded) -> tuple[str, float]:
 async def time_list_events(world: Loaded, seconds: float = 10.0) -> dict[str, float]:
     """req/s for a page of 100 behaviour events: with the policy, with it switched off, and
     (to see where the difference goes) with the policy but without the audit entry."""
-    import app.classroom.records.service as events_service
+    from app.authz import audit
     from app.main import create_app
 
     app = create_app(_app_settings())
@@ -400,7 +401,7 @@ async def time_list_events(world: Loaded, seconds: float = 10.0) -> dict[str, fl
         "off": f"/bench/tenants/bench-0/lessons/{world.lesson}/events{query}",
     }
     paths["policy_no_audit"] = paths["policy"]
-    real_record = events_service.record_access
+    real_record = audit.record_access
 
     async def no_audit(*args: Any, **kwargs: Any) -> None:
         return None
@@ -422,14 +423,14 @@ async def time_list_events(world: Loaded, seconds: float = 10.0) -> dict[str, fl
                 names.append(names.pop(0))
                 for name in names:
                     writer: Any = no_audit if name == "policy_no_audit" else real_record
-                    events_service.record_access = writer
+                    audit.record_access = writer
                     started = time.perf_counter()
                     for _ in range(10):
                         await client.get(paths[name], headers=headers)
                     spent[name] += time.perf_counter() - started
                     done[name] += 10
     finally:
-        events_service.record_access = real_record
+        audit.record_access = real_record
         await ctx.db.dispose()
     return {name: done[name] / spent[name] for name in paths}
 
@@ -450,7 +451,13 @@ def _mount_unprotected(app: Any) -> None:
         until: Annotated[datetime | None, Query(alias="to")] = None,
     ) -> Page[EventOut]:
         everything = Access(
-            tenant, account, frozenset(), "behaviour", "list", frozenset({"tenant"}), "bench"
+            tenant,
+            account,
+            frozenset(),
+            RecordKind.BEHAVIOUR,
+            Action.LIST,
+            frozenset({Scope.TENANT}),
+            "bench",
         )
         _, rows, cursor = await lesson_events(
             session, tenant.id, lesson_id, [everything], page,

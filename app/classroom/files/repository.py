@@ -54,7 +54,8 @@ async def list_files(
     cursor = None if after is None else [after]
     keys: list[Any] = [col(LessonFile.id)]
     paged = page_by_key(query, keys, cursor, fetch)
-    return (await session.execute(paged)).scalars().all()
+    found: Sequence[Any] = (await session.execute(paged)).scalars().all()
+    return found
 
 
 async def visible_file(
@@ -104,7 +105,8 @@ async def grants_of(
     cursor = None if after is None else [after]
     keys: list[Any] = [col(RecordingGrant.id)]
     paged = page_by_key(query, keys, cursor, fetch)
-    return (await session.execute(paged)).scalars().all()
+    found: Sequence[Any] = (await session.execute(paged)).scalars().all()
+    return found
 
 
 async def participants(

@@ -31,7 +31,6 @@ from app.core.vocabulary import Action
 MAX_LISTED_ERRORS = 1000
 # The audit log names what an ingestion client wrote; events have no record kind of their own.
 AUDIT_RECORD_KIND = "classroom_event"
-_UNSEEN: Any = object()
 TARGETED_KINDS = frozenset(
     {"teacher.muted", "teacher.rewarded", "teacher.hand_handled", "teacher.authorized"}
 )
@@ -145,7 +144,7 @@ class _Resolver:
         self.region = region
         self.phone_hashes: dict[str, str | None] = {}  # as sent -> keyed hash (None: invalid)
         self.lesson_ids: dict[str, uuid.UUID | None] = {}  # as sent -> parsed
-        self.user_ids: dict[str, Any] = {}  # as sent -> parsed
+        self.user_ids: dict[str, uuid.UUID | None] = {}  # as sent -> parsed
         self.lessons: dict[uuid.UUID, LessonFacts] = {}
         self.by_phone: dict[str, uuid.UUID] = {}
 
@@ -200,9 +199,10 @@ class _Resolver:
             if found is None:
                 errors.append(EventError(event.index, "phone", "Not on this lesson's roster"))
             return found
-        account = self.user_ids.get(event.user_id or "", _UNSEEN)
-        if account is _UNSEEN:
-            account = self.user_ids[event.user_id or ""] = parse_id(event.user_id or "")
+        sent = event.user_id or ""
+        if sent not in self.user_ids:
+            self.user_ids[sent] = parse_id(sent)
+        account = self.user_ids[sent]
         if account is None:
             errors.append(EventError(event.index, "user", "Not an account id"))
         return account

@@ -103,7 +103,8 @@ async def list_events(
         ),
     )
     keys: list[Any] = [col(ClassroomEvent.at), col(ClassroomEvent.id)]
-    return (await session.execute(page_by_key(query, keys, after, fetch))).scalars().all()
+    found: Sequence[Any] = (await session.execute(page_by_key(query, keys, after, fetch))).scalars()
+    return list(found)
 
 
 async def list_spans(
@@ -126,7 +127,8 @@ async def list_spans(
         )
     )
     keys: list[Any] = [col(AttendanceSpan.joined_at), col(AttendanceSpan.id)]
-    return (await session.execute(page_by_key(query, keys, after, fetch))).all()
+    rows: Sequence[Any] = (await session.execute(page_by_key(query, keys, after, fetch))).all()
+    return rows
 
 
 async def list_rollups(
@@ -150,4 +152,5 @@ async def list_rollups(
     )
     keys: list[Any] = [col(LessonRollup.account_id)]
     cursor = None if after is None else [after]
-    return (await session.execute(page_by_key(query, keys, cursor, fetch))).all()
+    rows: Sequence[Any] = (await session.execute(page_by_key(query, keys, cursor, fetch))).all()
+    return rows

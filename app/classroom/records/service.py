@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.authz import audit
 from app.authz.access import Access
-from app.authz.audit import record_access
 from app.authz.policy import get_policy
 from app.classroom.kinds import KINDS
 from app.classroom.models import ClassroomEvent
@@ -131,7 +131,7 @@ async def list_events(
     )  # fmt: skip
     for access in accesses:
         subjects = {r.account_id for r in rows if r.record_kind == access.record_kind}
-        await record_access(session, access, subjects, detail={"lesson_id": str(lesson)})
+        await audit.record_access(session, access, subjects, detail={"lesson_id": str(lesson)})
     return rows, cursor
 
 
@@ -145,7 +145,7 @@ async def list_spans(
     )
     items, cursor = paginate(rows, page.limit, lambda r: [r[0].joined_at.isoformat(), str(r[0].id)])
     subjects = (row[0].account_id for row in items)
-    await record_access(session, access, subjects, detail={"lesson_id": str(lesson.id)})
+    await audit.record_access(session, access, subjects, detail={"lesson_id": str(lesson.id)})
     return items, cursor
 
 
@@ -159,5 +159,5 @@ async def list_rollups(
     )
     items, cursor = paginate(rows, page.limit, lambda r: [str(r[0].account_id)])
     subjects = (row[0].account_id for row in items)
-    await record_access(session, access, subjects, detail={"lesson_id": str(lesson.id)})
+    await audit.record_access(session, access, subjects, detail={"lesson_id": str(lesson.id)})
     return items, cursor
