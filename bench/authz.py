@@ -63,7 +63,9 @@ ROLE_MIX = (
 )
 PG_HOST = os.environ.get("ROSTRA_TEST_PG_HOST", "127.0.0.1:5432")
 PG_ADMIN = os.environ.get("ROSTRA_TEST_PG_ADMIN", "postgres")
-PG_DB = "rostra_bench_authz"
+PG_DB = os.environ.get("ROSTRA_BENCH_AUTHZ_DB", "rostra_bench_authz")
+# Off: skip the naive-Casbin comparison (its 1M-rule load alone takes many minutes).
+NAIVE = os.environ.get("ROSTRA_BENCH_AUTHZ_NAIVE", "on") != "off"
 APP_ROLE = "rostra_app"
 SECRET = "bench-secret-key-that-is-long-enough-123456"
 
@@ -473,6 +475,29 @@ def _mount_unprotected(app: Any) -> None:
 # --- the run ---
 
 
+def naive_figures(policy_1m: float) -> list[Figure]:
+    """The naive design at 10k and 1M rules, each in a fresh process."""
+    figures: list[Figure] = []
+    print("authz: naive Casbin, one grouping rule per membership (RBAC with domains)")
+    naive = {}
+    for n in (10_000, 1_000_000):
+        # A fresh process each: its memory growth is the enforcer's alone.
+        spawn = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
+            naive[n] = result = pool.submit(naive_casbin, n).result()
+        print(
+            f"  {n:>9,} rules: load {result['load_s']:.1f}s, +{result['rss_mb']:.0f} MB, "
+            f"a school's first decision {result['first_us'] / 1000:.1f} ms, "
+            f"warm {result['warm_us']:.0f} µs"
+        )
+    warm_1m = naive[1_000_000]["warm_us"]
+    print(f"  ours is {warm_1m / policy_1m:,.0f}x faster than the naive design at 1M")
+    figures.append(figure("authz_naive_casbin_1m", warm_1m, "µs", policy_1m))
+    first_1m = naive[1_000_000]["first_us"]
+    figures.append(figure("authz_naive_casbin_1m_first_use", first_1m, "µs", policy_1m))
+    return figures
+
+
 def main() -> None:
     figures: list[Figure] = []
     print("authz: policy decisions (roles -> scopes), 200,000 queries per scale")
@@ -491,23 +516,8 @@ def main() -> None:
     figures.append(figure("authz_decision_1m", policy_1m, "µs", dict_1m))
     figures.append(figure("authz_decision_10k", per_scale[10_000][0], "µs", per_scale[10_000][1]))
 
-    print("authz: naive Casbin, one grouping rule per membership (RBAC with domains)")
-    naive = {}
-    for n in (10_000, 1_000_000):
-        # A fresh process each: its memory growth is the enforcer's alone.
-        spawn = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
-            naive[n] = result = pool.submit(naive_casbin, n).result()
-        print(
-            f"  {n:>9,} rules: load {result['load_s']:.1f}s, +{result['rss_mb']:.0f} MB, "
-            f"a school's first decision {result['first_us'] / 1000:.1f} ms, "
-            f"warm {result['warm_us']:.0f} µs"
-        )
-    warm_1m = naive[1_000_000]["warm_us"]
-    print(f"  ours is {warm_1m / policy_1m:,.0f}x faster than the naive design at 1M")
-    figures.append(figure("authz_naive_casbin_1m", warm_1m, "µs", policy_1m))
-    first_1m = naive[1_000_000]["first_us"]
-    figures.append(figure("authz_naive_casbin_1m_first_use", first_1m, "µs", policy_1m))
+    if NAIVE:
+        figures += naive_figures(policy_1m)
 
     try:
         with _admin():
