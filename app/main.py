@@ -14,8 +14,9 @@ from app.accounts.apikeys import router as apikeys_router
 from app.accounts.router import router as auth_router
 from app.authz import wiring as authz_wiring
 from app.authz.router import router as authz_router
-from app.classroom.files_router import router as classroom_files_router
-from app.classroom.router import router as classroom_router
+from app.classroom.files.router import router as classroom_files_router
+from app.classroom.ingest.router import router as classroom_ingest_router
+from app.classroom.records.router import router as classroom_records_router
 from app.core.config import Settings, get_settings
 from app.core.context import ServiceContext
 from app.core.errors import install_error_handlers, problem
@@ -26,7 +27,8 @@ from app.roster.router import router as roster_router
 from app.tenancy.router import router as members_router
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
-ROUTERS += [apikeys_router, classroom_router, classroom_files_router, consent_router]
+ROUTERS += [apikeys_router, classroom_ingest_router, classroom_records_router]
+ROUTERS += [classroom_files_router, consent_router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from sqlalchemy import func, select
 
-from app.classroom.events import KIND_NAMES
+from app.classroom.kinds import KIND_NAMES
 from app.classroom.models import ClassroomEvent
 from app.core.db import set_tenant
 from tests.classroom.conftest import (

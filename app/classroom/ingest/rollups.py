@@ -17,11 +17,12 @@ from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from app.classroom import repository
-from app.classroom.events import KINDS, RecordKind
-from app.classroom.repository import LessonFacts
+from app.classroom.ingest import rollup_repository as repository
+from app.classroom.ingest.repository import LessonFacts, event_columns
+from app.classroom.kinds import KINDS
 from app.core import clock
 from app.core.ids import new_id
+from app.core.vocabulary import RecordKind
 
 # kind -> (interval family, opens it?)
 INTERVALS: dict[str, tuple[str, bool]] = {
@@ -178,6 +179,9 @@ def _add(rollup: dict[str, Any], event: dict[str, Any]) -> None:
         rollup["answers_correct"] += 1 if data.get("correct") else 0
 
 
+Pair = tuple[uuid.UUID, uuid.UUID]  # (lesson, person)
+
+
 async def refresh(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -193,12 +197,33 @@ async def refresh(
     lessons whose end moved close every open interval at the new end.
     """
     whole = sorted(touched.whole_lessons)
-    rollup_table = SQLModel.metadata.tables["lesson_rollup"]
+    rollup_columns = SQLModel.metadata.tables["lesson_rollup"].c
     existing = await repository.rollups_of(
-        session, tenant_id, repository.touched_predicate(whole, touched.pairs, rollup_table.c)
+        session, tenant_id, repository.touched_predicate(whole, touched.pairs, rollup_columns)
     )
+    rollups, new_intervals = _add_events(tenant_id, existing, stored)
+    walks, rewalk = _continue_walks(rollups, new_intervals)
+    if rewalk.pairs:
+        await _walk_again(session, tenant_id, rewalk, walks)
+    for key, rollup in rollups.items():
+        if key[0] in touched.whole_lessons and key not in walks and rollup["walk"]:
+            walks[key] = _Walk.resume(rollup["walk"])
+    spans = _close_walks(tenant_id, lessons, rollups, walks)
+    await _drop_spans(session, tenant_id, whole, walks, rewalk)
+    await repository.insert_spans(session, spans)
+    now = clock.now()
+    for rollup in rollups.values():
+        rollup["updated_at"] = now
+    await repository.upsert_rollups(session, list(rollups.values()))
+    return len(rollups)
+
+
+def _add_events(
+    tenant_id: uuid.UUID, existing: list[dict[str, Any]], stored: list[dict[str, Any]]
+) -> tuple[dict[Pair, dict[str, Any]], dict[Pair, list[dict[str, Any]]]]:
+    """(rollups with the new events' counts added, each pair's new interval events)."""
     rollups = {(r["lesson_id"], r["account_id"]): r for r in existing}
-    new_intervals: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
+    new_intervals: dict[Pair, list[dict[str, Any]]] = defaultdict(list)
     for event in stored:
         key = (event["lesson_id"], event["account_id"])
         rollup = rollups.get(key)
@@ -207,8 +232,14 @@ async def refresh(
         _add(rollup, event)
         if event["kind"] in INTERVALS:
             new_intervals[key].append(event)
+    return rollups, new_intervals
 
-    walks: dict[tuple[Any, Any], _Walk] = {}
+
+def _continue_walks(
+    rollups: dict[Pair, dict[str, Any]], new_intervals: dict[Pair, list[dict[str, Any]]]
+) -> tuple[dict[Pair, _Walk], Touched]:
+    """Walks continued with in-order events, and the pairs that must be walked again."""
+    walks: dict[Pair, _Walk] = {}
     rewalk = Touched()
     for key, events in new_intervals.items():
         walk = _Walk.resume(rollups[key]["walk"])
@@ -219,18 +250,30 @@ async def refresh(
         for e in events:
             walk.step(e["kind"], e["at"], e["data"].get("reason"))
         walks[key] = walk
-    if rewalk.pairs:
-        scope = repository.touched_predicate([], rewalk.pairs, repository.event_columns())
-        rows = await repository.interval_events(session, tenant_id, scope, list(INTERVALS))
-        for lesson_id, account_id, kind, at, reason in rows:
-            fresh = walks.get((lesson_id, account_id))
-            if fresh is None:
-                fresh = walks[(lesson_id, account_id)] = _Walk()
-            fresh.step(kind, at, reason)
-    for key, rollup in rollups.items():
-        if key[0] in touched.whole_lessons and key not in walks and rollup["walk"]:
-            walks[key] = _Walk.resume(rollup["walk"])
+    return walks, rewalk
 
+
+async def _walk_again(
+    session: AsyncSession, tenant_id: uuid.UUID, rewalk: Touched, walks: dict[Pair, _Walk]
+) -> None:
+    """Fresh walks over all the interval events of the pairs an out-of-order event touched."""
+    scope = repository.touched_predicate([], rewalk.pairs, event_columns())
+    rows = await repository.interval_events(session, tenant_id, scope, list(INTERVALS))
+    for lesson_id, account_id, kind, at, reason in rows:
+        fresh = walks.get((lesson_id, account_id))
+        if fresh is None:
+            fresh = walks[(lesson_id, account_id)] = _Walk()
+        fresh.step(kind, at, reason)
+
+
+def _close_walks(
+    tenant_id: uuid.UUID,
+    lessons: dict[uuid.UUID, LessonFacts],
+    rollups: dict[Pair, dict[str, Any]],
+    walks: dict[Pair, _Walk],
+) -> list[dict[str, Any]]:
+    """Each walk's seconds into its rollup; the spans to write (closed, and open ones closed
+    at the lesson's end)."""
     spans: list[dict[str, Any]] = []
     for key, walk in walks.items():
         seconds, still_open = walk.totals(lessons[key[0]].end)
@@ -252,6 +295,17 @@ async def refresh(
             }
             for joined, left, reason, at_end in [*walk.spans, *still_open]
         )
+    return spans
+
+
+async def _drop_spans(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    whole: list[uuid.UUID],
+    walks: dict[Pair, _Walk],
+    rewalk: Touched,
+) -> None:
+    """Delete the spans the walks make again before they are inserted."""
     span_columns = SQLModel.metadata.tables["attendance_span"].c
     if rewalk.pairs:  # walked from the start: every span of the pair is made again
         scope = repository.touched_predicate([], rewalk.pairs, span_columns)
@@ -265,9 +319,3 @@ async def refresh(
         await repository.delete_spans(
             session, tenant_id, and_(scope, span_columns.closed_at_lesson_end.is_(True))
         )
-    await repository.insert_spans(session, spans)
-    now = clock.now()
-    for rollup in rollups.values():
-        rollup["updated_at"] = now
-    await repository.upsert_rollups(session, list(rollups.values()))
-    return len(rollups)

@@ -10,7 +10,8 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.classroom.models import LessonFile, RecordingGrant
+from app.classroom.models import LessonFile, LessonRollup, RecordingGrant
+from app.core.repository import get_in_school, in_school, page_by_key
 from app.roster.models import Course, Lesson
 
 
@@ -30,16 +31,12 @@ def add_file(session: AsyncSession, file: LessonFile) -> None:
 
 def _visible_files(tenant_id: uuid.UUID, kind: str, visible: ColumnElement[bool]) -> Any:
     """A school's files of one kind, joined to their lesson so scope predicates can apply."""
-    return (
-        select(LessonFile)
-        .join(
-            Lesson,
-            and_(
-                col(Lesson.tenant_id) == col(LessonFile.tenant_id),
-                col(Lesson.id) == col(LessonFile.lesson_id),
-            ),
-        )
-        .where(col(LessonFile.tenant_id) == tenant_id, col(LessonFile.kind) == kind, visible)
+    return in_school(LessonFile, tenant_id, col(LessonFile.kind) == kind, visible).join(
+        Lesson,
+        and_(
+            col(Lesson.tenant_id) == col(LessonFile.tenant_id),
+            col(Lesson.id) == col(LessonFile.lesson_id),
+        ),
     )
 
 
@@ -51,19 +48,14 @@ async def list_files(
     visible: ColumnElement[bool],
     *,
     after: uuid.UUID | None,
-    limit: int,
+    fetch: int,
 ) -> Sequence[LessonFile]:
-    query = (
-        _visible_files(tenant_id, kind, visible)
-        .where(
-            col(LessonFile.lesson_id) == lesson_id,
-        )
-        .order_by(col(LessonFile.id))
-        .limit(limit)
-    )
-    if after is not None:
-        query = query.where(col(LessonFile.id) > after)
-    return (await session.execute(query)).scalars().all()
+    query = _visible_files(tenant_id, kind, visible).where(col(LessonFile.lesson_id) == lesson_id)
+    cursor = None if after is None else [after]
+    keys: list[Any] = [col(LessonFile.id)]
+    paged = page_by_key(query, keys, cursor, fetch)
+    found: Sequence[Any] = (await session.execute(paged)).scalars().all()
+    return found
 
 
 async def visible_file(
@@ -73,10 +65,9 @@ async def visible_file(
     kind: str,
     visible: ColumnElement[bool],
 ) -> LessonFile | None:
-    query = _visible_files(tenant_id, kind, visible).where(
-        col(LessonFile.id) == file_id,
-    )
-    return (await session.execute(query)).scalar_one_or_none()
+    query = _visible_files(tenant_id, kind, visible).where(col(LessonFile.id) == file_id)
+    found: LessonFile | None = (await session.execute(query)).scalar_one_or_none()
+    return found
 
 
 async def file_by_id(
@@ -92,8 +83,13 @@ def add_grant(session: AsyncSession, grant: RecordingGrant) -> None:
 async def grant_by_id(
     session: AsyncSession, tenant_id: uuid.UUID, recording_id: uuid.UUID, grant_id: uuid.UUID
 ) -> RecordingGrant | None:
-    grant = await session.get(RecordingGrant, (tenant_id, grant_id))
-    return grant if grant is not None and grant.recording_id == recording_id else None
+    return await get_in_school(
+        session,
+        RecordingGrant,
+        tenant_id,
+        grant_id,
+        col(RecordingGrant.recording_id) == recording_id,
+    )
 
 
 async def grants_of(
@@ -102,21 +98,27 @@ async def grants_of(
     recording_id: uuid.UUID,
     *,
     after: uuid.UUID | None,
-    limit: int,
+    fetch: int,
 ) -> Sequence[RecordingGrant]:
     """A recording's grants, revoked and expired ones included, oldest first."""
-    query = (
-        select(RecordingGrant)
-        .where(
-            col(RecordingGrant.tenant_id) == tenant_id,
-            col(RecordingGrant.recording_id) == recording_id,
+    query = in_school(RecordingGrant, tenant_id, col(RecordingGrant.recording_id) == recording_id)
+    cursor = None if after is None else [after]
+    keys: list[Any] = [col(RecordingGrant.id)]
+    paged = page_by_key(query, keys, cursor, fetch)
+    found: Sequence[Any] = (await session.execute(paged)).scalars().all()
+    return found
+
+
+async def participants(
+    session: AsyncSession, tenant_id: uuid.UUID, lesson_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """Whose data a recording or snapshot of the lesson is: everyone with a rollup there."""
+    result = await session.execute(
+        select(col(LessonRollup.account_id)).where(
+            col(LessonRollup.tenant_id) == tenant_id, col(LessonRollup.lesson_id) == lesson_id
         )
-        .order_by(col(RecordingGrant.id))
-        .limit(limit)
     )
-    if after is not None:
-        query = query.where(col(RecordingGrant.id) > after)
-    return (await session.execute(query)).scalars().all()
+    return list(result.scalars())
 
 
 def course_column() -> Any:

@@ -5,20 +5,11 @@ from typing import Any
 import orjson
 import pytest
 
-from app.classroom.events import (
-    KIND_NAMES,
-    KINDS,
-    MAX_BATCH_EVENTS,
-    BatchBodyError,
-    ConsentCategory,
-    EventError,
-    LeaveReason,
-    RecordKind,
-    ValidEvent,
-    parse_batch_body,
-    validate_batch,
-)
+from app.classroom.ingest.body import MAX_BATCH_EVENTS, BatchBodyError, parse_batch_body
+from app.classroom.ingest.events import EventError, ValidEvent, validate_batch
+from app.classroom.kinds import KIND_NAMES, KINDS, LeaveReason
 from app.classroom.netaddr import ip_keyed_hash, truncate_ip
+from app.core.vocabulary import ConsentCategory, RecordKind
 
 KEY = b"test-ip-hash-key-0123456789abcdef"
 
