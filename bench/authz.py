@@ -43,7 +43,6 @@ from sqlalchemy import text
 
 from app.accounts.deps import CurrentAccount
 from app.authz.access import Access
-from app.authz.policy import Action, RecordKind, get_policy
 from app.classroom.router import (
     EventKind,
     EventPerson,
@@ -56,6 +55,8 @@ from app.classroom.schemas import EventOut
 from app.core.deps import SessionDep
 from app.core.ids import new_id
 from app.core.pagination import Page, PageParams, page_params
+from app.core.policy import get_policy
+from app.core.vocabulary import Action, RecordKind
 from app.tenancy.deps import TenantDep
 from bench.report import Figure, figure, write
 

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
 from app.authz.access import Access
-from app.authz.policy import get_policy
 from app.core.deps import SessionDep
 from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.policy import get_policy
 from app.tenancy.deps import Member, MemberDep
 from app.tenancy.models import Tenant
 

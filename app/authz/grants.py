@@ -18,12 +18,13 @@ from app.authz import repository
 from app.authz.access import Access
 from app.authz.audit import record_access
 from app.authz.models import SupportGrant
-from app.authz.policy import Action, Purpose, RecordKind, get_policy
 from app.authz.schemas import SupportGrantIn, SupportGrantOut
 from app.core import clock
 from app.core.errors import InvalidMany, NotFound
 from app.core.phones import InvalidPhone, normalize
+from app.core.policy import get_policy
 from app.core.security import Keys
+from app.core.vocabulary import Action, Purpose, RecordKind
 from app.tenancy.models import Tenant
 
 MAX_GRANT = timedelta(days=7)

@@ -21,11 +21,11 @@ from app.authz import repository
 from app.authz.access import Access
 from app.authz.audit import record, record_access
 from app.authz.models import AuditEntry, AuditSubject
-from app.authz.policy import Action, Purpose, RecordKind
 from app.authz.repository import AuditFilter
 from app.authz.schemas import AuditEntryOut, MyAuditEntryOut
 from app.authz.scopes import person_predicate
 from app.core.db import Database, set_account, set_tenant
+from app.core.vocabulary import Action, Purpose, RecordKind
 from app.tenancy import repository as tenancy_repository
 from app.tenancy.models import Tenant
 

@@ -15,11 +15,11 @@ from sqlmodel import col
 from app.accounts.deps import CurrentAccount
 from app.accounts.models import Account
 from app.authz.audit import record
-from app.authz.policy import get_policy
 from app.core.db import set_account, set_tenant
 from app.core.deps import SessionDep
 from app.core.errors import NotFound
 from app.core.ids import parse_id
+from app.core.policy import get_policy
 from app.roster import disputes, repository
 from app.roster.models import Enrollment, RosterIssue
 from app.roster.schemas import IssueNote, RosterIssueOut

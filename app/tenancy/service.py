@@ -44,7 +44,7 @@ class TenantPlan:
 
 
 def _validate_options(spec: TenantSpec, path: Path) -> None:
-    from app.authz.policy import get_policy
+    from app.core.policy import get_policy
 
     known = set(get_policy().option_names())
     for name in spec.options:
