@@ -10,7 +10,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.accounts.apikeys import router as apikeys_router
 from app.accounts.router import router as auth_router
 from app.authz import wiring as authz_wiring
 from app.authz.router import router as authz_router
@@ -26,7 +25,7 @@ from app.roster.api import router as roster_router
 from app.tenancy.router import router as members_router
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
-ROUTERS += [apikeys_router, classroom_router, classroom_files_router, consent_router]
+ROUTERS += [classroom_router, classroom_files_router, consent_router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ctx = ServiceContext.build(settings)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
-    authz_wiring.install(app)  # support-grant hook, background audit sealer
+    authz_wiring.install(app)  # the background audit sealer
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

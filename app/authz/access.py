@@ -33,3 +33,15 @@ class Access:
     @property
     def whole_school(self) -> bool:
         return "tenant" in self.scopes
+
+
+@dataclass(frozen=True)
+class ApiKeyCaller:
+    """An ingestion client: writes into its own school, reads nothing."""
+
+    key_id: uuid.UUID
+    tenant: Tenant
+
+    @property
+    def tenant_id(self) -> uuid.UUID:
+        return self.tenant.id

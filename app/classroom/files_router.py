@@ -9,11 +9,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 
-from app.accounts.apikeys import ApiKeyClient
 from app.authz import audit
 from app.authz.access import Access
 from app.authz.audit import record_access
-from app.authz.deps import authorize
+from app.authz.deps import ApiKeyClient, authorize
 from app.classroom import file_repository, files, reads
 from app.classroom.models import LessonFile, RecordingGrant
 from app.classroom.schemas import FileOut, GrantCreate, GrantOut, LinkOut

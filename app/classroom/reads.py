@@ -13,14 +13,6 @@ from sqlmodel import col
 
 from app.accounts.models import Account
 from app.authz.access import Access
-from app.authz.scopes import (
-    children_course_ids,
-    children_ids,
-    course_person_predicate,
-    course_predicate,
-    enrolled_course_ids,
-    taught_course_ids,
-)
 from app.classroom.models import AttendanceSpan, ClassroomEvent, LessonFile, LessonRollup
 from app.classroom.models import RecordingGrant as Grant
 from app.core import clock
@@ -28,6 +20,14 @@ from app.core.errors import NotFound
 from app.core.ids import parse_id
 from app.roster.models import Lesson
 from app.roster.repository import lesson_by_id
+from app.roster.scopes import (
+    children_course_ids,
+    children_ids,
+    course_person_predicate,
+    course_predicate,
+    enrolled_course_ids,
+    taught_course_ids,
+)
 from app.tenancy.models import Membership
 
 

@@ -11,11 +11,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.apikeys import ApiKeyClient
 from app.authz import audit
 from app.authz.access import Access
 from app.authz.audit import record_access
-from app.authz.deps import Authorize, PurposeQuery, PurposeRefused
+from app.authz.deps import ApiKeyClient, Authorize, PurposeQuery, PurposeRefused
 from app.classroom import ingest, reads
 from app.classroom.events import KINDS
 from app.classroom.models import AttendanceSpan, ClassroomEvent, LessonRollup

@@ -12,13 +12,13 @@ from app.accounts.models import Account
 from app.authz.access import Access
 from app.authz.audit import record_access
 from app.authz.deps import Authorize
-from app.authz.scopes import person_predicate
 from app.core.deps import ContextDep, SessionDep
 from app.core.errors import NotFound
 from app.core.ids import parse_id
 from app.core.phones import normalize_field
 from app.roster import registration
 from app.roster.schemas import MemberCreate, StatusChange
+from app.roster.scopes import person_predicate
 from app.tenancy.models import Membership
 from app.tenancy.repository import list_members
 from app.tenancy.schemas import MemberOut

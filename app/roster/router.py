@@ -13,7 +13,6 @@ from app.accounts.service import find_account
 from app.authz.access import Access
 from app.authz.audit import record_access
 from app.authz.deps import authorize
-from app.authz.scopes import course_person_predicate, course_predicate
 from app.core.deps import ContextDep, SessionDep
 from app.core.errors import Invalid, NotFound
 from app.core.ids import parse_id
@@ -31,6 +30,7 @@ from app.roster.schemas import (
     LessonOut,
     LessonUpdate,
 )
+from app.roster.scopes import course_person_predicate, course_predicate
 
 router = APIRouter(tags=["roster"])
 PURPOSE = "teaching_management"

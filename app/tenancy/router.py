@@ -11,12 +11,13 @@ from app.accounts.service import phone_of
 from app.authz.access import Access
 from app.authz.audit import record_access
 from app.authz.deps import Authorize
-from app.authz.scopes import person_predicate
 from app.core.db import set_account
 from app.core.deps import ContextDep, SessionDep
 from app.core.pagination import Page, PageParams, encode_cursor, page_params
+from app.core.vocabulary import Role
+from app.roster.scopes import person_predicate
 from app.tenancy import repository
-from app.tenancy.models import Membership, Role
+from app.tenancy.models import Membership
 from app.tenancy.schemas import MemberOut, MembershipOut, MeOut
 
 router = APIRouter(tags=["members"])

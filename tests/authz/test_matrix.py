@@ -21,7 +21,7 @@ from typing import Any, Literal
 import httpx
 import pytest
 
-from app.accounts.apikeys import create_key
+from app.authz.apikeys import create_key
 from app.authz.models import SupportGrant
 from app.classroom.models import LessonFile, RecordingGrant
 from app.core import clock
