@@ -34,6 +34,7 @@ async def world(owner, schools) -> World:
 def _mount(app) -> None:
     """Two routes no production code has: one decision narrowed to the whole school, and
     one that asks for several decisions and keeps those the caller's roles allow."""
+
     async def admins_only(access: AdminsOnly) -> dict[str, list[str]]:
         return {"scopes": sorted(access.scopes)}
 
