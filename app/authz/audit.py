@@ -15,6 +15,7 @@ from app.authz.models import AuditEntry, AuditSubject
 from app.core import clock
 from app.core.db import is_postgres
 from app.core.ids import new_id
+from app.core.vocabulary import ActorKind
 
 # Core statements on the tables: no ORM unit of work on the hot path of every read.
 _ENTRY = AuditEntry.__table__  # type: ignore[attr-defined]
@@ -133,7 +134,7 @@ async def record_for_api_key(
         session,
         tenant_id=caller.tenant_id,
         actor_id=None,
-        actor_kind="api_key",
+        actor_kind=ActorKind.API_KEY,
         record_kind=record_kind,
         action=action,
         purpose=None,

@@ -10,7 +10,7 @@ import typer
 
 from app.core.config import get_settings
 from app.core.db import Database
-from app.core.vocabulary import Action, Purpose, RecordKind
+from app.core.vocabulary import Action, ActorKind, Purpose, RecordKind
 
 audit_app = typer.Typer(help="The schools' audit logs: seal and verify.", no_args_is_help=True)
 apikeys_app = typer.Typer(help="Ingestion API keys of a school.", no_args_is_help=True)
@@ -90,7 +90,7 @@ async def _create_key(db: Database, slug: str, name: str) -> str | None:
             session,
             tenant_id=tenant.id,
             actor_id=None,
-            actor_kind="system",
+            actor_kind=ActorKind.SYSTEM,
             record_kind=RecordKind.API_KEY,
             action=Action.CREATE,
             purpose=Purpose.SECURITY,

@@ -12,7 +12,7 @@ from app.authz.access import Access
 from app.authz.models import SupportGrant
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.policy import get_policy
-from app.core.vocabulary import Action, Purpose, RecordKind, Scope
+from app.core.vocabulary import Action, ActorKind, Purpose, RecordKind, Scope
 from app.tenancy.deps import Member
 
 # Platform staff read (list, read) through a support grant, never write (AUZ-8).
@@ -97,7 +97,7 @@ def _through_grant(
             action=action,
             scopes=WHOLE_SCHOOL,
             purpose=grant.purpose,
-            actor_kind="platform_staff",
+            actor_kind=ActorKind.PLATFORM_STAFF,
             grant_id=grant.id,
             request_id=request_id,
         )

@@ -30,17 +30,33 @@ from app.core.deps import ContextDep, SessionDep
 from app.core.errors import NotFound
 from app.core.ids import parse_id
 from app.core.pagination import Page, PageParams, page_params, paginate
+from app.core.vocabulary import Action, Purpose, RecordKind
 
 router = APIRouter()
+SECURITY = Purpose.SECURITY
 
-GrantCreate = Annotated[Access, Depends(Authorize("support_grant", "create", purpose="security"))]
-GrantList = Annotated[Access, Depends(Authorize("support_grant", "list", purpose="security"))]
-GrantDelete = Annotated[Access, Depends(Authorize("support_grant", "delete", purpose="security"))]
-AuditList = Annotated[Access, Depends(Authorize("audit_entry", "list", purpose="security"))]
-AuditExport = Annotated[Access, Depends(Authorize("audit_entry", "export", purpose="security"))]
-KeyCreate = Annotated[Access, Depends(Authorize("api_key", "create", purpose="security"))]
-KeyList = Annotated[Access, Depends(Authorize("api_key", "list", purpose="security"))]
-KeyDelete = Annotated[Access, Depends(Authorize("api_key", "delete", purpose="security"))]
+GrantCreate = Annotated[
+    Access, Depends(Authorize(RecordKind.SUPPORT_GRANT, Action.CREATE, purpose=SECURITY))
+]
+GrantList = Annotated[
+    Access, Depends(Authorize(RecordKind.SUPPORT_GRANT, Action.LIST, purpose=SECURITY))
+]
+GrantDelete = Annotated[
+    Access, Depends(Authorize(RecordKind.SUPPORT_GRANT, Action.DELETE, purpose=SECURITY))
+]
+AuditList = Annotated[
+    Access, Depends(Authorize(RecordKind.AUDIT_ENTRY, Action.LIST, purpose=SECURITY))
+]
+AuditExport = Annotated[
+    Access, Depends(Authorize(RecordKind.AUDIT_ENTRY, Action.EXPORT, purpose=SECURITY))
+]
+KeyCreate = Annotated[
+    Access, Depends(Authorize(RecordKind.API_KEY, Action.CREATE, purpose=SECURITY))
+]
+KeyList = Annotated[Access, Depends(Authorize(RecordKind.API_KEY, Action.LIST, purpose=SECURITY))]
+KeyDelete = Annotated[
+    Access, Depends(Authorize(RecordKind.API_KEY, Action.DELETE, purpose=SECURITY))
+]
 Paging = Annotated[PageParams, Depends(page_params)]
 KEYS_PATH = "/v1/tenants/{slug}/api-keys"
 

@@ -24,7 +24,7 @@ from app.authz.schemas import AuditEntryOut, MyAuditEntryOut
 from app.authz.visibility import audit_entries_visible, audit_subjects_visible
 from app.core.db import Database, set_account, set_tenant
 from app.core.pagination import PageParams, paginate
-from app.core.vocabulary import Action, Purpose, RecordKind
+from app.core.vocabulary import Action, ActorKind, Purpose, RecordKind
 from app.tenancy import repository as tenancy_repository
 from app.tenancy.models import Tenant
 
@@ -202,7 +202,7 @@ async def _record_my_read(
             session,
             tenant_id=tenant.id,
             actor_id=account.id,
-            actor_kind="member",
+            actor_kind=ActorKind.MEMBER,
             record_kind=RecordKind.AUDIT_ENTRY,
             action=Action.LIST,
             purpose=Purpose.ACCOUNT,
