@@ -11,9 +11,8 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlmodel import col
@@ -25,8 +24,7 @@ from app.core.vocabulary import Scope
 from app.tenancy.models import Guardianship
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """The columns a kind of record is seen by: whose it is, its course, its lesson's
     teacher, and the predicate of an explicit grant (for kinds that have grants)."""
 
@@ -46,8 +44,8 @@ def within_scopes(access: Access, rules: Mapping[Scope, Rule], target: Target) -
     if access.whole_school:
         return Visible(true())
     parts: list[ColumnElement[bool]] = []
-    for scope in Scope:  # in the enum's order: the same scopes always build the same SQL
-        rule = rules.get(scope) if scope in access.scopes else None
+    for scope in access.scopes:
+        rule = rules.get(scope)
         built = rule(access, target) if rule is not None else None
         if built is not None:
             parts.append(built)
