@@ -39,7 +39,7 @@ class Target(NamedTuple):
 Rule = Callable[[Access, Target], ColumnElement[bool] | None]
 
 
-def within_scopes(access: Access, rules: Mapping[Scope, Rule], target: Target) -> Visible:
+def within_scopes(access: Access, rules: Mapping[str, Rule], target: Target) -> Visible:
     """The rows any of the caller's scopes admits; nothing when none does."""
     if access.whole_school:
         return Visible(true())
@@ -99,9 +99,9 @@ def my_children(access: Access, target: Target) -> ColumnElement[bool] | None:
     return theirs
 
 
-PEOPLE_RULES: Mapping[Scope, Rule] = MappingProxyType(
-    {Scope.SELF: myself, Scope.SUBJECT: myself, Scope.CHILDREN: my_children}
-)
+# Keyed by Scope (a str: the caller's scopes look their rule up directly).
+_PEOPLE: dict[str, Rule] = {Scope.SELF: myself, Scope.SUBJECT: myself, Scope.CHILDREN: my_children}
+PEOPLE_RULES: Mapping[str, Rule] = MappingProxyType(_PEOPLE)
 
 
 def audit_subjects_visible(access: Access) -> Visible:

@@ -135,18 +135,17 @@ def _granted(access: Access, t: Target) -> ColumnElement[bool] | None:
     return t.granted
 
 
-RULES: Mapping[Scope, Rule] = MappingProxyType(
-    {
-        **PEOPLE_RULES,
-        Scope.SELF: first_of(myself, _lesson_of_mine),
-        Scope.SUBJECT: first_of(myself, _lesson_of_mine),
-        Scope.CHILDREN: first_of(PEOPLE_RULES[Scope.CHILDREN], _children_courses),
-        Scope.TAUGHT_COURSES: _taught,
-        Scope.ENROLLED_COURSES: _enrolled,
-        Scope.CLASS_VISIBLE: _enrolled,
-        Scope.GRANTED: _granted,
-    }
-)
+_RULES: dict[str, Rule] = {
+    **PEOPLE_RULES,
+    Scope.SELF: first_of(myself, _lesson_of_mine),
+    Scope.SUBJECT: first_of(myself, _lesson_of_mine),
+    Scope.CHILDREN: first_of(PEOPLE_RULES[Scope.CHILDREN], _children_courses),
+    Scope.TAUGHT_COURSES: _taught,
+    Scope.ENROLLED_COURSES: _enrolled,
+    Scope.CLASS_VISIBLE: _enrolled,
+    Scope.GRANTED: _granted,
+}
+RULES: Mapping[str, Rule] = MappingProxyType(_RULES)
 
 
 def course_predicate(
