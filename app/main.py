@@ -10,7 +10,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.accounts.apikeys import router as apikeys_router
 from app.accounts.router import router as auth_router
 from app.authz import wiring as authz_wiring
 from app.authz.router import router as authz_router
@@ -27,7 +26,7 @@ from app.roster.router import router as roster_router
 from app.tenancy.router import router as members_router
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
-ROUTERS += [apikeys_router, classroom_ingest_router, classroom_records_router]
+ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, consent_router]
 
 

@@ -43,12 +43,12 @@ from sqlalchemy import text
 
 from app.accounts.deps import CurrentAccount
 from app.authz.access import Access
-from app.authz.policy import get_policy
 from app.classroom.records.schemas import EventOut
 from app.classroom.records.service import lesson_events
 from app.core.deps import SessionDep
 from app.core.ids import new_id
 from app.core.pagination import Page, PageParams, page_params
+from app.core.policy import get_policy
 from app.core.vocabulary import Action, RecordKind, Scope
 from app.tenancy.deps import TenantDep
 from bench.report import Figure, figure, write

@@ -1,6 +1,6 @@
 """Which lessons and lesson files a caller's scopes reach, as SQL predicates.
 
-Built from the scope module's predicates (`app.authz.scopes`), never from a scope loop of
+Built from the scope module's predicates (`app.roster.scopes`), never from a scope loop of
 its own; `visible_lesson` is the one lookup of a lesson named in a path (404 otherwise).
 """
 
@@ -16,12 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.authz.access import Access
-from app.authz.scopes import (
-    children_course_ids,
-    children_ids,
-    course_predicate,
-    enrolled_course_ids,
-)
 from app.classroom.models import LessonFile
 from app.classroom.models import RecordingGrant as Grant
 from app.core import clock
@@ -30,6 +24,12 @@ from app.core.ids import parse_id
 from app.core.vocabulary import Role, Scope
 from app.roster.models import Lesson
 from app.roster.repository import lesson_by_id
+from app.roster.scopes import (
+    children_course_ids,
+    children_ids,
+    course_predicate,
+    enrolled_course_ids,
+)
 
 
 def grant_predicate(access: Access, file_id: Any) -> ColumnElement[bool]:

@@ -29,7 +29,8 @@ async def course_by_id(
 
 async def course_by_code(session: AsyncSession, tenant_id: uuid.UUID, code: str) -> Course | None:
     result = await session.execute(in_school(Course, tenant_id, col(Course.code) == code))
-    return result.scalar_one_or_none()
+    found: Course | None = result.scalar_one_or_none()
+    return found
 
 
 async def list_courses(
@@ -86,7 +87,8 @@ async def lessons_of_teacher_between(
             col(Lesson.status) != LessonStatus.cancelled,
         )
     )
-    return result.scalars().all()
+    found: Sequence[Lesson] = result.scalars().all()
+    return found
 
 
 async def same_lesson(
@@ -99,4 +101,5 @@ async def same_lesson(
         col(Lesson.title) == title,
         col(Lesson.starts_at) == at,
     )
-    return (await session.execute(query.limit(1))).scalar_one_or_none()
+    found: Lesson | None = (await session.execute(query.limit(1))).scalar_one_or_none()
+    return found

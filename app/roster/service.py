@@ -12,7 +12,6 @@ from sqlmodel import col
 
 from app.accounts.service import find_account
 from app.authz.access import Access
-from app.authz.scopes import course_predicate
 from app.core import clock
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.ids import parse_id
@@ -23,6 +22,7 @@ from app.core.vocabulary import Role
 from app.roster import repository
 from app.roster.models import Course, Lesson, LessonStatus
 from app.roster.schemas import CourseCreate, LessonUpdate
+from app.roster.scopes import course_predicate
 from app.tenancy.models import Tenant
 from app.tenancy.repository import live_roles
 

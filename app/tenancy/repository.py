@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.accounts.models import Account
+from app.core.vocabulary import Role
 from app.tenancy.models import Membership, MembershipStatus, Tenant
 
 LIVE_STATUSES = (MembershipStatus.pending, MembershipStatus.active)
@@ -69,12 +70,15 @@ async def account_and_roles(
     return rows[0][0], frozenset(role for _, role in rows if role is not None)
 
 
-async def memberships_of(
-    session: AsyncSession, tenant_id: uuid.UUID, account_id: uuid.UUID
+async def admins_from_source(
+    session: AsyncSession, tenant_id: uuid.UUID, source_id: str
 ) -> Sequence[Membership]:
+    """The school's admin memberships that `source_id` (e.g. the tenant file) made."""
     result = await session.execute(
         select(Membership).where(
-            col(Membership.tenant_id) == tenant_id, col(Membership.account_id) == account_id
+            col(Membership.tenant_id) == tenant_id,
+            col(Membership.role) == Role.SCHOOL_ADMIN,
+            col(Membership.source_id) == source_id,
         )
     )
     return result.scalars().all()

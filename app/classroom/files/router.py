@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 
-from app.accounts.apikeys import ApiKeyClient
 from app.authz.access import Access
-from app.authz.deps import authorize
+from app.authz.deps import ApiKeyClient, authorize
 from app.classroom.files import service
 from app.classroom.files.schemas import FileOut, GrantCreate, GrantOut, LinkOut
 from app.classroom.files.service import RECORDING, SNAPSHOT, Upload

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.accounts.apikeys import ApiKeyClient
+from app.authz.deps import ApiKeyClient
 from app.classroom.ingest import service
 from app.classroom.ingest.schemas import IngestAnswer
 from app.core.deps import KeysDep, SessionDep, SettingsDep

@@ -14,11 +14,11 @@ from sqlmodel import col
 
 from app.accounts.models import Account
 from app.authz.access import Access
-from app.authz.scopes import course_person_predicate
 from app.classroom.models import AttendanceSpan, ClassroomEvent, LessonRollup
 from app.classroom.visibility import lesson_visible
 from app.core.repository import in_school, page_by_key
 from app.roster.models import Lesson
+from app.roster.scopes import course_person_predicate
 from app.tenancy.models import Membership
 
 

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz import audit
 from app.authz.access import Access
-from app.authz.policy import get_policy
 from app.classroom.kinds import KINDS
 from app.classroom.models import ClassroomEvent
 from app.classroom.records import repository
@@ -25,6 +24,7 @@ from app.classroom.visibility import visible_lesson
 from app.core.errors import Invalid, NotFound
 from app.core.ids import parse_id
 from app.core.pagination import PageParams, paginate
+from app.core.policy import get_policy
 from app.core.vocabulary import Purpose, RecordKind
 
 # The record kinds events can have, in the order of the event contract.

@@ -27,7 +27,8 @@ async def enrollments_in_course(
             col(Enrollment.account_id).in_(account_ids),
         )
     )
-    return result.scalars().all()
+    found: Sequence[Enrollment] = result.scalars().all()
+    return found
 
 
 async def enrollment_by_id(

@@ -20,7 +20,6 @@ from app.accounts.models import Account
 from app.accounts.repository import accounts_by_phone_hashes
 from app.accounts.service import phone_hash
 from app.authz.access import Access
-from app.authz.scopes import course_person_predicate
 from app.core import clock
 from app.core.errors import InvalidMany, NotFound
 from app.core.ids import parse_id
@@ -39,6 +38,7 @@ from app.roster.members.service import (
 )
 from app.roster.models import Course, Enrollment
 from app.roster.schemas import EnrollmentBatch, EnrollmentOutcome, Outcome
+from app.roster.scopes import course_person_predicate
 from app.roster.service import visible_courses
 from app.tenancy.models import Membership, MembershipStatus, Tenant
 from app.tenancy.repository import LIVE_STATUSES

@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.vocabulary import Role
 from app.roster.imports import rows
 from app.roster.imports.people import Person
 from app.roster.imports.plan import Planning
@@ -128,7 +127,7 @@ def plan_guardianships(
 ) -> None:
     person_by_source = {m.source_id: m.account_id for m in memberships if m.source_id}
     for person, _ in people:
-        if person.role != Role.STUDENT or person.status != "active":
+        if person.role != "student" or person.status != "active":
             continue
         student = p.account_of.get(person.source_id)
         if student is None:

@@ -116,7 +116,7 @@ def _plan_person(p: Planning, school: _School, person: PersonRow, e164: str | No
             p.error(p.users_file, person.line, "sourcedId", message)
         return
     band = p.age_band_of(person)
-    if person.role == Role.STUDENT and band == "under14" and not person.guardian_source_ids:
+    if person.role == "student" and band == "under14" and not person.guardian_source_ids:
         column = "agentSourcedIds" if p.oneroster else "guardian_phone"
         message = (
             "a student under 14 needs a guardian (the age band comes from birthDate, "
@@ -219,7 +219,7 @@ def _update(p: Planning, person: PersonRow, found: MembershipState, band: str | 
     changes: dict[str, Any] = {}
     if person.display_name and found.display_name != person.display_name:
         changes["display_name"] = person.display_name
-    if band and found.age_band != band and person.role == Role.STUDENT:
+    if band and found.age_band != band and person.role == "student":
         changes["age_band"] = band
     if p.oneroster and found.source_id != person.source_id:
         changes["source_id"] = person.source_id

@@ -12,7 +12,6 @@ from typing import Any
 
 from app.core import clock
 from app.core.security import Keys
-from app.core.vocabulary import Role
 from app.roster.imports.repository import MembershipState, Writes
 from app.roster.imports.rosterfile import PersonRow, RosterFile, RowError
 from app.roster.schemas import ImportPlan
@@ -70,7 +69,7 @@ class Planning:
         return self.oneroster and self.bulk(file) and self.same_org
 
     def age_band_of(self, person: PersonRow) -> str | None:
-        if person.role != Role.STUDENT:
+        if person.role != "student":
             return "adult" if person.role is not None else None
         return person.age_band or self.default_age_band or "under14"
 

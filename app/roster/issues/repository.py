@@ -31,7 +31,8 @@ async def open_issue(
         query = query.where(col(RosterIssue.membership_id) == membership_id)
     if enrollment_id is not None:
         query = query.where(col(RosterIssue.enrollment_id) == enrollment_id)
-    return (await session.execute(query.limit(1))).scalar_one_or_none()
+    found: RosterIssue | None = (await session.execute(query.limit(1))).scalar_one_or_none()
+    return found
 
 
 async def issue_by_id(

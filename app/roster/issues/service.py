@@ -17,12 +17,12 @@ from sqlmodel import col
 from app.accounts.models import Account
 from app.authz.access import Access
 from app.authz.audit import record
-from app.authz.policy import get_policy
 from app.core import clock
 from app.core.db import set_account, set_tenant
 from app.core.errors import Conflict, NotFound
 from app.core.ids import parse_id
 from app.core.pagination import PageParams, paginate
+from app.core.policy import get_policy
 from app.core.vocabulary import Action, RecordKind, Scope
 from app.roster.enrollments.repository import enrollment_by_id
 from app.roster.issues import repository

@@ -48,7 +48,8 @@ async def membership_of(
             col(Membership.role) == role,
         )
     )
-    return result.scalar_one_or_none()
+    found: Membership | None = result.scalar_one_or_none()
+    return found
 
 
 async def memberships_of_accounts(
@@ -58,7 +59,8 @@ async def memberships_of_accounts(
     if not account_ids:
         return []
     query = in_school(Membership, tenant_id, col(Membership.account_id).in_(account_ids))
-    return (await session.execute(query)).scalars().all()
+    found: Sequence[Membership] = (await session.execute(query)).scalars().all()
+    return found
 
 
 async def guardianship(
@@ -72,4 +74,5 @@ async def guardianship(
             col(Guardianship.student_id) == student_id,
         )
     )
-    return result.scalar_one_or_none()
+    found: Guardianship | None = result.scalar_one_or_none()
+    return found

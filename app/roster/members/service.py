@@ -21,7 +21,6 @@ from sqlmodel import col
 from app.accounts.models import Account
 from app.accounts.service import get_or_create_account
 from app.authz.access import Access
-from app.authz.scopes import person_predicate
 from app.core import clock
 from app.core.errors import Conflict, Invalid, InvalidMany, NotFound
 from app.core.ids import parse_id
@@ -31,6 +30,7 @@ from app.core.vocabulary import Role
 from app.roster.members import repository
 from app.roster.models import ConsentAttestation, Guardianship
 from app.roster.schemas import Consent
+from app.roster.scopes import person_predicate
 from app.roster.service import aware
 from app.tenancy.models import Membership, MembershipStatus, Tenant
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from app.cli import app as cli_app
 from app.core.config import get_settings
 from tests.classroom.conftest import event, send
+from tests.classroom.conftest import world as world  # the classroom fixture, reused
 
 
 @pytest.fixture

@@ -1,34 +1,28 @@
-"""The access policy of `policies/`, decided with Casbin: pure, no database and no HTTP.
-
-Casbin answers which *scopes* a set of roles may use for an action on a kind of record;
-the caller turns each scope into a SQL predicate (DESIGN.md, Principle 2). School options
-add allow/deny lines on top of roles.csv; purposes.toml says which record kinds each
-purpose of the notice covers (Principle 3).
-"""
+"""Reading and checking the files of `policies/`: a malformed line fails with its place."""
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, cast
 
 import casbin
 
+from app.core.policy.rules import (
+    Effect,
+    PolicyError,
+    PolicyState,
+    PurposeEntry,
+    Rule,
+    SchoolOption,
+)
 from app.core.vocabulary import Action, Purpose, RecordKind, Role, Scope
 
-Effect = Literal["allow", "deny"]
-
-DEFAULT_POLICY_DIR: Final = Path(__file__).resolve().parents[2] / "policies"
-
-_NO_SCOPES: Final[frozenset[Scope]] = frozenset()
-_NO_OPTIONS: Final[frozenset[str]] = frozenset()
-_KINDS: Final = frozenset(RecordKind)
-_ACTIONS: Final = frozenset(Action)
-_ROLES: Final = frozenset(Role)
+KINDS: Final = frozenset(RecordKind)
+ACTIONS: Final = frozenset(Action)
+ROLES: Final = frozenset(Role)
 _SCOPES: Final = frozenset(Scope)
 _PURPOSES: Final = frozenset(Purpose)
 _EFFECTS: Final = ("allow", "deny")
@@ -37,183 +31,6 @@ _POLICY: Final = ["p_role", "p_record_kind", "p_action", "p_scope", "p_eft"]
 _DENY_OVERRIDE: Final = "some(where (p_eft == allow)) && !some(where (p_eft == deny))"
 _OPTION_KEYS: Final = frozenset({"description", "default", "when_on", "when_off"})
 _PURPOSE_KEYS: Final = frozenset({"notice", "sources", "kinds", "widened"})
-
-
-class PolicyError(ValueError):
-    """A policy file is malformed or names an id the code does not know."""
-
-    def __init__(self, path: Path, line: int | None, message: str, value: object) -> None:
-        self.path, self.line, self.value = path, line, value
-        where = f"{path}:{line}" if line is not None else str(path)
-        super().__init__(f"{where}: {message}: {value!r}")
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One policy line: `role` may (allow) or may not (deny) `action` `kind` within `scope`."""
-
-    role: Role
-    kind: RecordKind
-    action: Action
-    scope: Scope
-    effect: Effect
-
-    def as_casbin(self) -> list[str]:
-        return [self.role, self.kind, self.action, self.scope, self.effect]
-
-    def __str__(self) -> str:
-        return ", ".join(self.as_casbin())
-
-
-@dataclass(frozen=True, slots=True)
-class SchoolOption:
-    """A feature switch of options.toml and the lines it adds while on or off."""
-
-    name: str
-    description: str
-    default: bool
-    when_on: tuple[Rule, ...]
-    when_off: tuple[Rule, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class PurposeEntry:
-    """One purpose of purposes.toml: the notice's wording and the record kinds it covers."""
-
-    purpose: Purpose
-    notice: str
-    sources: tuple[str, ...]
-    kinds: tuple[RecordKind, ...]
-    widened: str
-
-
-@dataclass(slots=True)
-class _State:
-    """Everything loaded from one reading of the policy directory; replaced whole on reload."""
-
-    model_text: str
-    enforcer: casbin.Enforcer
-    rules: tuple[Rule, ...]
-    options: Mapping[str, SchoolOption]
-    purposes: Mapping[Purpose, PurposeEntry]
-    covered: frozenset[tuple[str, str]]
-    candidates: Mapping[tuple[str, str, str], tuple[Scope, ...]]
-    enforcers: dict[frozenset[str], casbin.Enforcer] = field(default_factory=dict)
-    cache: dict[tuple[frozenset[str], frozenset[str], str, str], frozenset[Scope]] = field(
-        default_factory=dict
-    )
-
-
-class Policy:
-    """The loaded policy directory: decisions by Casbin, cached until `reload()`."""
-
-    def __init__(self, directory: Path | str | None = None) -> None:
-        self.directory = Path(directory) if directory is not None else DEFAULT_POLICY_DIR
-        self._state = _load(self.directory)
-        self._cache = self._state.cache
-
-    def reload(self) -> None:
-        """Read the directory again (the policy changed) and forget every cached decision.
-
-        On a PolicyError the previous policy stays in force.
-        """
-        self._state = state = _load(self.directory)
-        self._cache = state.cache
-
-    def allowed_scopes(
-        self,
-        roles: frozenset[str],
-        kind: str,
-        action: str,
-        options: frozenset[str] = _NO_OPTIONS,
-    ) -> frozenset[Scope]:
-        """The scopes within which any of `roles` may perform `action` on `kind`.
-
-        `options` are the school options that are on. Empty means no access.
-        """
-        try:
-            return self._cache[(roles, options, kind, action)]
-        except KeyError:
-            return self._decide(roles, kind, action, options)
-
-    def _decide(
-        self, roles: frozenset[str], kind: str, action: str, options: frozenset[str]
-    ) -> frozenset[Scope]:
-        state = self._state
-        active = options.intersection(state.options)
-        enforcer = state.enforcers.get(active)
-        if enforcer is None:
-            enforcer = state.enforcers[active] = _option_enforcer(state, active)
-        scopes = {
-            scope
-            for role in roles
-            for scope in state.candidates.get((role, kind, action), ())
-            if enforcer.enforce(role, kind, action, scope)
-        }
-        allowed = frozenset(scopes) if scopes else _NO_SCOPES
-        # Only known ids are cached, so made-up input cannot grow the cache without bound.
-        if kind in _KINDS and action in _ACTIONS and roles <= _ROLES and options == active:
-            state.cache[(roles, options, kind, action)] = allowed
-        return allowed
-
-    def purpose_covers(self, purpose: str, kind: str) -> bool:
-        """Whether a read or write of `kind` made for `purpose` is within the notice."""
-        return (purpose, kind) in self._state.covered
-
-    def purposes_for(self, kind: str) -> list[str]:
-        """The purposes that cover `kind`, in the order of `Purpose`."""
-        covered = self._state.covered
-        found: list[str] = [purpose for purpose in Purpose if (purpose, kind) in covered]
-        return found
-
-    def default_options(self) -> frozenset[str]:
-        """The options that are on for a school that has not said otherwise."""
-        return frozenset(name for name, option in self._state.options.items() if option.default)
-
-    def option_names(self) -> tuple[str, ...]:
-        """Every option of options.toml, in file order."""
-        return tuple(self._state.options)
-
-    @property
-    def enforcer(self) -> casbin.Enforcer:
-        """The Casbin enforcer of model.conf and roles.csv alone, with no option applied."""
-        return self._state.enforcer
-
-    @property
-    def rules(self) -> tuple[Rule, ...]:
-        """The lines of roles.csv, in file order."""
-        return self._state.rules
-
-    @property
-    def options(self) -> Mapping[str, SchoolOption]:
-        return self._state.options
-
-    @property
-    def purposes(self) -> Mapping[Purpose, PurposeEntry]:
-        return self._state.purposes
-
-
-@lru_cache(maxsize=1)
-def get_policy() -> Policy:
-    """The process-wide policy, read from the repository's `policies/` directory."""
-    return Policy()
-
-
-def _option_enforcer(state: _State, active: frozenset[str]) -> casbin.Enforcer:
-    """An enforcer holding roles.csv plus the lines of every option as on (`active`) or off."""
-    extra: list[list[str]] = []
-    for name, option in state.options.items():
-        extra.extend(
-            rule.as_casbin() for rule in (option.when_on if name in active else option.when_off)
-        )
-    enforcer = casbin.Enforcer(casbin.Enforcer.new_model(text=state.model_text))
-    # Option lines never repeat a roles.csv line (checked on load); two options may share one.
-    enforcer.add_policies([rule.as_casbin() for rule in state.rules] + _unique(extra))
-    return enforcer
-
-
-def _unique(lines: Iterable[list[str]]) -> list[list[str]]:
-    return [list(line) for line in dict.fromkeys(tuple(line) for line in lines)]
 
 
 class _File:
@@ -251,7 +68,7 @@ class _File:
             raise self.error(None, "not valid TOML", str(exc)) from exc
 
 
-def _load(directory: Path) -> _State:
+def load(directory: Path) -> PolicyState:
     model_file = _File(directory / "model.conf")
     roles_file = _File(directory / "roles.csv")
     rules = _read_rules(roles_file)
@@ -267,7 +84,7 @@ def _load(directory: Path) -> _State:
     for rule in allows:
         if rule.effect == "allow":
             candidates.setdefault((rule.role, rule.kind, rule.action), {})[rule.scope] = None
-    return _State(
+    return PolicyState(
         model_text=model_file.text,
         enforcer=enforcer,
         rules=rules,
@@ -305,9 +122,9 @@ def _parse_rule(file: _File, line: int | None, text: str) -> Rule:
         raise file.error(line, "expected role, record_kind, action, scope, effect", text)
     role, kind, action, scope, effect = parts
     for value, known, what in (
-        (role, _ROLES, "unknown role"),
-        (kind, _KINDS, "unknown record kind"),
-        (action, _ACTIONS, "unknown action"),
+        (role, ROLES, "unknown role"),
+        (kind, KINDS, "unknown record kind"),
+        (action, ACTIONS, "unknown action"),
         (scope, _SCOPES, "unknown scope"),
         (effect, _EFFECTS, "effect must be allow or deny"),
     ):
@@ -386,7 +203,7 @@ def _read_purposes(file: _File) -> dict[Purpose, PurposeEntry]:
             raise file.error(section, "purpose needs a list of distinct record kinds", name)
         start = file.key_line("kinds", section) or section
         for kind in kinds:
-            if kind not in _KINDS:
+            if kind not in KINDS:
                 raise file.error(file.line_of(f'"{kind}"', start), "unknown record kind", kind)
         purpose = Purpose(name)
         entries[purpose] = PurposeEntry(
