@@ -83,6 +83,8 @@ async def _apply_one(
         "notice_version": spec.notice_version,
         "options": dict(sorted(spec.options.items())),
         "retention": dict(sorted(spec.retention.items())),
+        "time_zone": spec.time_zone,
+        "late_after_minutes": spec.late_after_minutes,
     }
     for attr, value in wanted.items():
         if plan.create or getattr(tenant, attr) != value:

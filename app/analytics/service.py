@@ -1,0 +1,266 @@
+"""Teacher dashboards: one lesson, one course across its lessons (rollups, never raw events)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Uuid, literal
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.analytics import repository, scoring
+from app.analytics.repository import Person
+from app.analytics.schemas import (
+    CourseOut,
+    CourseRow,
+    CourseView,
+    FormulaOut,
+    LessonCell,
+    LessonOut,
+    LessonRow,
+    LessonView,
+    PersonOut,
+    TrendPoint,
+)
+from app.analytics.scoring import Participation, Status
+from app.authz.access import Access
+from app.authz.scopes import course_person_predicate, course_predicate
+from app.classroom.models import LessonRollup
+from app.classroom.rollups import BUZZER_WINS
+from app.core import clock
+from app.core.errors import NotFound
+from app.core.ids import parse_id
+from app.roster.models import Course, Enrollment, Lesson
+from app.tenancy.models import Tenant
+
+
+def formula_of(tenant: Tenant) -> FormulaOut:
+    return FormulaOut(late_after_minutes=tenant.late_after_minutes, time_zone=tenant.time_zone)
+
+
+def lesson_out(lesson: Lesson) -> LessonOut:
+    return LessonOut(
+        id=lesson.id,
+        course_id=lesson.course_id,
+        title=lesson.title,
+        planned_start=lesson.starts_at,
+        actual_start=lesson.actual_start,
+        actual_end=lesson.actual_end,
+        minutes=round(lesson_seconds(lesson) / 60, 2),
+    )
+
+
+def lesson_start(lesson: Lesson) -> datetime:
+    return lesson.actual_start or lesson.starts_at
+
+
+def lesson_seconds(lesson: Lesson) -> int:
+    if lesson.actual_start is not None and lesson.actual_end is not None:
+        return max(0, round((lesson.actual_end - lesson.actual_start).total_seconds()))
+    return lesson.duration_minutes * 60
+
+
+def person_out(person: Person) -> PersonOut:
+    return PersonOut(
+        id=person.id, display_name=person.display_name, phone_masked=person.phone_masked
+    )
+
+
+def participation(rollup: LessonRollup | None, lesson: Lesson) -> Participation:
+    r = rollup
+    return Participation(
+        attended_seconds=r.attended_seconds if r else 0,
+        lesson_seconds=lesson_seconds(lesson),
+        hand_raises=r.hand_raises if r else 0,
+        speaking_seconds=r.speaking_ms / 1000 if r else 0.0,
+        camera_seconds=r.camera_seconds if r else 0,
+        answers_correct=r.answers_correct if r else 0,
+        answers_total=r.answers_total if r else 0,
+        rewards=r.rewards if r else 0,
+    )
+
+
+def status_of(rollup: LessonRollup | None, lesson: Lesson, tenant: Tenant) -> Status:
+    first = rollup.first_join if rollup is not None and rollup.joins > 0 else None
+    return scoring.status(first, lesson_start(lesson), tenant.late_after_minutes)
+
+
+def lesson_row(
+    person: Person, rollup: LessonRollup | None, lesson: Lesson, tenant: Tenant, reasons: list[str]
+) -> LessonRow:
+    p = participation(rollup, lesson)
+    counts = rollup.counts if rollup else {}
+    return LessonRow(
+        user=person_out(person),
+        status=status_of(rollup, lesson, tenant),
+        first_join=rollup.first_join if rollup else None,
+        last_leave=rollup.last_leave if rollup else None,
+        joins=rollup.joins if rollup else 0,
+        leave_reasons=reasons,
+        minutes=round(p.attended_seconds / 60, 2),
+        stage_seconds=rollup.stage_seconds if rollup else 0,
+        speaking_seconds=p.speaking_seconds,
+        camera_seconds=p.camera_seconds,
+        hand_raises=p.hand_raises,
+        rewards=p.rewards,
+        answers_correct=p.answers_correct,
+        answers_total=p.answers_total,
+        buzzer_wins=int(counts.get(BUZZER_WINS, 0)),
+        removals=int(counts.get("behaviour.removed", 0)),
+        activity_score=scoring.activity_score(p),
+        score_components={k: round(v, 3) for k, v in scoring.components(p).items()},
+    )
+
+
+async def visible_lesson(session: AsyncSession, access: Access, lesson_id: str) -> Lesson:
+    """The lesson, if its course is one the caller's scope reaches; else 404."""
+    parsed = parse_id(lesson_id)
+    visible = course_predicate(access, col(Lesson.course_id))
+    found = (
+        await repository.lesson_by_id(session, access.tenant_id, parsed, visible)
+        if parsed
+        else None
+    )
+    if found is None:
+        raise NotFound("no such lesson")
+    return found
+
+
+async def visible_course(session: AsyncSession, access: Access, course_id: str) -> Course:
+    parsed = parse_id(course_id)
+    visible = course_predicate(access, col(Course.id))
+    found = (
+        await repository.course_by_id(session, access.tenant_id, parsed, visible)
+        if parsed
+        else None
+    )
+    if found is None:
+        raise NotFound("no such course")
+    return found
+
+
+async def _students(session: AsyncSession, access: Access, course_id: uuid.UUID) -> list[Person]:
+    course = literal(course_id, Uuid())
+    visible = course_person_predicate(access, course, col(Enrollment.account_id))
+    return await repository.students_of_course(session, access.tenant_id, course_id, visible)
+
+
+async def lesson_view(session: AsyncSession, access: Access, lesson_id: str) -> LessonView:
+    """Every enrolled student of the lesson's course, present or not, with their figures."""
+    lesson = await visible_lesson(session, access, lesson_id)
+    students = await _students(session, access, lesson.course_id)
+    ids = [s.id for s in students]
+    rollups = await repository.rollups_of_lessons(
+        session, access.tenant_id, [lesson.id], col(LessonRollup.account_id).in_(ids)
+    )
+    by_person = {r.account_id: r for r in rollups}
+    reasons = await repository.leave_reasons(session, access.tenant_id, lesson.id)
+    rows = [
+        lesson_row(s, by_person.get(s.id), lesson, access.tenant, reasons.get(s.id, []))
+        for s in students
+    ]
+    return LessonView(lesson=lesson_out(lesson), items=rows, formula=formula_of(access.tenant))
+
+
+def _course_row(
+    person: Person,
+    lessons: Sequence[Lesson],
+    rollups: dict[tuple[uuid.UUID, uuid.UUID], LessonRollup],
+    tenant: Tenant,
+) -> CourseRow:
+    cells: list[LessonCell] = []
+    totals = dict.fromkeys(
+        ("seconds", "hands", "rewards", "camera", "stage", "correct", "answers", "buzzer"), 0
+    )
+    speaking = 0.0
+    for lesson in lessons:
+        rollup = rollups.get((lesson.id, person.id))
+        p = participation(rollup, lesson)
+        score = scoring.activity_score(p)
+        state = status_of(rollup, lesson, tenant)
+        cells.append(
+            LessonCell(
+                lesson_id=lesson.id,
+                status=state,
+                minutes=round(p.attended_seconds / 60, 2),
+                activity_score=score,
+            )
+        )
+        totals["seconds"] += p.attended_seconds
+        totals["hands"] += p.hand_raises
+        totals["rewards"] += p.rewards
+        totals["camera"] += p.camera_seconds
+        totals["stage"] += rollup.stage_seconds if rollup else 0
+        totals["correct"] += p.answers_correct
+        totals["answers"] += p.answers_total
+        totals["buzzer"] += int(rollup.counts.get(BUZZER_WINS, 0)) if rollup else 0
+        speaking += p.speaking_seconds
+    statuses = [c.status for c in cells]
+    scores = [c.activity_score for c in cells]
+    held = len(cells)
+    absent = statuses.count(Status.ABSENT)
+    return CourseRow(
+        user=person_out(person),
+        status=statuses,
+        lessons=cells,
+        lessons_held=held,
+        present=statuses.count(Status.PRESENT),
+        late=statuses.count(Status.LATE),
+        absent=absent,
+        attendance_rate=round((held - absent) / held, 3) if held else 0.0,
+        minutes=round(totals["seconds"] / 60, 2),
+        hand_raises=totals["hands"],
+        rewards=totals["rewards"],
+        speaking_seconds=round(speaking, 3),
+        camera_seconds=totals["camera"],
+        stage_seconds=totals["stage"],
+        answers_correct=totals["correct"],
+        answers_total=totals["answers"],
+        buzzer_wins=totals["buzzer"],
+        activity_score=round(sum(scores) / held, 1) if held else 0.0,
+        dropped=scoring.dropped(statuses, scores),
+    )
+
+
+def _trend(lessons: Sequence[Lesson], rows: Sequence[CourseRow]) -> list[TrendPoint]:
+    points = []
+    for index, lesson in enumerate(lessons):
+        cells = [row.lessons[index] for row in rows]
+        came = sum(1 for c in cells if c.status is not Status.ABSENT)
+        points.append(
+            TrendPoint(
+                lesson_id=lesson.id,
+                title=lesson.title,
+                planned_start=lesson.starts_at,
+                attendance_rate=round(came / len(cells), 3) if cells else 0.0,
+                mean_activity_score=(
+                    round(sum(c.activity_score for c in cells) / len(cells), 1) if cells else 0.0
+                ),
+            )
+        )
+    return points
+
+
+async def course_view(session: AsyncSession, access: Access, course_id: str) -> CourseView:
+    """Each student across the course's lessons held so far, and the course's trend."""
+    course = await visible_course(session, access, course_id)
+    lessons = await repository.lessons_of_courses(
+        session, access.tenant_id, [course.id], repository.held(clock.now())
+    )
+    students = await _students(session, access, course.id)
+    ids = [s.id for s in students]
+    found = await repository.rollups_of_lessons(
+        session, access.tenant_id, [lesson.id for lesson in lessons],
+        col(LessonRollup.account_id).in_(ids),
+    )  # fmt: skip
+    rollups = {(r.lesson_id, r.account_id): r for r in found}
+    rows = [_course_row(s, lessons, rollups, access.tenant) for s in students]
+    return CourseView(
+        course=CourseOut(id=course.id, code=course.code, name=course.name, term=course.term),
+        lessons=[lesson_out(lesson) for lesson in lessons],
+        trend=_trend(lessons, rows),
+        items=rows,
+        formula=formula_of(access.tenant),
+    )
