@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Uuid, literal
@@ -32,6 +33,7 @@ from app.classroom.rollups import BUZZER_WINS
 from app.core import clock
 from app.core.errors import NotFound
 from app.core.ids import parse_id
+from app.core.vocabulary import Scope
 from app.roster.models import Course, Enrollment, Lesson
 from app.tenancy.models import Tenant
 
@@ -114,10 +116,19 @@ def lesson_row(
     )
 
 
+# A dashboard shows a whole class: only course-wide scopes open one. Students and
+# guardians (self, children) read their own learning record instead.
+DASHBOARD_SCOPES = frozenset({Scope.TENANT, Scope.TAUGHT_COURSES})
+
+
+def _class_wide(access: Access) -> Access:
+    return replace(access, scopes=access.scopes & DASHBOARD_SCOPES)
+
+
 async def visible_lesson(session: AsyncSession, access: Access, lesson_id: str) -> Lesson:
-    """The lesson, if its course is one the caller's scope reaches; else 404."""
+    """The lesson, if its course is one the caller teaches (or the whole school); else 404."""
     parsed = parse_id(lesson_id)
-    visible = course_predicate(access, col(Lesson.course_id))
+    visible = course_predicate(_class_wide(access), col(Lesson.course_id))
     found = (
         await repository.lesson_by_id(session, access.tenant_id, parsed, visible)
         if parsed
@@ -130,7 +141,7 @@ async def visible_lesson(session: AsyncSession, access: Access, lesson_id: str) 
 
 async def visible_course(session: AsyncSession, access: Access, course_id: str) -> Course:
     parsed = parse_id(course_id)
-    visible = course_predicate(access, col(Course.id))
+    visible = course_predicate(_class_wide(access), col(Course.id))
     found = (
         await repository.course_by_id(session, access.tenant_id, parsed, visible)
         if parsed
