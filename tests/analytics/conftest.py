@@ -137,3 +137,38 @@ async def hold_lesson(client, w: World, lesson: Any = None) -> None:
     response = await send(client, w.key, lesson_events(w, lesson))
     assert response.status_code == 202, response.text
     assert response.json()["accepted"] == len(lesson_events(w, lesson)), response.text
+
+
+async def add_lessons(owner, w: World, days: list[int], **fields: Any) -> list[Any]:
+    """More lessons of course A, `days` after the first one, 60 minutes each."""
+    from datetime import timedelta
+    from uuid import uuid4
+
+    from app.roster.models import Lesson
+
+    ids = []
+    async with owner.db.session() as session:
+        await set_tenant(session, w.north.id)
+        for day in days:
+            lesson = Lesson(
+                tenant_id=w.north.id,
+                id=uuid4(),
+                course_id=w.course,
+                title=f"A lesson day {day}",
+                starts_at=LESSON_START + timedelta(days=day),
+                duration_minutes=60,
+                teacher_id=w.people[TEACHER],
+                **fields,
+            )
+            session.add(lesson)
+            ids.append(lesson.id)
+    return ids
+
+
+def whole_lesson(w: World, lesson: Any, day: int, who: str) -> list[dict[str, Any]]:
+    """`who` is there from the planned start to the planned end of the lesson on `day`."""
+    base = day * 24 * 60
+    return [
+        event(w, "attendance.joined", base, who=who, lesson=lesson),
+        event(w, "attendance.left", base + 60, who=who, lesson=lesson, reason="left"),
+    ]
