@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from app.analytics.schemas import CourseRow, LessonRow
+from app.analytics.schemas import CourseRow, LessonRow, RecordLesson
 
 PERSON_COLUMNS = ("user.id", "user.display_name", "user.phone_masked")
 FIGURE_COLUMNS = (
@@ -82,4 +82,30 @@ def course_rows(rows: list[CourseRow]) -> Iterator[dict[str, Any]]:
             "attendance_rate": row.attendance_rate,
             "dropped": " ".join(row.dropped),
             **_figures(row),
+        }
+
+
+RECORD_COLUMNS = (
+    "lesson_id",
+    "course_id",
+    "title",
+    "planned_start",
+    "local_date",
+    "week",
+    "status",
+    *FIGURE_COLUMNS,
+)
+
+
+def record_rows(rows: list[RecordLesson]) -> Iterator[dict[str, Any]]:
+    for row in rows:
+        yield {
+            "lesson_id": str(row.lesson_id),
+            "course_id": str(row.course_id),
+            "title": row.title,
+            "planned_start": row.planned_start.isoformat(),
+            "local_date": row.local_date,
+            "week": row.week,
+            "status": row.status.value,
+            **{name: getattr(row, name) for name in FIGURE_COLUMNS},
         }

@@ -155,3 +155,63 @@ class Timeline(BaseModel):
     people: list[TimelinePerson]
     teacher_actions: list[PointEvent]
     truncated: bool  # more events than one timeline draws (TIMELINE_MAX_EVENTS)
+
+
+# --- the student's learning record ---------------------------------------------------------
+
+
+class RecordLesson(Figures):
+    lesson_id: uuid.UUID
+    course_id: uuid.UUID
+    title: str
+    planned_start: datetime
+    local_date: str  # the day in the school's time zone
+    week: str  # ISO week in the school's time zone, e.g. 2026-W47
+    status: Status
+    counts: dict[str, int]  # participation and tool use, by event kind
+
+
+class TimetableEntry(BaseModel):
+    lesson_id: uuid.UUID
+    course_id: uuid.UUID
+    title: str
+    starts_at: datetime
+    local_start: str  # in the school's time zone
+    duration_minutes: int
+
+
+class RecordingOut(BaseModel):
+    id: uuid.UUID
+    lesson_id: uuid.UUID
+    duration_seconds: float | None
+    created_at: datetime
+
+
+class AnswerOut(BaseModel):
+    lesson_id: uuid.UUID
+    at: datetime
+    question: str
+    choice: str
+    correct: bool
+
+
+class ClassmateSeen(BaseModel):
+    """What the whole class saw live of a classmate (VIS-1): no id, phone or score."""
+
+    display_name: str | None
+    present: bool
+    hand_raises: int
+    rewards: int
+
+
+class LearningRecord(BaseModel):
+    school: str
+    student: PersonOut
+    courses: list[CourseOut]
+    timetable: list[TimetableEntry]  # lessons still to come
+    lessons: list[RecordLesson]  # lessons held, with the student's own figures
+    recordings: list[RecordingOut]  # the ones the student (or guardian) may watch
+    answers: list[AnswerOut]
+    # Per lesson id: only where the school turned `class_visible` on, else empty.
+    classmates: dict[str, list[ClassmateSeen]]
+    formula: FormulaOut
