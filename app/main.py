@@ -13,6 +13,7 @@ from sqlalchemy import text
 from app.accounts.apikeys import router as apikeys_router
 from app.accounts.router import router as auth_router
 from app.analytics.record_router import router as learning_record_router
+from app.analytics.reports_router import router as reports_router
 from app.analytics.router import router as analytics_router
 from app.authz import wiring as authz_wiring
 from app.authz.router import router as authz_router
@@ -29,7 +30,7 @@ from app.tenancy.router import router as members_router
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
 ROUTERS += [apikeys_router, classroom_router, classroom_files_router, consent_router]
-ROUTERS += [analytics_router, learning_record_router]
+ROUTERS += [analytics_router, learning_record_router, reports_router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
