@@ -76,7 +76,8 @@ async def course_view(
     if output == "csv":
         rows = exports.course_rows(view.items)
         return csv_response(f"course-{view.course.code}.csv", exports.COURSE_COLUMNS, rows)
-    return view
+    # 800 cells: serialised once by pydantic (the response model above documents them).
+    return Response(view.model_dump_json(), media_type="application/json")
 
 
 @router.get(

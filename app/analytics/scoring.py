@@ -93,9 +93,23 @@ def components(p: Participation) -> dict[str, float]:
     }
 
 
+WEIGHTS = {c.name: c.weight for c in COMPONENTS}
+_W = tuple(WEIGHTS[n] for n in ("attendance", "hand_raises", "speaking", "camera", "answers"))
+_W_REWARDS = WEIGHTS["rewards"]
+
+
 def activity_score(p: Participation) -> float:
-    shares = components(p)
-    return round(sum(c.weight * shares[c.name] for c in COMPONENTS), 1)
+    """`FORMULA_TEXT`, as `components` spells it out, in one pass (800 per course view)."""
+    attended = p.attended_seconds
+    total = (
+        _W[0] * (min(attended / p.lesson_seconds, 1.0) if p.lesson_seconds > 0 else 0.0)
+        + _W[1] * min(p.hand_raises / HAND_RAISES_FULL, 1.0)
+        + _W[2] * min(p.speaking_seconds / SPEAKING_SECONDS_FULL, 1.0)
+        + _W[3] * (min(p.camera_seconds / attended, 1.0) if attended > 0 else 0.0)
+        + _W[4] * (min(p.answers_correct / p.answers_total, 1.0) if p.answers_total > 0 else 0.0)
+        + _W_REWARDS * min(p.rewards / REWARDS_FULL, 1.0)
+    )
+    return round(max(total, 0.0), 1)
 
 
 def status(first_join: datetime | None, start: datetime, late_after_minutes: int) -> Status:

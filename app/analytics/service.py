@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Uuid, literal
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,7 +71,8 @@ def person_out(person: Person) -> PersonOut:
     )
 
 
-def participation(rollup: LessonRollup | None, lesson: Lesson) -> Participation:
+def participation(rollup: Any, lesson: Lesson) -> Participation:
+    """From a rollup (or a row of its figures, `repository.rollup_figures`); None: absent."""
     r = rollup
     return Participation(
         attended_seconds=r.attended_seconds if r else 0,
@@ -84,7 +86,7 @@ def participation(rollup: LessonRollup | None, lesson: Lesson) -> Participation:
     )
 
 
-def status_of(rollup: LessonRollup | None, lesson: Lesson, tenant: Tenant) -> Status:
+def status_of(rollup: Any, lesson: Lesson, tenant: Tenant) -> Status:
     first = rollup.first_join if rollup is not None and rollup.joins > 0 else None
     return scoring.status(first, lesson_start(lesson), tenant.late_after_minutes)
 
@@ -175,44 +177,56 @@ async def lesson_view(session: AsyncSession, access: Access, lesson_id: str) -> 
     return LessonView(lesson=lesson_out(lesson), items=rows, formula=formula_of(access.tenant))
 
 
-def _course_row(
-    person: Person,
-    lessons: Sequence[Lesson],
-    rollups: dict[tuple[uuid.UUID, uuid.UUID], LessonRollup],
-    tenant: Tenant,
-) -> CourseRow:
-    cells: list[LessonCell] = []
-    totals = dict.fromkeys(
-        ("seconds", "hands", "rewards", "camera", "stage", "correct", "answers", "buzzer"), 0
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """What every cell of one lesson shares, worked out once per lesson."""
+
+    id: uuid.UUID
+    seconds: int
+    late_after: datetime  # a first join after this is late
+
+
+def _held(lesson: Lesson, tenant: Tenant) -> _Held:
+    cutoff = lesson_start(lesson) + timedelta(minutes=tenant.late_after_minutes)
+    return _Held(id=lesson.id, seconds=lesson_seconds(lesson), late_after=cutoff)
+
+
+def _cell(held: _Held, r: Any) -> tuple[LessonCell, Participation, Any]:
+    if r is None or not r.joins:
+        state = Status.ABSENT
+    else:
+        state = Status.LATE if r.first_join > held.late_after else Status.PRESENT
+    p = Participation(
+        attended_seconds=r.attended_seconds if r else 0,
+        lesson_seconds=held.seconds,
+        hand_raises=r.hand_raises if r else 0,
+        speaking_seconds=r.speaking_ms / 1000 if r else 0.0,
+        camera_seconds=r.camera_seconds if r else 0,
+        answers_correct=r.answers_correct if r else 0,
+        answers_total=r.answers_total if r else 0,
+        rewards=r.rewards if r else 0,
     )
-    speaking = 0.0
-    for lesson in lessons:
-        rollup = rollups.get((lesson.id, person.id))
-        p = participation(rollup, lesson)
-        score = scoring.activity_score(p)
-        state = status_of(rollup, lesson, tenant)
-        cells.append(
-            LessonCell(
-                lesson_id=lesson.id,
-                status=state,
-                minutes=round(p.attended_seconds / 60, 2),
-                activity_score=score,
-            )
-        )
-        totals["seconds"] += p.attended_seconds
-        totals["hands"] += p.hand_raises
-        totals["rewards"] += p.rewards
-        totals["camera"] += p.camera_seconds
-        totals["stage"] += rollup.stage_seconds if rollup else 0
-        totals["correct"] += p.answers_correct
-        totals["answers"] += p.answers_total
-        totals["buzzer"] += int(rollup.counts.get(BUZZER_WINS, 0)) if rollup else 0
-        speaking += p.speaking_seconds
+    cell = LessonCell.model_construct(  # built from checked values: no validation per cell
+        lesson_id=held.id,
+        status=state,
+        minutes=round(p.attended_seconds / 60, 2),
+        activity_score=scoring.activity_score(p),
+    )
+    return cell, p, r
+
+
+def _course_row(
+    person: Person, lessons: Sequence[_Held], rollups: dict[tuple[uuid.UUID, uuid.UUID], Any]
+) -> CourseRow:
+    made = [_cell(held, rollups.get((held.id, person.id))) for held in lessons]
+    cells = [c for c, _, _ in made]
+    figures = [p for _, p, _ in made]
+    found = [r for _, _, r in made if r is not None]
     statuses = [c.status for c in cells]
     scores = [c.activity_score for c in cells]
     held = len(cells)
     absent = statuses.count(Status.ABSENT)
-    return CourseRow(
+    return CourseRow.model_construct(
         user=person_out(person),
         status=statuses,
         lessons=cells,
@@ -221,15 +235,15 @@ def _course_row(
         late=statuses.count(Status.LATE),
         absent=absent,
         attendance_rate=round((held - absent) / held, 3) if held else 0.0,
-        minutes=round(totals["seconds"] / 60, 2),
-        hand_raises=totals["hands"],
-        rewards=totals["rewards"],
-        speaking_seconds=round(speaking, 3),
-        camera_seconds=totals["camera"],
-        stage_seconds=totals["stage"],
-        answers_correct=totals["correct"],
-        answers_total=totals["answers"],
-        buzzer_wins=totals["buzzer"],
+        minutes=round(sum(p.attended_seconds for p in figures) / 60, 2),
+        hand_raises=sum(p.hand_raises for p in figures),
+        rewards=sum(p.rewards for p in figures),
+        speaking_seconds=round(sum(p.speaking_seconds for p in figures), 3),
+        camera_seconds=sum(p.camera_seconds for p in figures),
+        stage_seconds=sum(r.stage_seconds for r in found),
+        answers_correct=sum(p.answers_correct for p in figures),
+        answers_total=sum(p.answers_total for p in figures),
+        buzzer_wins=sum(r.buzzer_wins or 0 for r in found),
         activity_score=round(sum(scores) / held, 1) if held else 0.0,
         dropped=scoring.dropped(statuses, scores),
     )
@@ -262,12 +276,12 @@ async def course_view(session: AsyncSession, access: Access, course_id: str) -> 
     )
     students = await _students(session, access, course.id)
     ids = [s.id for s in students]
-    found = await repository.rollups_of_lessons(
-        session, access.tenant_id, [lesson.id for lesson in lessons],
-        col(LessonRollup.account_id).in_(ids),
-    )  # fmt: skip
+    found = await repository.rollup_figures(
+        session, access.tenant_id, [lesson.id for lesson in lessons], ids
+    )
     rollups = {(r.lesson_id, r.account_id): r for r in found}
-    rows = [_course_row(s, lessons, rollups, access.tenant) for s in students]
+    shared = [_held(lesson, access.tenant) for lesson in lessons]
+    rows = [_course_row(s, shared, rollups) for s in students]
     return CourseView(
         course=CourseOut(id=course.id, code=course.code, name=course.name, term=course.term),
         lessons=[lesson_out(lesson) for lesson in lessons],
