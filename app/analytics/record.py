@@ -27,7 +27,7 @@ from app.analytics.schemas import (
 )
 from app.analytics.scoring import Status
 from app.authz.access import Access
-from app.classroom.models import LessonRollup
+from app.classroom.models import ClassroomEvent, LessonFile, LessonRollup
 from app.classroom.reads import file_predicate
 from app.core import clock
 from app.core.errors import Forbidden, Invalid, NotFound
@@ -106,6 +106,36 @@ async def _classmates(
     return seen, shown
 
 
+def _timetable(coming: Sequence[Lesson], zone: ZoneInfo) -> list[TimetableEntry]:
+    return [
+        TimetableEntry(
+            lesson_id=x.id,
+            course_id=x.course_id,
+            title=x.title,
+            starts_at=x.starts_at,
+            local_start=local(x.starts_at, zone).isoformat(),
+            duration_minutes=x.duration_minutes,
+        )
+        for x in coming
+    ]
+
+
+def _recording(f: LessonFile) -> RecordingOut:
+    return RecordingOut(
+        id=f.id, lesson_id=f.lesson_id, duration_seconds=f.duration_seconds, created_at=f.created_at
+    )
+
+
+def _answer(e: ClassroomEvent) -> AnswerOut:
+    return AnswerOut(
+        lesson_id=e.lesson_id,
+        at=e.at,
+        question=str(e.data.get("question", "")),
+        choice=str(e.data.get("choice", "")),
+        correct=bool(e.data.get("correct")),
+    )
+
+
 async def learning_record(
     session: AsyncSession, decided: RecordAccess, student_id: uuid.UUID
 ) -> tuple[LearningRecord, set[uuid.UUID]]:
@@ -141,37 +171,10 @@ async def learning_record(
         school=access.tenant.slug,
         student=service.person_out(people[student_id]),
         courses=[CourseOut(id=c.id, code=c.code, name=c.name, term=c.term) for c in courses],
-        timetable=[
-            TimetableEntry(
-                lesson_id=x.id,
-                course_id=x.course_id,
-                title=x.title,
-                starts_at=x.starts_at,
-                local_start=local(x.starts_at, zone).isoformat(),
-                duration_minutes=x.duration_minutes,
-            )
-            for x in coming
-        ],
+        timetable=_timetable(coming, zone),
         lessons=[_record_lesson(x, mine.get(x.id), access) for x in held],
-        recordings=[
-            RecordingOut(
-                id=f.id,
-                lesson_id=f.lesson_id,
-                duration_seconds=f.duration_seconds,
-                created_at=f.created_at,
-            )
-            for f in recordings
-        ],
-        answers=[
-            AnswerOut(
-                lesson_id=e.lesson_id,
-                at=e.at,
-                question=str(e.data.get("question", "")),
-                choice=str(e.data.get("choice", "")),
-                correct=bool(e.data.get("correct")),
-            )
-            for e in answers
-        ],
+        recordings=[_recording(f) for f in recordings],
+        answers=[_answer(e) for e in answers],
         classmates=classmates,
         formula=service.formula_of(access.tenant),
     )
