@@ -11,6 +11,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.accounts.router import router as auth_router
+from app.analytics.record_router import router as learning_record_router
+from app.analytics.reports_router import router as reports_router
+from app.analytics.router import router as analytics_router
 from app.authz import wiring as authz_wiring
 from app.authz.router import router as authz_router
 from app.classroom.files.router import router as classroom_files_router
@@ -28,6 +31,7 @@ from app.tenancy.router import router as members_router
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
 ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, consent_router]
+ROUTERS += [analytics_router, learning_record_router, reports_router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -23,6 +23,8 @@ class Tenant(SQLModel, table=True):
     options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     retention: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     notice_version: str = Field(default="1", max_length=32)
+    time_zone: str = Field(default="Asia/Shanghai", max_length=64)  # the school's days and weeks
+    late_after_minutes: int = Field(default=5)  # first join later than this after start: late
     source_file_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)

@@ -97,6 +97,8 @@ async def _resolve_school(session: AsyncSession, spec: TenantSpec) -> tuple[Tena
         "notice_version": spec.notice_version,
         "options": dict(sorted(spec.options.items())),
         "retention": dict(sorted(spec.retention.items())),
+        "time_zone": spec.time_zone,
+        "late_after_minutes": spec.late_after_minutes,
     }
     for attr, value in wanted.items():
         if plan.create or getattr(tenant, attr) != value:

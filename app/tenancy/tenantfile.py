@@ -6,6 +6,7 @@ import hashlib
 import tomllib
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -40,7 +41,20 @@ class TenantSpec(BaseModel):
     notice_version: str = Field(default="1", min_length=1, max_length=32)
     options: dict[str, bool] = Field(default_factory=dict)
     retention: dict[str, int] = Field(default_factory=dict)
+    # Analytics: days, weeks and terms are counted in this zone; a first join more than
+    # `late_after_minutes` after the lesson's actual start is "late".
+    time_zone: str = Field(default="Asia/Shanghai", max_length=64)
+    late_after_minutes: int = Field(default=5, ge=0, le=240)
     admins: list[AdminSpec] = Field(min_length=1)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
 
 
 def load_tenant_file(path: Path) -> tuple[TenantSpec, str]:

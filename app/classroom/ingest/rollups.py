@@ -36,11 +36,21 @@ INTERVALS: dict[str, tuple[str, bool]] = {
 FAMILIES = ("attendance", "camera", "stage")
 # Leaving the lesson also ends being on camera and on stage.
 CLOSED_BY = {"attendance": FAMILIES, "camera": ("camera",), "stage": ("stage",)}
+# Teacher actions and courseware use are counted too: the teaching-quality report reads
+# them from the teacher's own rollup instead of from the raw events (issue #12).
 COUNTED = frozenset(
     name
     for name, spec in KINDS.items()
-    if spec.record_kind in (RecordKind.BEHAVIOUR, RecordKind.TOOL_USE)
+    if spec.record_kind
+    in (
+        RecordKind.BEHAVIOUR,
+        RecordKind.TOOL_USE,
+        RecordKind.TEACHER_ACTION,
+        RecordKind.COURSEWARE_USE,
+    )
 )
+# counts[BUZZER_WINS]: buzzer rounds the person won (tool.buzzer with result "first").
+BUZZER_WINS = "tool.buzzer.first"
 
 
 @dataclass
@@ -174,6 +184,8 @@ def _add(rollup: dict[str, Any], event: dict[str, Any]) -> None:
         rollup["rewards"] += int(data.get("count", 0))
     elif kind == "behaviour.spoke":
         rollup["speaking_ms"] += int(data.get("duration_ms", 0))
+    elif kind == "tool.buzzer" and data.get("result") == "first":
+        rollup["counts"][BUZZER_WINS] = rollup["counts"].get(BUZZER_WINS, 0) + 1
     elif kind == "tool.answerer":
         rollup["answers_total"] += 1
         rollup["answers_correct"] += 1 if data.get("correct") else 0
