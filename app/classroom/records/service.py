@@ -37,6 +37,8 @@ NOT_LISTED_AS_EVENTS: dict[Purpose, frozenset[RecordKind]] = {
     Purpose.TEACHING_QUALITY: frozenset({RecordKind.TOOL_USE}),
     # Support reads entry and exit as attendance spans (/attendance), not as raw events.
     Purpose.TECHNICAL_SUPPORT: frozenset({RecordKind.ATTENDANCE}),
+    # The analytics timeline draws teacher actions; lists read them for teaching_quality (AUZ-6).
+    Purpose.TEACHING_MANAGEMENT: frozenset({RecordKind.TEACHER_ACTION}),
     # A subject's whole record leaves through the access-request export (DESIGN.md).
     Purpose.RIGHTS_HANDLING: frozenset(EVENT_RECORD_KINDS),
 }
