@@ -21,6 +21,7 @@ from app.core.context import ServiceContext
 from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
 from app.core.middleware import RequestIdMiddleware
+from app.jobs import wiring as jobs_wiring
 from app.privacy.consent import router as consent_router
 from app.roster.api import router as roster_router
 from app.tenancy.router import router as members_router
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     authz_wiring.install(app)  # support-grant hook, background audit sealer
+    jobs_wiring.install(app)  # in-process job worker (SQLite, or ROSTRA_JOBS_IN_PROCESS)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
