@@ -23,11 +23,13 @@ from app.core.logging import configure_logging, log
 from app.core.middleware import RequestIdMiddleware
 from app.jobs import wiring as jobs_wiring
 from app.privacy.consent import router as consent_router
+from app.rights.export.router import router as export_router
 from app.roster.api import router as roster_router
 from app.tenancy.router import router as members_router
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
 ROUTERS += [apikeys_router, classroom_router, classroom_files_router, consent_router]
+ROUTERS += [export_router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

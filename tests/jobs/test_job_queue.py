@@ -21,7 +21,7 @@ _failures: dict[str, int] = {}
 
 @job("tests.append_line")
 async def append_line(ctx: ServiceContext, args: dict[str, Any]) -> None:
-    with Path(args["path"]).open("a") as out:
+    with Path(args["path"]).open("a") as out:  # noqa: ASYNC230
         out.write(args["line"] + "\n")
 
 
@@ -31,7 +31,7 @@ async def fail_once(ctx: ServiceContext, args: dict[str, Any]) -> None:
     _failures[args["key"]] = seen + 1
     if seen < int(args["fail_times"]):
         raise RuntimeError("transient failure")
-    with Path(args["path"]).open("a") as out:
+    with Path(args["path"]).open("a") as out:  # noqa: ASYNC230
         out.write("done\n")
 
 
