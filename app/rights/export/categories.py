@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.db import set_tenant
 from app.core.vocabulary import RecordKind
 from app.rights.export import repository
 from app.tenancy.models import Membership, Tenant
@@ -35,7 +37,8 @@ class Category:
     name: str
     columns: tuple[str, ...]
     query: Callable[[uuid.UUID, uuid.UUID], Select[Any]]
-    clean: Callable[[dict[str, Any]], dict[str, Any]] = lambda row: row
+    clean: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
+    raw_json: frozenset[str] = frozenset()  # columns holding JSON text (event data)
 
 
 def _events(record_kinds: list[str], **kw: Any) -> Callable[[uuid.UUID, uuid.UUID], Select[Any]]:
@@ -44,12 +47,21 @@ def _events(record_kinds: list[str], **kw: Any) -> Callable[[uuid.UUID, uuid.UUI
     )
 
 
-def _without_people(row: dict[str, Any]) -> dict[str, Any]:
-    data = dict(row.get("data") or {})
+EVENT_DATA = frozenset({"data"})
+DATA = EVENT_COLUMNS.index("data") - 1  # position in the query's row (no school column)
+
+
+def _without_people(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    raw = row[DATA]
+    data = dict(orjson.loads(raw) if isinstance(raw, str) else raw or {})
     for field in PERSON_FIELDS:
         if data.get(field) is not None:
             data[field] = "a participant"
-    return {**row, "data": data}
+    return (*row[:DATA], orjson.dumps(data).decode(), *row[DATA + 1 :])
+
+
+def _event_category(name: str, record_kinds: list[str], **kw: Any) -> Category:
+    return Category(name, EVENT_COLUMNS, _events(record_kinds, **kw), raw_json=EVENT_DATA)
 
 
 CATEGORIES: tuple[Category, ...] = (
@@ -110,16 +122,17 @@ CATEGORIES: tuple[Category, ...] = (
         ),
         repository.rollups,
     ),
-    Category("attendance_events", EVENT_COLUMNS, _events([RecordKind.ATTENDANCE])),
-    Category("behaviour", EVENT_COLUMNS, _events([RecordKind.BEHAVIOUR])),
-    Category("tool_use", EVENT_COLUMNS, _events([RecordKind.TOOL_USE], except_kinds=[ANSWER_KIND])),
-    Category("answers", EVENT_COLUMNS, _events([RecordKind.TOOL_USE], kinds=[ANSWER_KIND])),
-    Category("diagnostics", EVENT_COLUMNS, _events([RecordKind.DIAGNOSTICS])),
+    _event_category("attendance_events", [RecordKind.ATTENDANCE]),
+    _event_category("behaviour", [RecordKind.BEHAVIOUR]),
+    _event_category("tool_use", [RecordKind.TOOL_USE], except_kinds=[ANSWER_KIND]),
+    _event_category("answers", [RecordKind.TOOL_USE], kinds=[ANSWER_KIND]),
+    _event_category("diagnostics", [RecordKind.DIAGNOSTICS]),
     Category(
         "teaching_actions",
         EVENT_COLUMNS,
         _events([RecordKind.TEACHER_ACTION, RecordKind.COURSEWARE_USE]),
         _without_people,
+        EVENT_DATA,
     ),
     Category(
         "audit_entries",
@@ -145,28 +158,19 @@ RECORDING_COLUMNS = (
 
 async def category_rows(
     session: AsyncSession, category: Category, schools: list[School], account_id: uuid.UUID
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncIterator[tuple[Any, ...]]:
     """The category's rows in every school, the school's slug first."""
-    from app.core.db import set_tenant
-
     for school in schools:
         await set_tenant(session, school.tenant.id)
         query = category.query(school.tenant.id, account_id)
-        async for row in repository.stream(session, query):
-            yield {"school": school.tenant.slug, **category.clean(row)}
+        slug, clean = school.tenant.slug, category.clean
+        async for row in repository.stream(session, query, category.columns[1:]):
+            yield (slug, *(clean(row) if clean else row))
 
 
-def membership_row(school: School) -> dict[str, Any]:
+def membership_row(school: School) -> tuple[Any, ...]:
     m, t = school.membership, school.tenant
-    return {
-        "school": t.slug,
-        "school_name": t.name,
-        "role": m.role,
-        "status": m.status,
-        "age_band": m.age_band,
-        "display_name": m.display_name,
-        "registered_by_school": m.registered_by is not None,
-        "status_reason": m.status_reason,
-        "created_at": m.created_at,
-        "confirmed_at": m.confirmed_at,
-    }
+    return (
+        t.slug, t.name, m.role, m.status, m.age_band, m.display_name, m.registered_by is not None,
+        m.status_reason, m.created_at, m.confirmed_at,
+    )  # fmt: skip

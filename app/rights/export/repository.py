@@ -10,7 +10,8 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Text, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -32,11 +33,16 @@ _ENTRY = AuditEntry.__table__  # type: ignore[attr-defined]
 _SUBJECT = AuditSubject.__table__  # type: ignore[attr-defined]
 
 
-async def stream(session: AsyncSession, query: Select[Any]) -> AsyncIterator[dict[str, Any]]:
+async def stream(
+    session: AsyncSession, query: Select[Any], columns: Sequence[str]
+) -> AsyncIterator[tuple[Any, ...]]:
+    """The rows as tuples; `columns` must name the query's columns in order."""
     result = await session.stream(query.execution_options(yield_per=STREAM_ROWS))
-    async for partition in result.mappings().partitions(STREAM_ROWS):
+    if tuple(result.keys()) != tuple(columns):
+        raise ValueError(f"query columns {list(result.keys())} are not {list(columns)}")
+    async for partition in result.partitions(STREAM_ROWS):
         for row in partition:
-            yield dict(row)
+            yield tuple(row)
 
 
 def _query(query: Any) -> Select[Any]:
@@ -137,7 +143,8 @@ def events(
     except_kinds: Sequence[str] = (),
 ) -> Select[Any]:
     e = _EVENT.c
-    query = select(e.lesson_id, e.at, e.kind, e.data, e.ip_prefix, e.ip_hash, e.received_at).where(
+    data = sql_cast(e.data, Text).label("data")  # JSON text, written into the zip as it is
+    query = select(e.lesson_id, e.at, e.kind, data, e.ip_prefix, e.ip_hash, e.received_at).where(
         e.tenant_id == tenant_id, e.account_id == account_id, e.record_kind.in_(record_kinds)
     )
     if kinds:

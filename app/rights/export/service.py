@@ -136,17 +136,10 @@ async def _recording_rows(
         await set_tenant(session, school.tenant.id)
         for file, title in await repository.recordings(session, school.tenant.id, account_id):
             url, expires = await _long_link(ctx, file, seconds)
-            yield {
-                "school": school.tenant.slug,
-                "lesson_id": file.lesson_id,
-                "lesson_title": title,
-                "recorded_at": file.created_at,
-                "duration_seconds": file.duration_seconds,
-                "size_bytes": file.size_bytes,
-                "content_type": file.content_type,
-                "link": url,
-                "link_expires_at": expires,
-            }
+            yield (
+                school.tenant.slug, file.lesson_id, title, file.created_at, file.duration_seconds,
+                file.size_bytes, file.content_type, url, expires,
+            )  # fmt: skip
 
 
 async def _long_link(ctx: ServiceContext, file: Any, seconds: int) -> tuple[str, Any]:
@@ -159,22 +152,17 @@ async def _long_link(ctx: ServiceContext, file: Any, seconds: int) -> tuple[str,
     return f"/v1/files/{token}", expires
 
 
-async def _rows_of(rows: list[dict[str, Any]]) -> Any:
+async def _rows_of(rows: list[tuple[Any, ...]]) -> Any:
     for row in rows:
         yield row
 
 
-def _account_row(ctx: ServiceContext, account: Account) -> dict[str, Any]:
-    return {
-        "id": account.id,
-        "phone": ctx.keys.phone_cipher.decrypt(account.phone_enc),
-        "phone_masked": account.phone_masked,
-        "display_name": account.display_name,
-        "registered_via": account.registered_via,
-        "status": account.status,
-        "created_at": account.created_at,
-        "last_login_at": account.last_login_at,
-    }
+def _account_row(ctx: ServiceContext, account: Account) -> tuple[Any, ...]:
+    phone = ctx.keys.phone_cipher.decrypt(account.phone_enc)
+    return (
+        account.id, phone, account.phone_masked, account.display_name, account.registered_via,
+        account.status, account.created_at, account.last_login_at,
+    )  # fmt: skip
 
 
 async def _write_zip(
@@ -193,7 +181,7 @@ async def _write_zip(
         await out.add_category("memberships", categories.MEMBERSHIP_COLUMNS, _rows_of(memberships))
         for category in categories.CATEGORIES:
             rows = categories.category_rows(session, category, schools, export.account_id)
-            await out.add_category(category.name, category.columns, rows)
+            await out.add_category(category.name, category.columns, rows, category.raw_json)
             if pause:
                 await asyncio.sleep(pause)
         rows = _recording_rows(ctx, session, schools, export.account_id)
