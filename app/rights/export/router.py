@@ -76,6 +76,7 @@ async def download_export(
     subject = await service.subject_for(session, account, student)
     export = await service.visible_export(session, account, export_id, subject)
     key = service.ready_key(export)
+    await service.record_download(session, account, export)
     return StreamingResponse(
         get_store(ctx.settings).stream(key),
         media_type=service.ZIP_TYPE,

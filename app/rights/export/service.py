@@ -112,6 +112,24 @@ def ready_key(export: AccessExport) -> str:
     return export.object_key
 
 
+async def record_download(session: AsyncSession, caller: Account, export: AccessExport) -> None:
+    """Fetching the zip reads every school's data in it: each school's log says so."""
+    for school_id in export.contents.get("school_ids", []):
+        tenant_id = uuid.UUID(school_id)
+        await set_tenant(session, tenant_id)
+        await record(
+            session,
+            tenant_id=tenant_id,
+            actor_id=caller.id,
+            actor_kind="member",
+            record_kind=RecordKind.RIGHTS_REQUEST,
+            action=Action.READ,
+            purpose=Purpose.RIGHTS_HANDLING,
+            subjects=[export.account_id],
+            detail={"access_export": str(export.id), "downloaded": True},
+        )
+
+
 # --- building (the job) ----------------------------------------------------------------
 
 
@@ -218,7 +236,11 @@ async def _finish(
             .values(
                 status=ExportStatus.ready, object_key=key, size_bytes=size, sha256=sha,
                 finished_at=clock.now(), error=None,
-                contents={"rows": rows, "schools": [s.tenant.slug for s in schools]},
+                contents={
+                    "rows": rows,
+                    "schools": [s.tenant.slug for s in schools],
+                    "school_ids": [str(s.tenant.id) for s in schools],
+                },
             )
         )  # fmt: skip
         if not getattr(done, "rowcount", 0):

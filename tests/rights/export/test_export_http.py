@@ -4,15 +4,18 @@ it was exported, a guardian can ask for a child, anyone else gets 404."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 from typing import Any
 
 import httpx
+import pytest
 
 from app.core.context import ServiceContext
 from app.jobs.wiring import drain
+from app.main import create_app
 from app.rights.export.categories import FILE_NAMES
 from tests.classroom.conftest import (
     CLASSMATE,
@@ -20,6 +23,7 @@ from tests.classroom.conftest import (
     NORTH_ADMIN,
     SOUTH_ADMIN,
     STUDENT,
+    TEACHER,
     World,
 )
 from tests.rights.export.world import CLASSMATE_SECRET, FORMULA, fill, unzip
@@ -115,6 +119,8 @@ async def test_each_school_sees_the_export_once(
     student = await login(STUDENT)
     export_id = await _export(client, app, student)
     await drain(app.state.ctx)  # a second run finds it done and writes nothing
+    got = await client.get(f"/v1/me/exports/{export_id}/download", headers=student)
+    assert got.status_code == 200
     for slug, admin_phone in (("demo-north", NORTH_ADMIN), ("demo-south", SOUTH_ADMIN)):
         admin = await login(admin_phone)
         audit = await client.get(
@@ -127,6 +133,8 @@ async def test_each_school_sees_the_export_once(
         assert len(exported) == 1, slug
         assert exported[0]["detail"]["access_export"] == export_id
         assert exported[0]["purpose"] == "rights_handling"
+        downloads = [e for e in audit.json()["items"] if e["action"] == "read"]
+        assert [d["detail"]["access_export"] for d in downloads] == [export_id]
 
 
 async def test_guardian_exports_for_a_child_in_english(
@@ -179,3 +187,45 @@ async def test_asking_again_while_it_is_built_answers_the_same_export(
     again = await client.post("/v1/me/exports", headers=student)
     assert first.status_code == again.status_code == 202
     assert first.json()["id"] == again.json()["id"]
+
+
+async def test_teacher_export_names_no_student(
+    client: httpx.AsyncClient, app: Any, owner: ServiceContext, world: World, login: Any
+) -> None:
+    """A teacher's own actions are in their export; whom they targeted is not (AUZ-4)."""
+    await fill(client, owner, world, login)
+    teacher = await login(TEACHER)
+    export_id = await _export(client, app, teacher)
+    download = await client.get(f"/v1/me/exports/{export_id}/download", headers=teacher)
+    entries = unzip(download.content)
+    actions = json.loads(entries["teaching_actions.json"])
+    assert [(a["kind"], a["data"]["target"]) for a in actions] == [
+        ("teacher.rewarded", "a participant")
+    ]
+    everything = b"".join(entries.values()).decode("utf-8", "replace")
+    assert world.user(STUDENT) not in everything and world.user(CLASSMATE) not in everything
+
+
+async def test_the_in_process_worker_builds_the_export(
+    settings: Any, world: World, login: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run`: the app's own lifespan runs the queue (SQLite by default; forced on here so
+    PostgreSQL runs procrastinate inside the app too)."""
+    monkeypatch.setenv("ROSTRA_JOBS_IN_PROCESS", "true")
+    monkeypatch.setenv("ROSTRA_JOBS_POLL_SECONDS", "0.1")
+    application = create_app(settings)
+    transport = httpx.ASGITransport(app=application)
+    student = await login(STUDENT)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://rostra.test") as own,
+        application.router.lifespan_context(application),
+    ):
+        started = await own.post("/v1/me/exports", headers=student)
+        export_id = started.json()["id"]
+        for _ in range(300):
+            status = await own.get(f"/v1/me/exports/{export_id}", headers=student)
+            if status.json()["status"] == "ready":
+                break
+            await asyncio.sleep(0.1)
+    await application.state.ctx.db.dispose()
+    assert status.json()["status"] == "ready"
