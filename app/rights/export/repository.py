@@ -210,3 +210,14 @@ async def open_export(
         .limit(1)
     )
     return result.scalar_one_or_none()
+
+
+async def export_for_request(session: AsyncSession, request_id: uuid.UUID) -> AccessExport | None:
+    """The export that fulfils a rights request (for `GET /v1/me/requests/{id}/download`)."""
+    result = await session.execute(
+        select(AccessExport)
+        .where(col(AccessExport.request_id) == request_id)
+        .order_by(col(AccessExport.created_at).desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
