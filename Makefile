@@ -27,12 +27,13 @@ run: install ## migrate the embedded database, load the demo schools, serve on 1
 	$(BIN)/rostra demo load
 	$(BIN)/rostra serve
 
-lint: install
+lint: install ## import layers and cycles, ruff, ruff format, mypy --strict
+	$(BIN)/lint-imports
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy app bench
 
-test: lint ## lint, type check, then the whole suite on SQLite and PostgreSQL
+test: lint ## import contracts, lint, type check, then the whole suite on SQLite and PostgreSQL
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 bench: install ## every benchmark, or one: make bench ONLY=ingest

@@ -10,8 +10,7 @@ from typing import Annotated
 
 import typer
 
-from app.accounts.apikeys_cli import apikeys_app
-from app.authz.cli import audit_app
+from app.authz.cli import apikeys_app, audit_app
 from app.core.config import get_settings
 from app.roster.cli import roster_app
 

@@ -17,6 +17,7 @@ from app.accounts.models import Account
 from app.accounts.service import get_or_create_account
 from app.core.db import set_tenant
 from app.core.security import Keys
+from app.core.vocabulary import Role
 from app.tenancy import repository
 from app.tenancy.models import Membership, MembershipStatus, Tenant
 
@@ -101,25 +102,30 @@ async def load_people(session: AsyncSession, keys: Keys, tenant: Tenant) -> Demo
     spec = SCHOOLS[tenant.slug]
     prefix = spec["prefix"]
     admin = await _member(
-        session, keys, tenant, demo_phone(prefix, 1), "school_admin", f"Admin {spec['family']}"
+        session, keys, tenant, demo_phone(prefix, 1), Role.SCHOOL_ADMIN, f"Admin {spec['family']}"
     )
     people = DemoPeople(admin=admin)
     for i in range(2):  # teachers: ...0101, ...0102
         people.teachers.append(
             await _member(
-                session, keys, tenant, demo_phone(prefix, 101 + i), "teacher", f"Teacher {GIVEN[i]}"
+                session,
+                keys,
+                tenant,
+                demo_phone(prefix, 101 + i),
+                Role.TEACHER,
+                f"Teacher {GIVEN[i]}",
             )
         )
     people.assistants.append(
         await _member(
-            session, keys, tenant, demo_phone(prefix, 151), "assistant", "Assistant Qian Duo"
+            session, keys, tenant, demo_phone(prefix, 151), Role.ASSISTANT, "Assistant Qian Duo"
         )
     )
     for i in range(20):  # students: ...0201 to ...0220; the first ten are under 14
         band = "under14" if i < 10 else "14to17"
         people.students.append(
             await _member(
-                session, keys, tenant, demo_phone(prefix, 201 + i), "student", GIVEN[i + 2], band
+                session, keys, tenant, demo_phone(prefix, 201 + i), Role.STUDENT, GIVEN[i + 2], band
             )
         )
     for i in range(10):  # guardians of the under-14 students: ...0301 to ...0310
@@ -129,7 +135,7 @@ async def load_people(session: AsyncSession, keys: Keys, tenant: Tenant) -> Demo
                 keys,
                 tenant,
                 demo_phone(prefix, 301 + i),
-                "guardian",
+                Role.GUARDIAN,
                 f"Parent of {GIVEN[i + 2]}",
             )
         )

@@ -10,12 +10,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.accounts.apikeys import router as apikeys_router
 from app.accounts.router import router as auth_router
 from app.authz import wiring as authz_wiring
 from app.authz.router import router as authz_router
-from app.classroom.files_router import router as classroom_files_router
-from app.classroom.router import router as classroom_router
+from app.classroom.files.router import router as classroom_files_router
+from app.classroom.ingest.router import router as classroom_ingest_router
+from app.classroom.records.router import router as classroom_records_router
 from app.core.config import Settings, get_settings
 from app.core.context import ServiceContext
 from app.core.errors import install_error_handlers, problem
@@ -24,12 +24,12 @@ from app.core.middleware import RequestIdMiddleware
 from app.jobs import wiring as jobs_wiring
 from app.privacy.consent import router as consent_router
 from app.rights.export.router import router as export_router
-from app.roster.api import router as roster_router
+from app.roster.router import router as roster_router
 from app.tenancy.router import router as members_router
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
-ROUTERS += [apikeys_router, classroom_router, classroom_files_router, consent_router]
-ROUTERS += [export_router]
+ROUTERS += [classroom_ingest_router, classroom_records_router]
+ROUTERS += [classroom_files_router, consent_router, export_router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

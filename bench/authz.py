@@ -38,24 +38,18 @@ import casbin
 import httpx
 import psycopg
 import structlog
-from fastapi import Depends
+from fastapi import Depends, Query
 from sqlalchemy import text
 
 from app.accounts.deps import CurrentAccount
 from app.authz.access import Access
-from app.authz.policy import Action, RecordKind, get_policy
-from app.classroom.router import (
-    EventKind,
-    EventPerson,
-    EventsFrom,
-    EventsTo,
-    events_page,
-    lesson_events,
-)
-from app.classroom.schemas import EventOut
+from app.classroom.records.schemas import EventOut
+from app.classroom.records.service import lesson_events
 from app.core.deps import SessionDep
 from app.core.ids import new_id
 from app.core.pagination import Page, PageParams, page_params
+from app.core.policy import get_policy
+from app.core.vocabulary import Action, RecordKind, Scope
 from app.tenancy.deps import TenantDep
 from bench.report import Figure, figure, write
 
@@ -69,7 +63,9 @@ ROLE_MIX = (
 )
 PG_HOST = os.environ.get("ROSTRA_TEST_PG_HOST", "127.0.0.1:5432")
 PG_ADMIN = os.environ.get("ROSTRA_TEST_PG_ADMIN", "postgres")
-PG_DB = "rostra_bench_authz"
+PG_DB = os.environ.get("ROSTRA_BENCH_AUTHZ_DB", "rostra_bench_authz")
+# Off: skip the naive-Casbin comparison (its 1M-rule load alone takes many minutes).
+NAIVE = os.environ.get("ROSTRA_BENCH_AUTHZ_NAIVE", "on") != "off"
 APP_ROLE = "rostra_app"
 SECRET = "bench-secret-key-that-is-long-enough-123456"
 
@@ -390,7 +386,7 @@ def _explain_roles(world: Loaded) -> tuple[str, float]:
 async def time_list_events(world: Loaded, seconds: float = 10.0) -> dict[str, float]:
     """req/s for a page of 100 behaviour events: with the policy, with it switched off, and
     (to see where the difference goes) with the policy but without the audit entry."""
-    import app.classroom.router as events_router
+    from app.authz import audit
     from app.main import create_app
 
     app = create_app(_app_settings())
@@ -407,7 +403,7 @@ async def time_list_events(world: Loaded, seconds: float = 10.0) -> dict[str, fl
         "off": f"/bench/tenants/bench-0/lessons/{world.lesson}/events{query}",
     }
     paths["policy_no_audit"] = paths["policy"]
-    real_record = events_router.record_access
+    real_record = audit.record_access
 
     async def no_audit(*args: Any, **kwargs: Any) -> None:
         return None
@@ -429,14 +425,14 @@ async def time_list_events(world: Loaded, seconds: float = 10.0) -> dict[str, fl
                 names.append(names.pop(0))
                 for name in names:
                     writer: Any = no_audit if name == "policy_no_audit" else real_record
-                    events_router.record_access = writer
+                    audit.record_access = writer
                     started = time.perf_counter()
                     for _ in range(10):
                         await client.get(paths[name], headers=headers)
                     spent[name] += time.perf_counter() - started
                     done[name] += 10
     finally:
-        events_router.record_access = real_record
+        audit.record_access = real_record
         await ctx.db.dispose()
     return {name: done[name] / spent[name] for name in paths}
 
@@ -451,19 +447,25 @@ def _mount_unprotected(app: Any) -> None:
         session: SessionDep,
         lesson_id: str,
         page: Annotated[PageParams, Depends(page_params)],
-        kind: EventKind = None,
-        person: EventPerson = None,
-        since: EventsFrom = None,
-        until: EventsTo = None,
+        kind: Annotated[str | None, Query()] = None,
+        person: Annotated[str | None, Query()] = None,
+        since: Annotated[datetime | None, Query(alias="from")] = None,
+        until: Annotated[datetime | None, Query(alias="to")] = None,
     ) -> Page[EventOut]:
         everything = Access(
-            tenant, account, frozenset(), "behaviour", "list", frozenset({"tenant"}), "bench"
+            tenant,
+            account,
+            frozenset(),
+            RecordKind.BEHAVIOUR,
+            Action.LIST,
+            frozenset({Scope.TENANT}),
+            "bench",
         )
         _, rows, cursor = await lesson_events(
             session, tenant.id, lesson_id, [everything], page,
             kind=kind, person=person, since=since, until=until,
         )  # fmt: skip
-        return events_page(rows, cursor)
+        return Page(items=[EventOut.of(r) for r in rows], next_cursor=cursor)
 
     app.add_api_route(
         "/bench/tenants/{slug}/lessons/{lesson_id}/events", events, response_model=Page[EventOut]
@@ -471,6 +473,29 @@ def _mount_unprotected(app: Any) -> None:
 
 
 # --- the run ---
+
+
+def naive_figures(policy_1m: float) -> list[Figure]:
+    """The naive design at 10k and 1M rules, each in a fresh process."""
+    figures: list[Figure] = []
+    print("authz: naive Casbin, one grouping rule per membership (RBAC with domains)")
+    naive = {}
+    for n in (10_000, 1_000_000):
+        # A fresh process each: its memory growth is the enforcer's alone.
+        spawn = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
+            naive[n] = result = pool.submit(naive_casbin, n).result()
+        print(
+            f"  {n:>9,} rules: load {result['load_s']:.1f}s, +{result['rss_mb']:.0f} MB, "
+            f"a school's first decision {result['first_us'] / 1000:.1f} ms, "
+            f"warm {result['warm_us']:.0f} µs"
+        )
+    warm_1m = naive[1_000_000]["warm_us"]
+    print(f"  ours is {warm_1m / policy_1m:,.0f}x faster than the naive design at 1M")
+    figures.append(figure("authz_naive_casbin_1m", warm_1m, "µs", policy_1m))
+    first_1m = naive[1_000_000]["first_us"]
+    figures.append(figure("authz_naive_casbin_1m_first_use", first_1m, "µs", policy_1m))
+    return figures
 
 
 def main() -> None:
@@ -491,23 +516,8 @@ def main() -> None:
     figures.append(figure("authz_decision_1m", policy_1m, "µs", dict_1m))
     figures.append(figure("authz_decision_10k", per_scale[10_000][0], "µs", per_scale[10_000][1]))
 
-    print("authz: naive Casbin, one grouping rule per membership (RBAC with domains)")
-    naive = {}
-    for n in (10_000, 1_000_000):
-        # A fresh process each: its memory growth is the enforcer's alone.
-        spawn = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
-            naive[n] = result = pool.submit(naive_casbin, n).result()
-        print(
-            f"  {n:>9,} rules: load {result['load_s']:.1f}s, +{result['rss_mb']:.0f} MB, "
-            f"a school's first decision {result['first_us'] / 1000:.1f} ms, "
-            f"warm {result['warm_us']:.0f} µs"
-        )
-    warm_1m = naive[1_000_000]["warm_us"]
-    print(f"  ours is {warm_1m / policy_1m:,.0f}x faster than the naive design at 1M")
-    figures.append(figure("authz_naive_casbin_1m", warm_1m, "µs", policy_1m))
-    first_1m = naive[1_000_000]["first_us"]
-    figures.append(figure("authz_naive_casbin_1m_first_use", first_1m, "µs", policy_1m))
+    if NAIVE:
+        figures += naive_figures(policy_1m)
 
     try:
         with _admin():

@@ -51,7 +51,8 @@ CONCURRENCY = int(os.environ.get("ROSTRA_BENCH_CONCURRENCY", "4"))
 PG_WORKERS = int(os.environ.get("ROSTRA_BENCH_WORKERS", "2"))
 PG_HOST = os.environ.get("ROSTRA_TEST_PG_HOST", "127.0.0.1:5432")
 PG_ADMIN = os.environ.get("ROSTRA_TEST_PG_ADMIN", "postgres")
-PG_DB = "rostra_bench_ingest"
+PG_DB = os.environ.get("ROSTRA_BENCH_INGEST_DB", "rostra_bench_ingest")
+SERVER_START_SECONDS = float(os.environ.get("ROSTRA_BENCH_SERVER_START", "300"))
 APP_ROLE = "rostra_app"
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -239,7 +240,8 @@ def _serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[byt
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
+    # A shared, busy machine can take a minute or more just to import the app.
+    deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:

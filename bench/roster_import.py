@@ -30,9 +30,9 @@ from app.core.config import ROOT, Settings
 from app.core.db import Database, set_tenant
 from app.core.migrate import grant_app_role, upgrade
 from app.core.security import Keys
-from app.roster import import_store
-from app.roster.generate import generate_oneroster
-from app.roster.importing import Writes, import_roster
+from app.roster.imports import repository as import_store
+from app.roster.imports.rosterfile.generate import generate_oneroster
+from app.roster.imports.service import Writes, import_roster
 from app.tenancy.models import Tenant
 from bench.report import Figure, figure, write
 

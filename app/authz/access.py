@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from app.accounts.models import Account
+from app.core.vocabulary import ActorKind, Scope
 from app.tenancy.models import Tenant
 
 
@@ -18,7 +19,7 @@ class Access:
     action: str
     scopes: frozenset[str]
     purpose: str
-    actor_kind: str = "member"  # member | platform_staff | api_key | system
+    actor_kind: str = ActorKind.MEMBER
     grant_id: uuid.UUID | None = None
     request_id: str | None = None
 
@@ -32,4 +33,16 @@ class Access:
 
     @property
     def whole_school(self) -> bool:
-        return "tenant" in self.scopes
+        return Scope.TENANT in self.scopes
+
+
+@dataclass(frozen=True)
+class ApiKeyCaller:
+    """An ingestion client: writes into its own school, reads nothing."""
+
+    key_id: uuid.UUID
+    tenant: Tenant
+
+    @property
+    def tenant_id(self) -> uuid.UUID:
+        return self.tenant.id

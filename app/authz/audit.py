@@ -10,11 +10,12 @@ from sqlalchemy import Insert, Uuid, bindparam, func, insert, select, true
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.authz.access import Access
+from app.authz.access import Access, ApiKeyCaller
 from app.authz.models import AuditEntry, AuditSubject
 from app.core import clock
 from app.core.db import is_postgres
 from app.core.ids import new_id
+from app.core.vocabulary import ActorKind
 
 # Core statements on the tables: no ORM unit of work on the hot path of every read.
 _ENTRY = AuditEntry.__table__  # type: ignore[attr-defined]
@@ -115,4 +116,29 @@ async def record_access(
         grant_id=access.grant_id,
         request_id=access.request_id,
         detail=detail,
+    )
+
+
+async def record_for_api_key(
+    session: AsyncSession,
+    caller: ApiKeyCaller,
+    *,
+    record_kind: str,
+    action: str,
+    subjects: Iterable[uuid.UUID] = (),
+    request_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> uuid.UUID:
+    """The entry for a write by an ingestion key: no person, no purpose, the key named."""
+    return await record(
+        session,
+        tenant_id=caller.tenant_id,
+        actor_id=None,
+        actor_kind=ActorKind.API_KEY,
+        record_kind=record_kind,
+        action=action,
+        purpose=None,
+        subjects=subjects,
+        request_id=request_id,
+        detail={"api_key_id": str(caller.key_id), **(detail or {})},
     )

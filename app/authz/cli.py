@@ -1,4 +1,4 @@
-"""`rostra audit seal [SLUG]` and `rostra audit verify SLUG`."""
+"""`rostra audit seal [SLUG]`, `rostra audit verify SLUG` and `rostra apikeys create SLUG NAME`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import typer
 
 from app.core.config import get_settings
 from app.core.db import Database
+from app.core.vocabulary import Action, ActorKind, Purpose, RecordKind
 
 audit_app = typer.Typer(help="The schools' audit logs: seal and verify.", no_args_is_help=True)
+apikeys_app = typer.Typer(help="Ingestion API keys of a school.", no_args_is_help=True)
 
 T = TypeVar("T")
 
@@ -57,3 +59,41 @@ def verify(slug: Annotated[str, typer.Argument(help="the school")]) -> None:
         typer.echo(line, err=not report.ok and "BROKEN" in line)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@apikeys_app.command("create")
+def create_api_key(
+    slug: Annotated[str, typer.Argument(help="the school")],
+    name: Annotated[str, typer.Argument(help="what the key is for, e.g. classroom-prod")],
+) -> None:
+    """Create a key; it is shown here once and stored only as a hash."""
+    key = _run(lambda db: _create_key(db, slug, name))
+    if key is None:
+        typer.echo(f"error: no school {slug!r} (run `rostra tenants apply` first)", err=True)
+        raise typer.Exit(2)
+    typer.echo(key)
+
+
+async def _create_key(db: Database, slug: str, name: str) -> str | None:
+    from app.authz.apikeys import create_key
+    from app.authz.audit import record
+    from app.core.db import set_tenant
+    from app.tenancy.repository import tenant_by_slug
+
+    async with db.session() as session:
+        tenant = await tenant_by_slug(session, slug)
+        if tenant is None:
+            return None
+        await set_tenant(session, tenant.id)
+        key, plaintext = await create_key(session, tenant.id, name[:100], None)
+        await record(
+            session,
+            tenant_id=tenant.id,
+            actor_id=None,
+            actor_kind=ActorKind.SYSTEM,
+            record_kind=RecordKind.API_KEY,
+            action=Action.CREATE,
+            purpose=Purpose.SECURITY,
+            detail={"api_key_id": str(key.id), "name": key.name, "via": "cli"},
+        )
+        return plaintext

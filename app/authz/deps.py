@@ -1,24 +1,26 @@
-"""One decision path: roles in the school -> Casbin scopes -> purpose check -> Access."""
+"""FastAPI dependencies of authz: the decision for a route (`Authorize`) and API-key callers."""
 
 from __future__ import annotations
 
-from typing import Annotated, Protocol
+from collections.abc import Sequence
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import Account
-from app.authz.access import Access
-from app.authz.policy import get_policy
+from app.accounts.deps import bearer
+from app.authz import apikeys, repository
+from app.authz.access import Access, ApiKeyCaller
+from app.authz.decision import PurposeRefused, decide
+from app.authz.models import SupportGrant
+from app.core import clock
 from app.core.deps import SessionDep
-from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.errors import Unauthorized
+from app.core.vocabulary import Action, Purpose, RecordKind, Scope
 from app.tenancy.deps import Member, MemberDep
-from app.tenancy.models import Tenant
 
-
-class PurposeRefused(DomainError):
-    status, type, title = 403, "purpose-refused", "The purpose does not cover this record kind"
-
+__all__ = ["ApiKeyClient", "Authorize", "PurposeQuery", "PurposeRefused", "authorize"]
 
 PurposeQuery = Annotated[
     str | None,
@@ -26,13 +28,33 @@ PurposeQuery = Annotated[
 ]
 
 
-class Authorize:
-    """`Depends(Authorize("member", "list", purpose="teaching_management"))` in a route."""
+async def staff_grants(session: AsyncSession, member: Member) -> Sequence[SupportGrant]:
+    """The live support grants a caller who is not a member may act through (AUZ-8)."""
+    if member.roles or not member.account.is_staff:
+        return ()
+    return await repository.live_grants_of_staff(
+        session, member.tenant.id, member.account.id, clock.now()
+    )
 
-    def __init__(self, record_kind: str, action: str, *, purpose: str) -> None:
-        self.record_kind = record_kind
-        self.action = action
-        self.purpose = purpose
+
+class Authorize:
+    """`Depends(Authorize(RecordKind.MEMBER, Action.LIST, purpose=Purpose.TEACHING_MANAGEMENT))`.
+
+    A string is checked against the vocabulary when the route is declared.
+    """
+
+    def __init__(
+        self,
+        record_kind: str,
+        action: str,
+        *,
+        purpose: str,
+        within: frozenset[Scope] | None = None,
+    ) -> None:
+        self.record_kind = RecordKind(record_kind)
+        self.action = Action(action)
+        self.purpose = Purpose(purpose)
+        self.within = within
 
     async def __call__(
         self,
@@ -41,63 +63,35 @@ class Authorize:
         member: MemberDep,
         purpose: PurposeQuery = None,
     ) -> Access:
-        policy = get_policy()
-        if not member.roles:
-            grant_access = await _staff_grant(
-                request, session, member, self.record_kind, self.action, purpose
-            )
-            if grant_access is None:
-                # Not a member: the school is answered exactly like one that does not exist.
-                raise NotFound("no such school")
-            return grant_access
-        scopes = policy.allowed_scopes(member.roles, self.record_kind, self.action, member.options)
-        if not scopes:
-            raise Forbidden(f"your role may not {self.action} {self.record_kind} records")
-        chosen = purpose or self.purpose
-        if not policy.purpose_covers(chosen, self.record_kind):
-            raise PurposeRefused(
-                f"purpose '{chosen}' does not cover {self.record_kind} records",
-                field="purpose",
-            )
-        return Access(
-            tenant=member.tenant,
-            account=member.account,
-            roles=member.roles,
-            record_kind=self.record_kind,
-            action=self.action,
-            scopes=scopes,
-            purpose=chosen,
+        return decide(
+            member,
+            self.record_kind,
+            self.action,
+            self.purpose,
+            asked=purpose,
+            within=self.within,
+            grants=await staff_grants(session, member),
             request_id=getattr(request.state, "request_id", None),
         )
 
 
-class SupportGrantHook(Protocol):
-    async def __call__(
-        self,
-        request: Request,
-        session: AsyncSession,
-        tenant: Tenant,
-        account: Account,
-        kind: str,
-        action: str,
-        purpose: str | None,
-    ) -> Access | None: ...
-
-
-async def _staff_grant(
-    request: Request,
-    session: AsyncSession,
-    member: Member,
-    kind: str,
-    action: str,
-    purpose: str | None,
-) -> Access | None:
-    """Platform staff act only through a school's support grant (AUZ-8)."""
-    hook: SupportGrantHook | None = getattr(request.app.state, "support_grant_hook", None)
-    if hook is None:
-        return None
-    return await hook(request, session, member.tenant, member.account, kind, action, purpose)
-
-
 def authorize(record_kind: str, action: str, *, purpose: str) -> object:
     return Depends(Authorize(record_kind, action, purpose=purpose))
+
+
+async def api_key_client(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> ApiKeyCaller:
+    """The ingestion client a bearer API key names (401 when missing, wrong or revoked)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("an API key is required: Authorization: Bearer rk_...")
+    caller = await apikeys.authenticate(session, credentials.credentials)
+    if caller is None:
+        raise Unauthorized("the API key is wrong or revoked")
+    request.state.api_key_id = caller.key_id
+    return caller
+
+
+ApiKeyClient = Annotated[ApiKeyCaller, Depends(api_key_client)]

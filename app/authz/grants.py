@@ -6,10 +6,8 @@ Rules only: no HTTP, never commits.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import timedelta
 
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
@@ -18,16 +16,16 @@ from app.authz import repository
 from app.authz.access import Access
 from app.authz.audit import record_access
 from app.authz.models import SupportGrant
-from app.authz.policy import Action, Purpose, RecordKind, get_policy
 from app.authz.schemas import SupportGrantIn, SupportGrantOut
 from app.core import clock
 from app.core.errors import InvalidMany, NotFound
+from app.core.pagination import PageParams, paginate
 from app.core.phones import InvalidPhone, normalize
+from app.core.policy import get_policy
 from app.core.security import Keys
-from app.tenancy.models import Tenant
+from app.core.vocabulary import Purpose, RecordKind
 
 MAX_GRANT = timedelta(days=7)
-STAFF_ACTIONS = frozenset({Action.READ, Action.LIST})
 
 
 def grant_status(grant: SupportGrant) -> str:
@@ -149,44 +147,12 @@ async def revoke_grant(session: AsyncSession, access: Access, grant_id: uuid.UUI
 
 
 async def list_grants(
-    session: AsyncSession, access: Access, *, before: uuid.UUID | None, limit: int
-) -> Sequence[tuple[SupportGrant, Account]]:
-    rows = await repository.list_grants(session, access.tenant_id, before=before, limit=limit)
-    await record_access(session, access, {g.staff_account_id for g, _ in rows})
-    return rows
-
-
-async def support_grant_access(
-    request: Request,
-    session: AsyncSession,
-    tenant: Tenant,
-    account: Account,
-    kind: str,
-    action: str,
-    purpose: str | None,
-) -> Access | None:
-    """A staff account's access through a live grant of the school, or None (AUZ-8).
-
-    Staff read (list, read) within the grant's record kinds only, under the grant's purpose.
-    """
-    if not account.is_staff or action not in STAFF_ACTIONS:
-        return None
-    policy = get_policy()
-    for grant in await repository.live_grants_of_staff(session, tenant.id, account.id, clock.now()):
-        if kind not in grant.record_kinds or not policy.purpose_covers(grant.purpose, kind):
-            continue
-        if purpose is not None and purpose != grant.purpose:
-            continue
-        return Access(
-            tenant=tenant,
-            account=account,
-            roles=frozenset(),
-            record_kind=kind,
-            action=action,
-            scopes=frozenset({"tenant"}),
-            purpose=grant.purpose,
-            actor_kind="platform_staff",
-            grant_id=grant.id,
-            request_id=getattr(request.state, "request_id", None),
-        )
-    return None
+    session: AsyncSession, access: Access, page: PageParams
+) -> tuple[list[SupportGrantOut], str | None]:
+    """One page of the school's grants, newest first; the staff accounts shown are audited."""
+    rows = await repository.list_grants(
+        session, access.tenant_id, before=page.after_id(), limit=page.fetch
+    )
+    shown, next_cursor = paginate(rows, page.limit, cursor_of=lambda row: [str(row[0].id)])
+    await record_access(session, access, {g.staff_account_id for g, _ in shown})
+    return [grant_out(g, a) for g, a in shown], next_cursor

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.authz.policy import Action, Policy, RecordKind, Role, Rule, Scope, get_policy
+from app.core.policy import Policy, Rule, get_policy
+from app.core.vocabulary import Action, RecordKind, Role, Scope
 
 REGENERATE = "python -m app.authz.policy_doc > policies/README.md"
 

@@ -7,12 +7,51 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.accounts.models import Account
+from app.accounts.models import Account, ApiKey
 from app.authz.models import AuditEntry, AuditSubject, SupportGrant
+from app.core.repository import Visible, get_in_school, in_school, page_by_key
+
+# --- API keys ---
+
+
+async def api_key_by_id(
+    session: AsyncSession, tenant_id: uuid.UUID, key_id: uuid.UUID
+) -> ApiKey | None:
+    return await get_in_school(session, ApiKey, tenant_id, key_id)
+
+
+async def api_keys_page(
+    session: AsyncSession, tenant_id: uuid.UUID, *, after: uuid.UUID | None, fetch: int
+) -> Sequence[ApiKey]:
+    """The school's keys in id order (revoked ones too), `fetch` rows after `after`."""
+    start = None if after is None else [after]
+    query = page_by_key(in_school(ApiKey, tenant_id), [col(ApiKey.id)], start, fetch)
+    found: Sequence[ApiKey] = (await session.execute(query)).scalars().all()
+    return found
+
+
+async def live_api_key(session: AsyncSession, tenant_id: uuid.UUID, key_hash: str) -> ApiKey | None:
+    """The unrevoked key of this school with this hash (one indexed lookup)."""
+    query = in_school(
+        ApiKey, tenant_id, col(ApiKey.key_hash) == key_hash, col(ApiKey.revoked_at).is_(None)
+    )
+    found: ApiKey | None = (await session.execute(query)).scalar_one_or_none()
+    return found
+
+
+async def touch_api_key(
+    session: AsyncSession, tenant_id: uuid.UUID, key_id: uuid.UUID, now: datetime
+) -> None:
+    await session.execute(
+        update(ApiKey)
+        .where(col(ApiKey.tenant_id) == tenant_id, col(ApiKey.id) == key_id)
+        .values(last_used_at=now)
+    )
+
 
 # --- support grants ---
 
@@ -99,7 +138,7 @@ def _filtered(
 async def list_entries(
     session: AsyncSession,
     tenant_id: uuid.UUID,
-    visible: ColumnElement[bool],
+    visible: Visible,
     filters: AuditFilter,
     *,
     before: uuid.UUID | None,
@@ -120,15 +159,16 @@ async def list_entries(
 async def export_batch(
     session: AsyncSession,
     tenant_id: uuid.UUID,
+    visible: Visible,
     filters: AuditFilter,
     *,
     after: uuid.UUID | None,
     limit: int,
 ) -> Sequence[AuditEntry]:
-    """The whole log in id order, a batch at a time (school admins only: no scope filter)."""
+    """The log in id order, a batch at a time (school admins: the whole of it)."""
     query = (
         select(AuditEntry)
-        .where(*_filtered(tenant_id, true(), filters))
+        .where(*_filtered(tenant_id, visible, filters))
         .order_by(col(AuditEntry.id))
         .limit(limit)
     )
@@ -141,7 +181,7 @@ async def subjects_of(
     session: AsyncSession,
     tenant_id: uuid.UUID,
     entry_ids: Sequence[uuid.UUID],
-    visible: ColumnElement[bool],
+    visible: Visible,
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
     """The subjects of these entries that the caller may see (`visible` on account_id)."""
     found: dict[uuid.UUID, list[uuid.UUID]] = {e: [] for e in entry_ids}

@@ -1,4 +1,4 @@
-"""Support grants (AUZ-8) and the audit log over HTTP: parse, authorise, call the service."""
+"""API keys, support grants (AUZ-8) and the audit log over HTTP: parse, authorise, call."""
 
 from __future__ import annotations
 
@@ -11,23 +11,98 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from app.accounts.deps import CurrentAccount
-from app.authz import grants, service
+from app.accounts.models import ApiKey
+from app.authz import apikeys, grants, service
 from app.authz.access import Access
+from app.authz.audit import record_access
 from app.authz.deps import Authorize
 from app.authz.repository import AuditFilter
-from app.authz.schemas import AuditEntryOut, MyAuditEntryOut, SupportGrantIn, SupportGrantOut
+from app.authz.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyOut,
+    AuditEntryOut,
+    MyAuditEntryOut,
+    SupportGrantIn,
+    SupportGrantOut,
+)
 from app.core.deps import ContextDep, SessionDep
+from app.core.errors import NotFound
 from app.core.ids import parse_id
-from app.core.pagination import Page, PageParams, encode_cursor, page_params
+from app.core.pagination import Page, PageParams, page_params, paginate
+from app.core.vocabulary import Action, Purpose, RecordKind
 
 router = APIRouter()
+SECURITY = Purpose.SECURITY
 
-GrantCreate = Annotated[Access, Depends(Authorize("support_grant", "create", purpose="security"))]
-GrantList = Annotated[Access, Depends(Authorize("support_grant", "list", purpose="security"))]
-GrantDelete = Annotated[Access, Depends(Authorize("support_grant", "delete", purpose="security"))]
-AuditList = Annotated[Access, Depends(Authorize("audit_entry", "list", purpose="security"))]
-AuditExport = Annotated[Access, Depends(Authorize("audit_entry", "export", purpose="security"))]
+GrantCreate = Annotated[
+    Access, Depends(Authorize(RecordKind.SUPPORT_GRANT, Action.CREATE, purpose=SECURITY))
+]
+GrantList = Annotated[
+    Access, Depends(Authorize(RecordKind.SUPPORT_GRANT, Action.LIST, purpose=SECURITY))
+]
+GrantDelete = Annotated[
+    Access, Depends(Authorize(RecordKind.SUPPORT_GRANT, Action.DELETE, purpose=SECURITY))
+]
+AuditList = Annotated[
+    Access, Depends(Authorize(RecordKind.AUDIT_ENTRY, Action.LIST, purpose=SECURITY))
+]
+AuditExport = Annotated[
+    Access, Depends(Authorize(RecordKind.AUDIT_ENTRY, Action.EXPORT, purpose=SECURITY))
+]
+KeyCreate = Annotated[
+    Access, Depends(Authorize(RecordKind.API_KEY, Action.CREATE, purpose=SECURITY))
+]
+KeyList = Annotated[Access, Depends(Authorize(RecordKind.API_KEY, Action.LIST, purpose=SECURITY))]
+KeyDelete = Annotated[
+    Access, Depends(Authorize(RecordKind.API_KEY, Action.DELETE, purpose=SECURITY))
+]
 Paging = Annotated[PageParams, Depends(page_params)]
+KEYS_PATH = "/v1/tenants/{slug}/api-keys"
+
+
+def _key_out(key: ApiKey) -> ApiKeyOut:
+    return ApiKeyOut(
+        id=key.id,
+        name=key.name,
+        prefix=key.prefix,
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        revoked_at=key.revoked_at,
+    )
+
+
+@router.post(KEYS_PATH, status_code=201, response_model=ApiKeyCreated, tags=["api keys"])
+async def create_api_key(
+    body: ApiKeyCreate, session: SessionDep, access: KeyCreate
+) -> ApiKeyCreated:
+    key, plaintext = await apikeys.create_key(
+        session, access.tenant_id, body.name, access.account_id
+    )
+    await record_access(session, access, detail={"api_key_id": str(key.id), "name": key.name})
+    return ApiKeyCreated(
+        id=key.id, key=plaintext, name=key.name, prefix=key.prefix, created_at=key.created_at
+    )
+
+
+@router.get(KEYS_PATH, response_model=Page[ApiKeyOut], tags=["api keys"])
+async def list_api_keys(session: SessionDep, access: KeyList, page: Paging) -> Page[ApiKeyOut]:
+    rows = await apikeys.list_keys(
+        session, access.tenant_id, after=page.after_id(), fetch=page.fetch
+    )
+    keys, next_cursor = paginate(rows, page.limit, cursor_of=lambda k: [str(k.id)])
+    await record_access(session, access)
+    return Page(items=[_key_out(k) for k in keys], next_cursor=next_cursor)
+
+
+@router.delete(KEYS_PATH + "/{key_id}", status_code=204, tags=["api keys"])
+async def revoke_api_key(key_id: str, session: SessionDep, access: KeyDelete) -> Response:
+    parsed = parse_id(key_id)
+    if parsed is None:
+        raise NotFound("no such API key")
+    await apikeys.revoke_key(session, access.tenant_id, parsed)
+    await record_access(session, access, detail={"api_key_id": str(parsed)})
+    return Response(status_code=204)
 
 
 @router.post(
@@ -53,13 +128,8 @@ async def create_support_grant(
 async def list_support_grants(
     access: GrantList, session: SessionDep, page: Paging
 ) -> Page[SupportGrantOut]:
-    rows = await grants.list_grants(session, access, before=page.after_id(), limit=page.limit + 1)
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    return Page(
-        items=[grants.grant_out(g, a) for g, a in rows],
-        next_cursor=encode_cursor([str(rows[-1][0].id)]) if more else None,
-    )
+    items, next_cursor = await grants.list_grants(session, access, page)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.delete(
@@ -86,10 +156,8 @@ Filters = Annotated[AuditFilter, Depends(audit_filter)]
 async def list_audit(
     access: AuditList, session: SessionDep, page: Paging, filters: Filters
 ) -> Page[AuditEntryOut]:
-    items, more = await service.list_audit(
-        session, access, filters, before=page.after_id(), limit=page.limit
-    )
-    return Page(items=items, next_cursor=encode_cursor([str(items[-1].id)]) if more else None)
+    items, next_cursor = await service.list_audit(session, access, filters, page)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/v1/tenants/{slug}/audit/export", tags=["audit"])
@@ -104,7 +172,7 @@ async def export_audit(
     stamp = datetime.now().strftime("%Y%m%d")
     name = f"audit-{access.tenant.slug}-{stamp}.{format}"
     return StreamingResponse(
-        service.export_audit(ctx.db, access.tenant_id, filters, format),
+        service.export_audit(ctx.db, access, filters, format),
         media_type="text/csv; charset=utf-8" if format == "csv" else "application/json",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -114,14 +182,7 @@ async def export_audit(
 async def my_audit(
     request: Request, account: CurrentAccount, session: SessionDep, page: Paging
 ) -> Page[MyAuditEntryOut]:
-    result = await service.my_audit(
-        session,
-        account,
-        before=page.after_id(),
-        limit=page.limit,
-        request_id=getattr(request.state, "request_id", None),
+    items, next_cursor = await service.my_audit(
+        session, account, page, request_id=getattr(request.state, "request_id", None)
     )
-    items = result.items
-    return Page(
-        items=items, next_cursor=encode_cursor([str(items[-1].id)]) if result.more else None
-    )
+    return Page(items=items, next_cursor=next_cursor)

@@ -1,4 +1,4 @@
-"""Requests and responses of the support-grant and audit endpoints."""
+"""Requests and responses of the API-key, support-grant and audit endpoints."""
 
 from __future__ import annotations
 
@@ -60,3 +60,24 @@ class MyAuditEntryOut(BaseModel):
     record_kind: str
     action: str
     purpose: str | None
+
+
+class ApiKeyCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class ApiKeyCreated(BaseModel):
+    id: uuid.UUID
+    key: str
+    name: str
+    prefix: str
+    created_at: datetime
+
+
+class ApiKeyOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None

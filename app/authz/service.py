@@ -9,33 +9,24 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account
 from app.authz import repository
 from app.authz.access import Access
 from app.authz.audit import record, record_access
-from app.authz.models import AuditEntry, AuditSubject
-from app.authz.policy import Action, Purpose, RecordKind
+from app.authz.models import AuditEntry
 from app.authz.repository import AuditFilter
 from app.authz.schemas import AuditEntryOut, MyAuditEntryOut
-from app.authz.scopes import person_predicate
+from app.authz.visibility import audit_entries_visible, audit_subjects_visible
 from app.core.db import Database, set_account, set_tenant
+from app.core.pagination import PageParams, paginate
+from app.core.vocabulary import Action, ActorKind, Purpose, RecordKind
 from app.tenancy import repository as tenancy_repository
 from app.tenancy.models import Tenant
-
-
-def visible_entries(access: Access) -> ColumnElement[bool]:
-    """Whole school, or the entries about the caller (and their children)."""
-    if access.whole_school:
-        return true()
-    people = person_predicate(access, AuditSubject.account_id)
-    return repository.entries_about(access.tenant_id, people)
 
 
 def entry_out(entry: AuditEntry, subjects: list[uuid.UUID]) -> AuditEntryOut:
@@ -62,24 +53,19 @@ def _filter_detail(filters: AuditFilter) -> dict[str, Any]:
 
 
 async def list_audit(
-    session: AsyncSession,
-    access: Access,
-    filters: AuditFilter,
-    *,
-    before: uuid.UUID | None,
-    limit: int,
-) -> tuple[list[AuditEntryOut], bool]:
+    session: AsyncSession, access: Access, filters: AuditFilter, page: PageParams
+) -> tuple[list[AuditEntryOut], str | None]:
     """One page of the school's log as the caller may see it; the read is itself audited."""
-    rows = await repository.list_entries(
-        session, access.tenant_id, visible_entries(access), filters, before=before, limit=limit + 1
+    visible = audit_entries_visible(access)
+    fetched = await repository.list_entries(
+        session, access.tenant_id, visible, filters, before=page.after_id(), limit=page.fetch
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = paginate(fetched, page.limit, cursor_of=lambda e: [str(e.id)])
     subjects = await repository.subjects_of(
         session,
         access.tenant_id,
         [e.id for e in rows],
-        person_predicate(access, AuditSubject.account_id),
+        audit_subjects_visible(access),
     )
     await record_access(
         session,
@@ -87,7 +73,7 @@ async def list_audit(
         [filters.person] if filters.person else (),
         detail={"filters": _filter_detail(filters), "count": len(rows)},
     )
-    return [entry_out(e, subjects[e.id]) for e in rows], more
+    return [entry_out(e, subjects[e.id]) for e in rows], next_cursor
 
 
 ExportFormat = Literal["json", "csv"]
@@ -115,7 +101,7 @@ async def record_export(session: AsyncSession, access: Access, filters: AuditFil
 
 
 async def export_audit(
-    db: Database, tenant_id: uuid.UUID, filters: AuditFilter, fmt: ExportFormat, batch: int = 500
+    db: Database, access: Access, filters: AuditFilter, fmt: ExportFormat, batch: int = 500
 ) -> AsyncIterator[str]:
     """The school's whole log (filtered), oldest first, streamed a batch at a time.
 
@@ -126,16 +112,18 @@ async def export_audit(
     else:
         yield "["
     first, after = True, None
+    tenant_id = access.tenant_id
+    entries, subjects_seen = audit_entries_visible(access), audit_subjects_visible(access)
     async with db.session() as session:
         await set_tenant(session, tenant_id)
         while True:
             rows = await repository.export_batch(
-                session, tenant_id, filters, after=after, limit=batch
+                session, tenant_id, entries, filters, after=after, limit=batch
             )
             if not rows:
                 break
             subjects = await repository.subjects_of(
-                session, tenant_id, [e.id for e in rows], true()
+                session, tenant_id, [e.id for e in rows], subjects_seen
             )
             chunk: list[str] = []
             for entry in rows:
@@ -160,20 +148,9 @@ def _csv_line(values: Sequence[Any]) -> str:
     return buffer.getvalue()
 
 
-@dataclass(frozen=True)
-class MyPage:
-    items: list[MyAuditEntryOut]
-    more: bool
-
-
 async def my_audit(
-    session: AsyncSession,
-    account: Account,
-    *,
-    before: uuid.UUID | None,
-    limit: int,
-    request_id: str | None = None,
-) -> MyPage:
+    session: AsyncSession, account: Account, page: PageParams, *, request_id: str | None = None
+) -> tuple[list[MyAuditEntryOut], str | None]:
     """Entries about the caller in every school they belong to, newest first.
 
     Row-level security admits one school per transaction setting: gather school by school.
@@ -185,31 +162,12 @@ async def my_audit(
     for tenant in schools.values():
         await set_tenant(session, tenant.id)
         rows = await repository.entries_about_person(
-            session, tenant.id, account.id, before=before, limit=limit + 1
+            session, tenant.id, account.id, before=page.after_id(), limit=page.fetch
         )
         found += [(e, tenant) for e in rows]
     found.sort(key=lambda pair: pair[0].id, reverse=True)
-    page = found[: limit + 1]
-    more = len(page) > limit
-    page = page[:limit]
-    for tenant in schools.values():
-        shown = sum(1 for _, t in page if t.id == tenant.id)
-        if not shown:
-            continue
-        await set_tenant(session, tenant.id)
-        await record(
-            session,
-            tenant_id=tenant.id,
-            actor_id=account.id,
-            actor_kind="member",
-            record_kind=RecordKind.AUDIT_ENTRY,
-            action=Action.LIST,
-            purpose=Purpose.ACCOUNT,
-            subjects=[account.id],
-            request_id=request_id,
-            detail={"count": shown, "via": "/v1/me/audit"},
-        )
-    await set_tenant(session, None)
+    shown_rows, next_cursor = paginate(found, page.limit, cursor_of=lambda r: [str(r[0].id)])
+    await _record_my_read(session, account, schools.values(), shown_rows, request_id)
     items = [
         MyAuditEntryOut(
             school=t.slug,
@@ -222,6 +180,34 @@ async def my_audit(
             action=e.action,
             purpose=e.purpose,
         )
-        for e, t in page
+        for e, t in shown_rows
     ]
-    return MyPage(items=items, more=more)
+    return items, next_cursor
+
+
+async def _record_my_read(
+    session: AsyncSession,
+    account: Account,
+    schools: Iterable[Tenant],
+    shown_rows: Sequence[tuple[AuditEntry, Tenant]],
+    request_id: str | None,
+) -> None:
+    """One entry in each school whose entries the person was shown (AUZ audit of reads)."""
+    for tenant in schools:
+        shown = sum(1 for _, t in shown_rows if t.id == tenant.id)
+        if not shown:
+            continue
+        await set_tenant(session, tenant.id)
+        await record(
+            session,
+            tenant_id=tenant.id,
+            actor_id=account.id,
+            actor_kind=ActorKind.MEMBER,
+            record_kind=RecordKind.AUDIT_ENTRY,
+            action=Action.LIST,
+            purpose=Purpose.ACCOUNT,
+            subjects=[account.id],
+            request_id=request_id,
+            detail={"count": shown, "via": "/v1/me/audit"},
+        )
+    await set_tenant(session, None)

@@ -1,4 +1,4 @@
-"""What the authz domain adds to a running app: the support-grant hook and the audit sealer."""
+"""What the authz domain adds to a running app: the background audit sealer."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.authz.grants import support_grant_access
 from app.authz.sealing import seal_all
 from app.core.context import ServiceContext
 from app.core.logging import log
@@ -37,8 +36,7 @@ async def run_sealer(ctx: ServiceContext, every: float) -> None:
 
 
 def install(app: FastAPI, sealer: SealerSettings | None = None) -> None:
-    """Set the support-grant hook and run the sealer inside the app's lifespan."""
-    app.state.support_grant_hook = support_grant_access
+    """Run the sealer inside the app's lifespan."""
     settings = sealer or SealerSettings()
     inner = app.router.lifespan_context
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.classroom.ingest import ingest
+from app.classroom.ingest.service import ingest
 from app.core import clock
 from app.core.security import Keys
 from app.roster.models import Enrollment, Lesson, LessonStatus

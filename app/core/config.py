@@ -24,7 +24,6 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET
     var_dir: Path = ROOT / "var"
     tenants_dir: Path = ROOT / "tenants"
-    policies_dir: Path = ROOT / "policies"
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -75,10 +74,6 @@ class Settings(BaseSettings):
     @property
     def owner_database_url(self) -> str:
         return self.migrate_database_url or self.database_url
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
     @property
     def json_logs(self) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column
@@ -29,7 +27,3 @@ def utc_field(*, nullable: bool = False, default_now: bool = False, index: bool 
             default_factory=now, sa_column=Column(UTCDateTime(), nullable=nullable, index=index)
         )
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
-
-
-TenantId = uuid.UUID
-Timestamp = datetime

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, NewType, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 M = TypeVar("M", bound=SQLModel)
+
+# The rows a caller may see, as one SQL predicate. Only `app.authz.visibility.within_scopes`
+# makes one (from the caller's scopes), so a repository taking `Visible` cannot be handed
+# "everything" (`true()`) by a hand that skipped the decision (Polar's AccessibleOrganizationID).
+Visible = NewType("Visible", ColumnElement[bool])
 
 
 def in_school(model: type[M], tenant_id: uuid.UUID, *where: ColumnElement[bool]) -> Select[Any]:
@@ -39,7 +44,7 @@ async def get_in_school(
 
 def page_by_key(
     query: Select[Any],
-    keys: Sequence[ColumnElement[Any]],
+    keys: Sequence[Any],  # columns: `col(Model.field)` types as Mapped, not ColumnElement
     after: Sequence[Any] | None,
     fetch: int,
     *,

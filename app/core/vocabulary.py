@@ -71,6 +71,15 @@ class Purpose(StrEnum):
     ACCOUNT = "account"
 
 
+class ActorKind(StrEnum):
+    """Who an audit entry says acted."""
+
+    MEMBER = "member"
+    PLATFORM_STAFF = "platform_staff"
+    API_KEY = "api_key"
+    SYSTEM = "system"
+
+
 class ConsentCategory(StrEnum):
     """Consent a record needs beyond the classroom itself (CLS-2, CLS-3, CLS-5, CLS-18)."""
 

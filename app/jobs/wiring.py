@@ -16,7 +16,7 @@ from app.jobs.settings import JobSettings
 
 
 def runs_in_process(ctx: ServiceContext, settings: JobSettings) -> bool:
-    return settings.in_process if settings.in_process is not None else ctx.settings.is_sqlite
+    return settings.in_process if settings.in_process is not None else not ctx.db.is_postgres
 
 
 async def run_worker(

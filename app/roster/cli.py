@@ -13,6 +13,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.context import ServiceContext
+from app.core.vocabulary import Action, Purpose, RecordKind
 from app.tenancy.models import Tenant
 
 roster_app = typer.Typer(help="School rosters: OneRoster 1.2 zips and roster.csv.")
@@ -56,7 +57,7 @@ async def _import(
     default_age_band: str | None,
 ) -> tuple[int, list[str]]:
     from app.authz.audit import record
-    from app.roster.importing import import_roster
+    from app.roster.imports.service import import_roster
 
     async with _school(slug) as (ctx, session, tenant):
         if tenant is None:
@@ -78,9 +79,9 @@ async def _import(
                 tenant_id=tenant.id,
                 actor_id=None,
                 actor_kind="system",
-                record_kind="member",
-                action="create",
-                purpose="teaching_management",
+                record_kind=RecordKind.MEMBER,
+                action=Action.CREATE,
+                purpose=Purpose.TEACHING_MANAGEMENT,
                 subjects=writes.subjects,
                 detail={"import": result.plan.model_dump(), "via": "cli"},
             )
@@ -109,7 +110,7 @@ def export_command(
 
 async def _export(slug: str) -> tuple[bytes | None, int]:
     from app.authz.audit import record
-    from app.roster.exporting import export_roster
+    from app.roster.imports.export import export_roster
 
     async with _school(slug) as (ctx, session, tenant):
         if tenant is None:
@@ -120,9 +121,9 @@ async def _export(slug: str) -> tuple[bytes | None, int]:
             tenant_id=tenant.id,
             actor_id=None,
             actor_kind="system",
-            record_kind="member",
-            action="export",
-            purpose="teaching_management",
+            record_kind=RecordKind.MEMBER,
+            action=Action.EXPORT,
+            purpose=Purpose.TEACHING_MANAGEMENT,
             subjects=subjects,
             detail={"via": "cli"},
         )

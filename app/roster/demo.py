@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.security import Keys
+from app.core.vocabulary import Role
 from app.roster.models import (
     ConsentAttestation,
     Course,
@@ -58,11 +59,11 @@ async def load(session: AsyncSession, keys: Keys, tenant: Tenant, people: Any) -
             await session.flush()
             new["courses"] += 1
         teacher = people.teachers[teacher_n]
-        members = [(teacher.id, "teacher")] + [
-            (people.students[i].id, "student") for i in student_range
+        members = [(teacher.id, Role.TEACHER)] + [
+            (people.students[i].id, Role.STUDENT) for i in student_range
         ]
         if code == "MATH-7":
-            members.append((people.assistants[0].id, "assistant"))
+            members.append((people.assistants[0].id, Role.ASSISTANT))
         new["enrollments"] += await _enroll(session, tenant, course, members)
         new["lessons"] += await _lessons(session, tenant, course, teacher.id, weekday, at)
     new["guardianships"] = await _guardians(session, tenant, people)
@@ -73,7 +74,7 @@ async def load(session: AsyncSession, keys: Keys, tenant: Tenant, people: Any) -
 
 
 async def _enroll(
-    session: AsyncSession, tenant: Tenant, course: Course, members: list[tuple[Any, str]]
+    session: AsyncSession, tenant: Tenant, course: Course, members: list[tuple[Any, Role]]
 ) -> int:
     rows = await session.execute(
         select(col(Enrollment.account_id), col(Enrollment.role)).where(
@@ -157,7 +158,7 @@ async def _attestations(session: AsyncSession, tenant: Tenant, people: Any) -> i
     memberships = (
         await session.execute(
             select(Membership).where(
-                col(Membership.tenant_id) == tenant.id, col(Membership.role) != "school_admin"
+                col(Membership.tenant_id) == tenant.id, col(Membership.role) != Role.SCHOOL_ADMIN
             )
         )
     ).scalars()

@@ -10,6 +10,7 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.models import id_field, tenant_field, utc_field
+from app.tenancy.models import Guardianship as Guardianship  # moved to tenancy (#10)
 from app.tenancy.models import TenantScopedFK
 
 
@@ -24,12 +25,6 @@ class LessonStatus(StrEnum):
     live = "live"
     ended = "ended"
     cancelled = "cancelled"
-
-
-class CourseRole(StrEnum):
-    teacher = "teacher"
-    assistant = "assistant"
-    student = "student"
 
 
 class Course(SQLModel, table=True):
@@ -84,19 +79,6 @@ class Enrollment(SQLModel, table=True):
         TenantScopedFK.to("course", "course_id"),
         UniqueConstraint("tenant_id", "course_id", "account_id", "role"),
         Index("ix_enrollment_account", "tenant_id", "account_id", "status"),
-    )
-
-
-class Guardianship(SQLModel, table=True):
-    tenant_id: uuid.UUID = tenant_field()
-    id: uuid.UUID = id_field()
-    guardian_id: uuid.UUID = Field(foreign_key="account.id")
-    student_id: uuid.UUID = Field(foreign_key="account.id")
-    created_at: datetime = utc_field(default_now=True)
-
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "guardian_id", "student_id"),
-        Index("ix_guardianship_student", "tenant_id", "student_id"),
     )
 
 

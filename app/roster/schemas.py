@@ -33,6 +33,19 @@ class MemberCreate(BaseModel):
     consent: Consent
 
 
+class MemberOut(BaseModel):
+    id: uuid.UUID
+    account_id: uuid.UUID
+    role: str
+    status: str
+    display_name: str | None
+    phone_masked: str
+    age_band: str | None = None
+    created_at: datetime
+    status_reason: str | None = None
+    confirmed_at: datetime | None = None
+
+
 class StatusChange(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
@@ -160,10 +173,3 @@ class ImportPlan(BaseModel):
     enrollments: EntityPlan = Field(default_factory=EntityPlan)
     guardianships: EntityPlan = Field(default_factory=EntityPlan)
     notices: list[str] = Field(default_factory=list)
-
-
-class RowErrorOut(BaseModel):
-    file: str
-    line: int
-    column: str | None
-    message: str

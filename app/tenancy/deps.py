@@ -9,10 +9,10 @@ from fastapi import Depends, Path, Request
 
 from app.accounts.deps import TokenAccountId, signed_in
 from app.accounts.models import Account
-from app.authz.policy import get_policy
 from app.core.db import set_tenant
 from app.core.deps import SessionDep
 from app.core.errors import NotFound
+from app.core.policy import get_policy
 from app.tenancy import repository
 from app.tenancy.models import Tenant
 

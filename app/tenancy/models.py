@@ -1,4 +1,4 @@
-"""Schools (tenants) and memberships: who holds which role in which school."""
+"""Schools (tenants), memberships (who holds which role where) and guardianships."""
 
 from __future__ import annotations
 
@@ -26,14 +26,6 @@ class Tenant(SQLModel, table=True):
     source_file_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)
-
-
-class Role(StrEnum):
-    school_admin = "school_admin"
-    teacher = "teacher"
-    assistant = "assistant"
-    student = "student"
-    guardian = "guardian"
 
 
 class MembershipStatus(StrEnum):
@@ -67,6 +59,21 @@ class Membership(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("tenant_id", "account_id", "role"),
         Index("ix_membership_tenant_role", "tenant_id", "role", "id"),
+    )
+
+
+class Guardianship(SQLModel, table=True):
+    """A guardian of a student in one school: relates two people, so tenancy keeps it."""
+
+    tenant_id: uuid.UUID = tenant_field()
+    id: uuid.UUID = id_field()
+    guardian_id: uuid.UUID = Field(foreign_key="account.id")
+    student_id: uuid.UUID = Field(foreign_key="account.id")
+    created_at: datetime = utc_field(default_now=True)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "guardian_id", "student_id"),
+        Index("ix_guardianship_student", "tenant_id", "student_id"),
     )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.accounts.models import Account
+from app.core.vocabulary import Role
 from app.tenancy.models import Membership, MembershipStatus, Tenant
 
 LIVE_STATUSES = (MembershipStatus.pending, MembershipStatus.active)
@@ -69,12 +70,15 @@ async def account_and_roles(
     return rows[0][0], frozenset(role for _, role in rows if role is not None)
 
 
-async def memberships_of(
-    session: AsyncSession, tenant_id: uuid.UUID, account_id: uuid.UUID
+async def admins_from_source(
+    session: AsyncSession, tenant_id: uuid.UUID, source_id: str
 ) -> Sequence[Membership]:
+    """The school's admin memberships that `source_id` (e.g. the tenant file) made."""
     result = await session.execute(
         select(Membership).where(
-            col(Membership.tenant_id) == tenant_id, col(Membership.account_id) == account_id
+            col(Membership.tenant_id) == tenant_id,
+            col(Membership.role) == Role.SCHOOL_ADMIN,
+            col(Membership.source_id) == source_id,
         )
     )
     return result.scalars().all()
@@ -91,27 +95,3 @@ async def memberships_of_account(
         .order_by(col(Tenant.slug), col(Membership.role))
     )
     return [(m, t) for m, t in result.all()]
-
-
-async def list_members(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    visible: ColumnElement[bool],
-    *,
-    role: str | None,
-    after: uuid.UUID | None,
-    limit: int,
-) -> Sequence[tuple[Membership, Account]]:
-    """One page of a school's roster, filtered by the caller's scopes in SQL."""
-    query = (
-        select(Membership, Account)
-        .join(Account, col(Account.id) == col(Membership.account_id))
-        .where(col(Membership.tenant_id) == tenant_id, visible)
-        .order_by(col(Membership.id))
-        .limit(limit)
-    )
-    if role is not None:
-        query = query.where(col(Membership.role) == role)
-    if after is not None:
-        query = query.where(col(Membership.id) > after)
-    return [(m, a) for m, a in (await session.execute(query)).all()]

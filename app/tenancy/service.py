@@ -5,17 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.accounts.service import get_or_create_account
 from app.core import clock
 from app.core.db import set_tenant
 from app.core.security import Keys
+from app.core.vocabulary import Role
 from app.privacy.models import Notice
 from app.tenancy import repository
-from app.tenancy.models import Membership, MembershipStatus, Role, Tenant
+from app.tenancy.models import Membership, MembershipStatus, Tenant
 from app.tenancy.tenantfile import TenantFileError, TenantSpec, load_tenant_dir
 
 TENANT_FILE_SOURCE = "tenant-file"
@@ -44,7 +43,7 @@ class TenantPlan:
 
 
 def _validate_options(spec: TenantSpec, path: Path) -> None:
-    from app.authz.policy import get_policy
+    from app.core.policy import get_policy
 
     known = set(get_policy().option_names())
     for name in spec.options:
@@ -70,8 +69,23 @@ async def apply_tenants(
 async def _apply_one(
     session: AsyncSession, keys: Keys, spec: TenantSpec, digest: str, *, dry_run: bool
 ) -> TenantPlan:
-    from app.accounts.service import find_account
+    """One file: resolve the school and its file admins, plan the difference, then write."""
+    tenant, plan = await _resolve_school(session, spec)
+    existing: dict[str, Membership] = {}
+    if not plan.create:
+        await set_tenant(session, tenant.id)
+        rows = await repository.admins_from_source(session, tenant.id, TENANT_FILE_SOURCE)
+        existing = {str(m.account_id): m for m in rows}
+    wanted_accounts = await _plan_admins(session, keys, spec, existing, plan)
+    if dry_run or plan.empty:
+        return plan
+    await _write_school(session, spec, digest, tenant, plan)
+    await _write_admins(session, keys, spec, tenant, existing, wanted_accounts)
+    return plan
 
+
+async def _resolve_school(session: AsyncSession, spec: TenantSpec) -> tuple[Tenant, TenantPlan]:
+    """The school (new or stored) with the file's values set, and the changes they make."""
     plan = TenantPlan(slug=spec.slug)
     tenant = await repository.tenant_by_slug(session, spec.slug)
     if tenant is None:
@@ -89,19 +103,18 @@ async def _apply_one(
             if not plan.create:
                 plan.changes.append(f"{attr}: {getattr(tenant, attr)!r} -> {value!r}")
             setattr(tenant, attr, value)
+    return tenant, plan
 
-    existing: dict[str, Membership] = {}
-    if not plan.create:
-        await set_tenant(session, tenant.id)
-        rows = await session.execute(
-            select(Membership).where(
-                col(Membership.tenant_id) == tenant.id,
-                col(Membership.role) == Role.school_admin,
-                col(Membership.source_id) == TENANT_FILE_SOURCE,
-            )
-        )
-        for membership in rows.scalars():
-            existing[str(membership.account_id)] = membership
+
+async def _plan_admins(
+    session: AsyncSession,
+    keys: Keys,
+    spec: TenantSpec,
+    existing: dict[str, Membership],
+    plan: TenantPlan,
+) -> set[str]:
+    """Note the admins the file adds and removes; the accounts it names that exist."""
+    from app.accounts.service import find_account
 
     wanted_accounts: set[str] = set()
     for admin in spec.admins:
@@ -115,10 +128,12 @@ async def _apply_one(
     for key, membership in existing.items():
         if key not in wanted_accounts and membership.status != MembershipStatus.inactive:
             plan.admins_removed.append(key)
+    return wanted_accounts
 
-    if dry_run or plan.empty:
-        return plan
 
+async def _write_school(
+    session: AsyncSession, spec: TenantSpec, digest: str, tenant: Tenant, plan: TenantPlan
+) -> None:
     tenant.updated_at = clock.now()
     tenant.source_file_hash = digest
     session.add(tenant)
@@ -128,6 +143,17 @@ async def _apply_one(
         session.add(
             Notice(tenant_id=tenant.id, version=spec.notice_version, title="Privacy notice")
         )
+
+
+async def _write_admins(
+    session: AsyncSession,
+    keys: Keys,
+    spec: TenantSpec,
+    tenant: Tenant,
+    existing: dict[str, Membership],
+    wanted_accounts: set[str],
+) -> None:
+    """Add or reactivate the file's admins; deactivate those it no longer names."""
     for admin in spec.admins:
         account, _ = await get_or_create_account(session, keys, admin.phone, admin.name, "school")
         current = existing.get(str(account.id))
@@ -136,7 +162,7 @@ async def _apply_one(
                 Membership(
                     tenant_id=tenant.id,
                     account_id=account.id,
-                    role=Role.school_admin,
+                    role=Role.SCHOOL_ADMIN,
                     status=MembershipStatus.active,
                     display_name=admin.name,
                     source_id=TENANT_FILE_SOURCE,
@@ -150,4 +176,3 @@ async def _apply_one(
             membership.status = MembershipStatus.inactive
             membership.status_reason = "removed from the tenant file"
     await session.flush()
-    return plan

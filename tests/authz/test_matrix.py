@@ -21,12 +21,13 @@ from typing import Any, Literal
 import httpx
 import pytest
 
-from app.accounts.apikeys import create_key
+from app.authz.apikeys import create_key
 from app.authz.models import SupportGrant
-from app.authz.policy import Action, RecordKind, Role, get_policy
 from app.classroom.models import LessonFile, RecordingGrant
 from app.core import clock
 from app.core.db import set_tenant
+from app.core.policy import get_policy
+from app.core.vocabulary import Action, RecordKind, Role
 from app.tenancy.deps import Member
 from tests.authz.world import PHONES, World, add_entry, build_world
 

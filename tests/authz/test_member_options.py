@@ -7,7 +7,7 @@ from pathlib import Path
 
 import app.tenancy.deps as tenancy_deps
 from app.accounts.models import Account
-from app.authz.policy import DEFAULT_POLICY_DIR, Policy
+from app.core.policy import DEFAULT_POLICY_DIR, Policy
 from app.tenancy.deps import Member
 from app.tenancy.models import Tenant
 

@@ -9,23 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from app.authz.policy import (
-    DEFAULT_POLICY_DIR,
-    Action,
-    Policy,
-    PolicyError,
-    Purpose,
-    RecordKind,
-    Role,
-    Scope,
-    get_policy,
-)
 from app.authz.policy_doc import (
     ACTION_MEANINGS,
     REGENERATE,
     SCOPE_MEANINGS,
     render_policy_readme,
 )
+from app.core.policy import DEFAULT_POLICY_DIR, Policy, PolicyError, get_policy
+from app.core.vocabulary import Action, Purpose, RecordKind, Role, Scope
 
 POLICY_FILES = ("model.conf", "roles.csv", "options.toml", "purposes.toml")
 

@@ -18,8 +18,8 @@ from app.authz.audit import record
 from app.core.context import ServiceContext
 from app.core.db import set_tenant
 from app.core.phones import normalize
-from app.roster.models import Course, Enrollment, Guardianship, Lesson
-from app.tenancy.models import Membership, MembershipStatus
+from app.roster.models import Course, Enrollment, Lesson
+from app.tenancy.models import Guardianship, Membership, MembershipStatus
 
 PHONES = {
     "admin": "+8613800000001",

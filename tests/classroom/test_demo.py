@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.classroom import demo
-from app.classroom.events import KIND_NAMES
+from app.classroom.kinds import KIND_NAMES
 from app.classroom.models import ClassroomEvent, LessonRollup
 from app.core.db import set_tenant
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.core.pagination import encode_cursor
 from tests.roster.helpers import NORTH, NORTH_ADMIN, SOUTH, SOUTH_ADMIN, course, fields, person
 
 T1, T2, STUDENT = "13800000601", "13800000602", "13800000603"
@@ -188,3 +189,18 @@ async def test_other_school_gets_404_everywhere(client, schools, login):
     ]:
         r = await client.request(method, path, json=body, headers=south)
         assert r.status_code == 404, (method, path, r.status_code)
+
+
+async def test_lessons_answer_a_forged_cursor_with_422(client, schools, login):
+    """The schedule's (time, id) cursor: one this API did not issue is 422 `cursor` (#10)."""
+    admin, (math, _art) = await _setup(client, login)
+    path = f"{NORTH}/courses/{math}/lessons"
+    forged = (
+        encode_cursor(["2026-11-24T08:00:00+00:00"]),
+        encode_cursor(["2026-11-24T08:00:00+00:00", "not-an-id"]),
+        encode_cursor(["yesterday", "00000000-0000-0000-0000-000000000000"]),
+    )
+    for cursor in forged:
+        r = await client.get(path, params={"cursor": cursor}, headers=admin)
+        assert r.status_code == 422, cursor
+        assert r.json()["field"] == "cursor"

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
 from app.accounts.deps import CurrentAccount
-from app.classroom.storage import get_store
+from app.classroom.files.storage import get_store
 from app.core.deps import ContextDep, SessionDep
 from app.rights.export import service
 from app.rights.export import tasks as _tasks  # noqa: F401  (registers the export job)

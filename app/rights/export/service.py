@@ -20,8 +20,9 @@ from sqlmodel import col
 
 from app.accounts.models import Account
 from app.authz.audit import record
-from app.classroom.files import link
-from app.classroom.storage import get_store, sign_link
+from app.classroom.files.service import link
+from app.classroom.files.storage import get_store, sign_link
+from app.classroom.models import LessonFile
 from app.core import clock
 from app.core.context import ServiceContext
 from app.core.db import set_account, set_tenant
@@ -34,7 +35,7 @@ from app.rights.export.models import AccessExport, ExportStatus
 from app.rights.export.readme import readme
 from app.rights.export.settings import ExportSettings
 from app.rights.export.writing import ExportZip
-from app.roster.repository import guardianship
+from app.roster.members.repository import guardianship
 from app.tenancy.repository import memberships_of_account
 
 TASK = "rights.access_export"
@@ -160,7 +161,7 @@ async def _recording_rows(
             )  # fmt: skip
 
 
-async def _long_link(ctx: ServiceContext, file: Any, seconds: int) -> tuple[str, Any]:
+async def _long_link(ctx: ServiceContext, file: LessonFile, seconds: int) -> tuple[str, Any]:
     """A signed link that lives as long as the export is useful (not the 5-minute default)."""
     settings = ctx.settings.model_copy(update={"signed_link_seconds": seconds})
     presigned = await get_store(settings).presigned_url(file.object_key, seconds, file.content_type)

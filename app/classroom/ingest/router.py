@@ -1,0 +1,56 @@
+"""Ingestion HTTP: event batches from a school's API key."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from app.authz.deps import ApiKeyClient
+from app.classroom.ingest import service
+from app.classroom.ingest.schemas import IngestAnswer
+from app.core.deps import KeysDep, SessionDep, SettingsDep
+
+router = APIRouter(tags=["classroom"])
+
+
+@router.post(
+    "/v1/ingest/events",
+    status_code=202,
+    response_model=IngestAnswer,
+    tags=["ingestion"],
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+            "required": True,
+        }
+    },
+)
+async def ingest_events(
+    request: Request,
+    client: ApiKeyClient,
+    session: SessionDep,
+    keys: KeysDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """A batch of up to 5,000 events (JSON `{events: [...]}` or NDJSON, gzip allowed)."""
+    raw = service.parse_body(
+        await request.body(),
+        request.headers.get("content-type", ""),
+        request.headers.get("content-encoding"),
+    )
+    result = await service.accept_batch(
+        session,
+        keys,
+        client.tenant_id,
+        client.key_id,
+        raw,
+        region=settings.default_region,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    answer = IngestAnswer(
+        accepted=result.accepted, duplicates=result.duplicates, dropped=result.dropped
+    )
+    return JSONResponse(answer.model_dump(), status_code=202)

@@ -1,0 +1,122 @@
+"""The whole school's roster as a OneRoster 1.2 bulk zip (the format the import reads)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import clock
+from app.core.security import Keys
+from app.core.vocabulary import Role
+from app.roster.imports import repository as store
+from app.roster.imports.rosterfile import (
+    AgeBand,
+    CourseRow,
+    EnrollmentRole,
+    EnrollmentRow,
+    OrgRow,
+    PersonRole,
+    PersonRow,
+    SessionRow,
+    write_oneroster,
+)
+from app.tenancy.models import Tenant
+
+# A person with several roles is exported once, in the role that says most about them.
+ROLE_ORDER = (Role.TEACHER, Role.ASSISTANT, Role.STUDENT, Role.GUARDIAN)
+
+
+async def export_roster(
+    session: AsyncSession, keys: Keys, tenant: Tenant
+) -> tuple[bytes, list[uuid.UUID]]:
+    """The zip, and the accounts it names (for the audit entry)."""
+    source = await store.roster_source(session, tenant.id)
+    school = OrgRow(source.org_source_id if source else tenant.slug, tenant.name)
+    courses = [c for c in await store.courses(session, tenant.id) if c.status == "active"]
+    terms, course_rows = _terms_and_courses(school, courses)
+    chosen = await _people(session, tenant)
+    person_id = {a: m.source_id or str(m.id) for a, m in chosen.items()}
+    people = await _person_rows(session, keys, tenant, chosen, person_id)
+    course_source = {c.id: c.source_id or str(c.id) for c in courses}
+    enrollment_rows = [
+        EnrollmentRow(
+            e.source_id or str(e.id),
+            course_source[e.course_id],
+            person_id[e.account_id],
+            cast(EnrollmentRole, e.role),
+        )
+        for e in await store.enrollments(session, tenant.id)
+        if e.status == "active" and e.course_id in course_source and e.account_id in person_id
+    ]
+    data = write_oneroster(
+        school, terms, course_rows, people, enrollment_rows, modified_at=clock.now()
+    )
+    return data, list(chosen)
+
+
+def _terms_and_courses(
+    school: OrgRow, courses: list[store.CourseState]
+) -> tuple[list[SessionRow], list[CourseRow]]:
+    """One term per distinct (name, dates) of the active courses, and each course's row."""
+    terms: dict[tuple[str, object, object], SessionRow] = {}
+    course_rows: list[CourseRow] = []
+    for c in courses:
+        key = (c.term or "", c.starts_on, c.ends_on)
+        if key not in terms:
+            terms[key] = SessionRow(
+                f"{school.source_id}-term-{len(terms) + 1}", c.term or "", c.starts_on, c.ends_on
+            )
+        course_rows.append(
+            CourseRow(
+                c.source_id or str(c.id),
+                c.code,
+                c.name,
+                c.subject,
+                terms[key].source_id,
+                c.term,
+                c.starts_on,
+                c.ends_on,
+            )
+        )
+    return list(terms.values()), course_rows
+
+
+async def _people(session: AsyncSession, tenant: Tenant) -> dict[uuid.UUID, store.MembershipState]:
+    """Each live person once, in the role that says most about them."""
+    live = [
+        m
+        for m in await store.memberships(session, tenant.id)
+        if m.status in ("pending", "active") and m.role in ROLE_ORDER
+    ]
+    chosen: dict[uuid.UUID, store.MembershipState] = {}
+    for m in sorted(live, key=lambda m: ROLE_ORDER.index(m.role)):
+        chosen.setdefault(m.account_id, m)
+    return chosen
+
+
+async def _person_rows(
+    session: AsyncSession,
+    keys: Keys,
+    tenant: Tenant,
+    chosen: dict[uuid.UUID, store.MembershipState],
+    person_id: dict[uuid.UUID, str],
+) -> list[PersonRow]:
+    phones = await store.phones_and_names(session, keys, list(chosen))
+    guardians: defaultdict[uuid.UUID, list[str]] = defaultdict(list)
+    for guardian, student in sorted(await store.guardianships(session, tenant.id)):
+        if guardian in chosen and student in chosen and chosen[guardian].role == Role.GUARDIAN:
+            guardians[student].append(person_id[guardian])
+    return [
+        PersonRow(
+            person_id[a],
+            phones[a][0],
+            m.display_name or phones[a][1] or "",
+            cast(PersonRole, m.role),
+            age_band=cast(AgeBand, m.age_band) if m.role == Role.STUDENT else None,
+            guardian_source_ids=guardians.get(a, []) if m.role == Role.STUDENT else [],
+        )
+        for a, m in chosen.items()
+    ]

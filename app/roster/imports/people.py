@@ -1,0 +1,232 @@
+"""The import's people: numbers read, each person resolved against the school's memberships,
+checked (role, guardian of an under-14), then registered, updated or retired."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from app.core.ids import new_id
+from app.core.phones import InvalidPhone, normalize
+from app.core.vocabulary import Role
+from app.roster.imports import rows
+from app.roster.imports.plan import (
+    DELETED_REASON,
+    IMPORT_REASON,
+    LIVE,
+    RETIRED_REASONS,
+    ROLE_REASON,
+    Planning,
+)
+from app.roster.imports.repository import MembershipState
+from app.roster.imports.rosterfile import PersonRow
+
+Person = tuple[PersonRow, str | None]
+
+
+def normalise_people(p: Planning) -> list[Person]:
+    """Each person with their E.164 number (None for a deletion without a number)."""
+    people = list(p.roster.people)
+    if not p.oneroster:
+        people += _guardians_named_only_by_phone(people)
+    out: list[Person] = []
+    seen: dict[str, int] = {}
+    column = "sms" if p.oneroster else "phone"
+    for person in people:
+        if not person.phone:
+            out.append((person, None))
+            continue
+        try:
+            e164 = normalize(person.phone, p.region)
+        except InvalidPhone as exc:
+            p.error(p.users_file, person.line, column, f"{person.phone!r}: {exc}")
+            p.rejected.add(person.source_id)
+            continue
+        if person.status == "active":
+            if e164 in seen:
+                message = f"phone {e164} is already used on line {seen[e164]}"
+                p.error(p.users_file, person.line, column, message)
+                p.rejected.add(person.source_id)
+                continue
+            seen[e164] = person.line
+        out.append((person, e164))
+    return out
+
+
+def _guardians_named_only_by_phone(people: list[PersonRow]) -> list[PersonRow]:
+    known = {p.source_id for p in people}
+    extra: dict[str, PersonRow] = {}
+    for person in people:
+        for key in person.guardian_source_ids:
+            if key not in known and key not in extra:
+                extra[key] = PersonRow(key, key, "", "guardian", line=person.line)
+    return list(extra.values())
+
+
+@dataclass
+class _School:
+    """What the school has, indexed; grows as the plan registers people of the file."""
+
+    hashes: dict[str, str]  # E.164 -> phone hash
+    accounts: dict[str, uuid.UUID]  # phone hash -> account id
+    by_key: dict[tuple[uuid.UUID, str], MembershipState]
+    by_source: dict[str, MembershipState]
+
+
+def plan_people(
+    p: Planning,
+    people: list[Person],
+    hashes: dict[str, str],
+    accounts: dict[str, uuid.UUID],
+    existing: list[MembershipState],
+) -> None:
+    school = _School(
+        hashes,
+        accounts,
+        by_key={(m.account_id, m.role): m for m in existing},
+        by_source={m.source_id: m for m in existing if m.source_id},
+    )
+    in_file: set[str] = set()
+    for person, e164 in people:
+        in_file.add(person.source_id)
+        _plan_person(p, school, person, e164)
+    if p.retires_missing("users.csv"):
+        for m in existing:
+            if (
+                m.source_id
+                and m.source_id not in in_file
+                and m.status in LIVE
+                and m.role != Role.SCHOOL_ADMIN
+            ):
+                p.plan.people.deactivated += 1
+                p.membership_update(m, status="inactive", status_reason=IMPORT_REASON)
+
+
+def _plan_person(p: Planning, school: _School, person: PersonRow, e164: str | None) -> None:
+    account_id, found = _resolve(p, school, person, e164)
+    if person.status == "tobedeleted":
+        if found is not None and found.status in LIVE and found.role != Role.SCHOOL_ADMIN:
+            p.plan.people.deactivated += 1
+            p.membership_update(found, status="inactive", status_reason=DELETED_REASON)
+        return
+    if person.role is None:
+        if found is None:
+            message = "no role for this user, and the school does not know them"
+            p.error(p.users_file, person.line, "sourcedId", message)
+        return
+    band = p.age_band_of(person)
+    if person.role == "student" and band == "under14" and not person.guardian_source_ids:
+        column = "agentSourcedIds" if p.oneroster else "guardian_phone"
+        message = (
+            "a student under 14 needs a guardian (the age band comes from birthDate, "
+            "else default_age_band, else under 14 is assumed)"
+        )
+        p.error(p.users_file, person.line, column, message)
+        p.rejected.add(person.source_id)
+        return
+    found = _retire_other_role(p, school, person, found)
+    if found is None:
+        _register(p, school, person, e164, account_id, band)
+    else:
+        _update(p, person, found, band)
+
+
+def _resolve(
+    p: Planning, school: _School, person: PersonRow, e164: str | None
+) -> tuple[uuid.UUID | None, MembershipState | None]:
+    """The person's account and membership in the file's role, by number, else by sourcedId."""
+    account_id = school.accounts.get(school.hashes[e164]) if e164 else None
+    found = None
+    if account_id is not None and person.role is not None:
+        found = school.by_key.get((account_id, person.role))
+    if found is None and p.oneroster:
+        found = school.by_source.get(person.source_id)
+    if found is not None:
+        account_id = found.account_id if account_id is None else account_id
+    if account_id is not None:
+        p.account_of[person.source_id] = account_id
+    return account_id, found
+
+
+def _retire_other_role(
+    p: Planning, school: _School, person: PersonRow, found: MembershipState | None
+) -> MembershipState | None:
+    """One sourcedId holds one role here: the file's role replaces the old one, so a teacher
+    listed as a student loses the teacher's access now (an admin's membership is the school's
+    own and stays). Returns the membership in the file's role, if any."""
+    sourced = school.by_source.get(person.source_id) if p.oneroster else None
+    if sourced is None or sourced.role == person.role:
+        return found
+    if sourced.role != Role.SCHOOL_ADMIN:
+        retire: dict[str, Any] = {"source_id": None}
+        if sourced.status in LIVE:
+            p.plan.people.deactivated += 1
+            retire |= {"status": "inactive", "status_reason": ROLE_REASON}
+        p.membership_update(sourced, **retire)
+    if found is sourced:
+        assert person.role is not None
+        return school.by_key.get((sourced.account_id, person.role))
+    return found
+
+
+def _register(
+    p: Planning,
+    school: _School,
+    person: PersonRow,
+    e164: str | None,
+    account_id: uuid.UUID | None,
+    band: str | None,
+) -> None:
+    """A new membership (and account if the number is new) with the school's attestation."""
+    assert person.role is not None
+    if account_id is None:
+        assert e164 is not None
+        digest = school.hashes[e164]
+        account_id = school.accounts[digest] = new_id()
+        p.writes.accounts.append(
+            rows.account_row(p.keys, account_id, digest, e164, person.display_name, p.now)
+        )
+    p.account_of[person.source_id] = account_id
+    p.plan.people.created += 1
+    membership = rows.membership_row(
+        p.tenant.id,
+        account_id,
+        person.role,
+        age_band=band,
+        name=person.display_name,
+        source_id=person.source_id if p.oneroster else None,
+        registered_by=p.actor_id,
+        now=p.now,
+    )
+    p.writes.memberships.append(membership)
+    school.by_key[(account_id, person.role)] = MembershipState(
+        membership["id"], account_id, person.role, "pending", None, None, band, None
+    )
+    attested = rows.attestation_row(
+        membership,
+        under14=band == "under14",
+        notice_version=p.tenant.notice_version,
+        attested_by=p.actor_id,
+    )
+    p.attestation_of[person.source_id] = attested
+    p.writes.attestations.append(attested)
+    p.writes.subjects.add(account_id)
+
+
+def _update(p: Planning, person: PersonRow, found: MembershipState, band: str | None) -> None:
+    """The file's name, age band and sourcedId; a membership the import retired comes back."""
+    changes: dict[str, Any] = {}
+    if person.display_name and found.display_name != person.display_name:
+        changes["display_name"] = person.display_name
+    if band and found.age_band != band and person.role == "student":
+        changes["age_band"] = band
+    if p.oneroster and found.source_id != person.source_id:
+        changes["source_id"] = person.source_id
+    if found.status == "inactive" and (found.status_reason or "") in RETIRED_REASONS:
+        changes |= {"status": "pending", "status_reason": None}
+    if changes:
+        p.plan.people.updated += 1
+        p.membership_update(found, **changes)
+    else:
+        p.plan.people.unchanged += 1

@@ -1,0 +1,180 @@
+"""Writing a OneRoster 1.2 bulk zip that the reader reads back to the same rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from app.roster.imports.rosterfile.reading import (
+    split_name,
+)
+from app.roster.imports.rosterfile.rows import (
+    AGE_BAND_COLUMN,
+    COLUMNS,
+    MANIFEST_FILES,
+    ONEROSTER_ROLE_BY_PERSON_ROLE,
+    CourseRow,
+    EnrollmentRow,
+    OrgRow,
+    PersonRow,
+    SessionRow,
+)
+
+# --- writing OneRoster --------------------------------------------------------------------
+
+
+Table = list[dict[str, str]]
+
+
+def write_oneroster(
+    school: OrgRow,
+    sessions: Sequence[SessionRow],
+    courses: Sequence[CourseRow],
+    people: Sequence[PersonRow],
+    enrollments: Sequence[EnrollmentRow],
+    *,
+    modified_at: datetime | None = None,
+) -> bytes:
+    """A OneRoster 1.2 bulk zip that `parse_oneroster` reads back to the same rows.
+
+    Raises ValueError when the inputs do not fit together (a course's term is not in
+    `sessions`, an enrollment's course is not in `courses`): that is a caller's bug.
+    """
+    stamp_at = (modified_at or datetime.now(UTC)).astimezone(UTC)
+    common = {"dateLastModified": stamp_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+    subject_ids = _subject_ids(school, sessions, courses)
+    files = _school_tables(school, sessions, courses, subject_ids, common)
+    files |= _people_tables(school, courses, people, enrollments, common)
+    if not files["demographics.csv"]:
+        del files["demographics.csv"]
+    return _zip(files, stamp_at)
+
+
+def _subject_ids(
+    school: OrgRow, sessions: Sequence[SessionRow], courses: Sequence[CourseRow]
+) -> dict[str, str]:
+    """One OneRoster course per subject (classes are Rostra's courses); every term given."""
+    term_ids = {session.source_id for session in sessions}
+    subject_ids: dict[str, str] = {}
+    for course in courses:
+        if course.term_source_id not in term_ids:
+            raise ValueError(f"course {course.code!r}: term {course.term_source_id!r} not given")
+        subject_ids.setdefault(
+            course.subject or course.name, f"{school.source_id}-subject-{len(subject_ids) + 1}"
+        )
+    return subject_ids
+
+
+def _school_tables(
+    school: OrgRow,
+    sessions: Sequence[SessionRow],
+    courses: Sequence[CourseRow],
+    subject_ids: dict[str, str],
+    common: dict[str, str],
+) -> dict[str, Table]:
+    school_id = school.source_id
+    return {
+        "orgs.csv": [{
+            **common, "sourcedId": school_id, "status": school.status, "name": school.name,
+            "type": "school", "identifier": school.identifier,
+        }],
+        "academicSessions.csv": [{
+            **common, "sourcedId": s.source_id, "status": s.status, "title": s.title,
+            "type": s.type, "startDate": s.starts_on.isoformat(), "endDate": s.ends_on.isoformat(),
+            "schoolYear": s.school_year or str(s.ends_on.year),
+        } for s in sessions],
+        "courses.csv": [{
+            **common, "sourcedId": course_id, "status": "active", "title": subject,
+            "orgSourcedId": school_id,
+        } for subject, course_id in subject_ids.items()],
+        "classes.csv": [{
+            **common, "sourcedId": c.source_id, "status": c.status, "title": c.name,
+            "courseSourcedId": subject_ids[c.subject or c.name], "classCode": c.code,
+            "classType": "scheduled", "schoolSourcedId": school_id,
+            "termSourcedIds": c.term_source_id,
+        } for c in courses],
+    }  # fmt: skip
+
+
+def _people_tables(
+    school: OrgRow,
+    courses: Sequence[CourseRow],
+    people: Sequence[PersonRow],
+    enrollments: Sequence[EnrollmentRow],
+    common: dict[str, str],
+) -> dict[str, Table]:
+    school_id = school.source_id
+    course_by_code = {course.code: course.source_id for course in courses}
+    children: defaultdict[str, list[str]] = defaultdict(list)
+    for person in people:
+        if person.role == "student":
+            for guardian_id in person.guardian_source_ids:
+                children[guardian_id].append(person.source_id)
+
+    def class_of(enrollment: EnrollmentRow) -> str:
+        class_id = enrollment.course_source_id or course_by_code.get(enrollment.course_code or "")
+        if class_id is None:
+            raise ValueError(f"enrollment {enrollment.source_id!r}: its course is not given")
+        return class_id
+
+    return {
+        "users.csv": [{
+            **common, "sourcedId": p.source_id, "status": p.status, "enabledUser": "true",
+            "username": p.source_id, "givenName": split_name(p.display_name)[0],
+            "familyName": split_name(p.display_name)[1], "sms": p.phone,
+            "agentSourcedIds": ",".join(
+                p.guardian_source_ids if p.role == "student" else children[p.source_id]
+            ),
+            "primaryOrgSourcedId": school_id, AGE_BAND_COLUMN: p.age_band or "",
+        } for p in people],
+        "roles.csv": [{
+            **common, "sourcedId": f"{p.source_id}-role", "status": p.status,
+            "userSourcedId": p.source_id, "roleType": "primary",
+            "role": ONEROSTER_ROLE_BY_PERSON_ROLE[p.role], "orgSourcedId": school_id,
+        } for p in people if p.role is not None],
+        "enrollments.csv": [{
+            **common, "sourcedId": e.source_id, "status": e.status, "classSourcedId": class_of(e),
+            "schoolSourcedId": school_id, "userSourcedId": e.person_source_id,
+            "role": ONEROSTER_ROLE_BY_PERSON_ROLE[e.role],
+            "primary": "true" if e.role == "teacher" else "false",
+        } for e in enrollments],
+        "demographics.csv": [{
+            **common, "sourcedId": p.source_id, "status": p.status,
+            "birthDate": p.birth_date.isoformat(),
+        } for p in people if p.birth_date is not None],
+    }  # fmt: skip
+
+
+def _zip(files: dict[str, Table], stamp_at: datetime) -> bytes:
+    """The manifest and the tables, deflated, with a fixed time per entry."""
+    manifest = [
+        {"propertyName": "manifest.version", "value": "1.0"},
+        {"propertyName": "oneroster.version", "value": "1.2"},
+        {"propertyName": "source.systemName", "value": "Rostra"},
+    ] + [
+        {"propertyName": f"file.{name}", "value": "bulk" if f"{name}.csv" in files else "absent"}
+        for name in MANIFEST_FILES
+    ]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        contents = {"manifest.csv": _csv_bytes(("propertyName", "value"), manifest)}
+        contents.update((name, _csv_bytes(COLUMNS[name], rows)) for name, rows in files.items())
+        for name, content in contents.items():
+            # A fixed timestamp per entry keeps the zip byte-for-byte reproducible.
+            info = zipfile.ZipInfo(name, date_time=stamp_at.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, content)
+    return buffer.getvalue()
+
+
+def _csv_bytes(columns: Sequence[str], rows: Iterable[dict[str, str]]) -> bytes:
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(columns)
+    writer.writerows([row.get(column, "") for column in columns] for row in rows)
+    return text.getvalue().encode("utf-8")

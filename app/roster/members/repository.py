@@ -1,0 +1,78 @@
+"""Queries on a school's roster of people: memberships with their accounts, guardianships."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.accounts.models import Account
+from app.core.repository import in_school
+from app.roster.models import Guardianship
+from app.roster.repository import keyset
+from app.tenancy.models import Membership
+
+
+async def list_members(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    visible: ColumnElement[bool],
+    *,
+    role: str | None,
+    after: uuid.UUID | None,
+    fetch: int,
+) -> Sequence[tuple[Membership, Account]]:
+    """One page of a school's roster, filtered by the caller's scopes in SQL."""
+    query = (
+        select(Membership, Account)
+        .join(Account, col(Account.id) == col(Membership.account_id))
+        .where(col(Membership.tenant_id) == tenant_id, visible)
+    )
+    if role is not None:
+        query = query.where(col(Membership.role) == role)
+    keyed = keyset(query, [col(Membership.id)], [after] if after else None, fetch)
+    return [(m, a) for m, a in (await session.execute(keyed)).all()]
+
+
+async def membership_of(
+    session: AsyncSession, tenant_id: uuid.UUID, account_id: uuid.UUID, role: str
+) -> Membership | None:
+    result = await session.execute(
+        in_school(
+            Membership,
+            tenant_id,
+            col(Membership.account_id) == account_id,
+            col(Membership.role) == role,
+        )
+    )
+    found: Membership | None = result.scalar_one_or_none()
+    return found
+
+
+async def memberships_of_accounts(
+    session: AsyncSession, tenant_id: uuid.UUID, account_ids: list[uuid.UUID]
+) -> Sequence[Membership]:
+    """Every membership (any role, any status) these accounts hold in the school."""
+    if not account_ids:
+        return []
+    query = in_school(Membership, tenant_id, col(Membership.account_id).in_(account_ids))
+    found: Sequence[Membership] = (await session.execute(query)).scalars().all()
+    return found
+
+
+async def guardianship(
+    session: AsyncSession, tenant_id: uuid.UUID, guardian_id: uuid.UUID, student_id: uuid.UUID
+) -> Guardianship | None:
+    result = await session.execute(
+        in_school(
+            Guardianship,
+            tenant_id,
+            col(Guardianship.guardian_id) == guardian_id,
+            col(Guardianship.student_id) == student_id,
+        )
+    )
+    found: Guardianship | None = result.scalar_one_or_none()
+    return found

@@ -1,0 +1,143 @@
+"""The school's roster of people: list, register by phone number, read, (de)activate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from app.accounts.models import Account
+from app.authz.access import Access
+from app.authz.audit import record_access
+from app.authz.deps import Authorize
+from app.core.deps import ContextDep, SessionDep
+from app.core.pagination import Page, PageParams, page_params
+from app.core.phones import normalize_field
+from app.core.vocabulary import Action, Purpose, RecordKind, Role
+from app.roster.members import service
+from app.roster.schemas import MemberCreate, MemberOut, StatusChange
+from app.tenancy.models import Membership
+
+router = APIRouter(tags=["members"])
+
+
+def _member(action: Action) -> Authorize:
+    return Authorize(RecordKind.MEMBER, action, purpose=Purpose.TEACHING_MANAGEMENT)
+
+
+MemberListAccess = Annotated[Access, Depends(_member(Action.LIST))]
+MemberCreateAccess = Annotated[Access, Depends(_member(Action.CREATE))]
+MemberReadAccess = Annotated[Access, Depends(_member(Action.READ))]
+MemberUpdateAccess = Annotated[Access, Depends(_member(Action.UPDATE))]
+
+
+def member_out(m: Membership, a: Account, *, listed: bool = False) -> MemberOut:
+    """One roster entry; a list's entries carry no status reason or confirmation time."""
+    out = MemberOut(
+        id=m.id,
+        account_id=a.id,
+        role=m.role,
+        status=m.status,
+        display_name=m.display_name or a.display_name,
+        phone_masked=a.phone_masked,
+        age_band=m.age_band,
+        created_at=m.created_at,
+    )
+    if not listed:
+        out.status_reason, out.confirmed_at = m.status_reason, m.confirmed_at
+    return out
+
+
+@router.get("/v1/tenants/{slug}/members", response_model=Page[MemberOut])
+async def list_members(
+    access: MemberListAccess,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    role: Annotated[Role | None, Query(description="only this role")] = None,
+) -> Page[MemberOut]:
+    rows, cursor = await service.member_page(session, access, page, role=role)
+    await record_access(session, access, (a.id for _, a in rows))
+    return Page(items=[member_out(m, a, listed=True) for m, a in rows], next_cursor=cursor)
+
+
+@router.post(
+    "/v1/tenants/{slug}/members",
+    response_model=MemberOut,
+    status_code=201,
+    responses={200: {"description": "already registered in this role: the same membership"}},
+    description=(
+        "Registers a person by phone number on the school's attestation of consent. "
+        "An existing account (perhaps of another school) is linked, never duplicated. "
+        "Idempotent: registering the same number in the same role again answers 200 with "
+        "the existing membership and changes nothing (409 if that membership was "
+        "deactivated or is disputed)."
+    ),
+)
+async def register_member(
+    body: MemberCreate,
+    access: MemberCreateAccess,
+    ctx: ContextDep,
+    session: SessionDep,
+    response: Response,
+) -> MemberOut:
+    region = ctx.settings.default_region
+    e164 = normalize_field(body.phone, "phone", region)
+    guardian = (
+        normalize_field(body.guardian_phone, "guardian_phone", region)
+        if body.guardian_phone
+        else None
+    )
+    service.check_registration(
+        role=body.role,
+        age_band=body.age_band,
+        phone=e164,
+        guardian_phone=guardian,
+        consent=body.consent,
+    )
+    done = await service.register(
+        session,
+        ctx.keys,
+        access.tenant,
+        access.account_id,
+        e164=e164,
+        role=body.role,
+        display_name=body.display_name,
+        age_band=body.age_band,
+        guardian_e164=guardian,
+        consent=body.consent,
+    )
+    await record_access(session, access, [done.account.id], detail={"created": done.created})
+    if not done.created:
+        response.status_code = 200
+    return member_out(done.membership, done.account)
+
+
+@router.get("/v1/tenants/{slug}/members/{member_id}", response_model=MemberOut)
+async def read_member(member_id: str, access: MemberReadAccess, session: SessionDep) -> MemberOut:
+    membership, account = await service.visible_member(session, access, member_id)
+    await record_access(session, access, [account.id])
+    return member_out(membership, account)
+
+
+@router.post("/v1/tenants/{slug}/members/{member_id}/deactivate", response_model=MemberOut)
+async def deactivate_member(
+    member_id: str, body: StatusChange, access: MemberUpdateAccess, session: SessionDep
+) -> MemberOut:
+    """Kept for the record with the reason; the person can no longer act in this school."""
+    membership, account = await service.visible_member(session, access, member_id)
+    changed = service.deactivate(membership, body.reason)
+    await record_access(session, access, [account.id], detail={"deactivated": changed})
+    return member_out(membership, account)
+
+
+@router.post("/v1/tenants/{slug}/members/{member_id}/reactivate", response_model=MemberOut)
+async def reactivate_member(
+    member_id: str,
+    access: MemberUpdateAccess,
+    session: SessionDep,
+    body: StatusChange | None = None,
+) -> MemberOut:
+    membership, account = await service.visible_member(session, access, member_id)
+    changed = service.reactivate(membership, body.reason if body else None)
+    await record_access(session, access, [account.id], detail={"reactivated": changed})
+    return member_out(membership, account)
