@@ -50,6 +50,27 @@ def serve(
     )
 
 
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="run the due jobs, then stop")] = False,
+) -> None:
+    """Run background jobs (exports): procrastinate on PostgreSQL, the job table on SQLite."""
+    import app.rights.export.tasks  # noqa: F401  (registers the export job)
+    from app.core.context import ServiceContext
+    from app.jobs.settings import JobSettings
+    from app.jobs.wiring import drain, run_worker
+
+    async def work() -> None:
+        ctx = ServiceContext.build(get_settings())
+        try:
+            await (drain(ctx) if once else run_worker(ctx, JobSettings()))
+        finally:
+            await ctx.db.dispose()
+
+    typer.echo("worker started" if not once else "running the due jobs")
+    asyncio.run(work())
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "heads") -> None:
     """Apply the migrations (the only way the schema changes)."""

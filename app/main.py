@@ -24,13 +24,15 @@ from app.core.context import ServiceContext
 from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
 from app.core.middleware import RequestIdMiddleware
+from app.jobs import wiring as jobs_wiring
 from app.privacy.consent import router as consent_router
+from app.rights.export.router import router as export_router
 from app.roster.router import router as roster_router
 from app.tenancy.router import router as members_router
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
 ROUTERS += [classroom_ingest_router, classroom_records_router]
-ROUTERS += [classroom_files_router, consent_router]
+ROUTERS += [classroom_files_router, consent_router, export_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
 
 
@@ -52,7 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ctx = ServiceContext.build(settings)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
-    authz_wiring.install(app)  # support-grant hook, background audit sealer
+    authz_wiring.install(app)  # background audit sealer
+    jobs_wiring.install(app)  # in-process job worker (SQLite, or ROSTRA_JOBS_IN_PROCESS)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

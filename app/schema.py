@@ -5,7 +5,9 @@ from sqlmodel import SQLModel
 from app.accounts import models as accounts_models
 from app.authz import models as authz_models
 from app.classroom import models as classroom_models
+from app.jobs import models as jobs_models
 from app.privacy import models as privacy_models
+from app.rights.export import models as export_models
 from app.roster import models as roster_models
 from app.tenancy import models as tenancy_models
 
@@ -17,6 +19,8 @@ DOMAIN_MODELS = (
     authz_models,
     privacy_models,
     classroom_models,
+    jobs_models,
+    export_models,
 )
 
 

@@ -1,0 +1,1 @@
+"""Rights in practice: requests, exports, cancellation (issue #13)."""
