@@ -6,6 +6,7 @@ from app.accounts import models as accounts_models
 from app.authz import models as authz_models
 from app.classroom import models as classroom_models
 from app.privacy import models as privacy_models
+from app.rights import models as rights_models
 from app.roster import models as roster_models
 from app.tenancy import models as tenancy_models
 
@@ -17,6 +18,7 @@ DOMAIN_MODELS = (
     authz_models,
     privacy_models,
     classroom_models,
+    rights_models,
 )
 
 

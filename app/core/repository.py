@@ -17,9 +17,7 @@ from sqlmodel import SQLModel
 M = TypeVar("M", bound=SQLModel)
 
 
-def in_school(
-    model: type[M], tenant_id: uuid.UUID, *where: ColumnElement[bool]
-) -> Select[Any]:
+def in_school(model: type[M], tenant_id: uuid.UUID, *where: ColumnElement[bool]) -> Select[Any]:
     """`SELECT model WHERE tenant_id = :school AND <where...>`."""
     table: Any = model.__table__  # type: ignore[attr-defined]
     return select(model).where(table.c.tenant_id == tenant_id, *where)

@@ -21,6 +21,8 @@ class RecordKind(StrEnum):
     RECORDING = "recording"
     SNAPSHOT = "snapshot"
     DIAGNOSTICS = "diagnostics"
+    LOCATION = "location"
+    EXTENDED_FEATURES = "extended_features"
     ROLLUP = "rollup"
     REPORT = "report"
     RIGHTS_REQUEST = "rights_request"
@@ -28,6 +30,7 @@ class RecordKind(StrEnum):
     API_KEY = "api_key"
     SUPPORT_GRANT = "support_grant"
     NOTICE = "notice"
+    CONSENT = "consent"
 
 
 class Action(StrEnum):
@@ -78,3 +81,5 @@ class ConsentCategory(StrEnum):
     MICROPHONE = "microphone"
     RECORDING = "recording"
     DIAGNOSTICS = "diagnostics"
+    LOCATION = "location"
+    EXTENDED_FEATURES = "extended_features"

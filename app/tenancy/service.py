@@ -13,7 +13,6 @@ from app.accounts.service import get_or_create_account
 from app.core import clock
 from app.core.db import set_tenant
 from app.core.security import Keys
-from app.privacy.models import Notice
 from app.tenancy import repository
 from app.tenancy.models import Membership, MembershipStatus, Role, Tenant
 from app.tenancy.tenantfile import TenantFileError, TenantSpec, load_tenant_dir
@@ -124,10 +123,6 @@ async def _apply_one(
     session.add(tenant)
     await session.flush()
     await set_tenant(session, tenant.id)
-    if plan.create or "notice_version" in " ".join(plan.changes):
-        session.add(
-            Notice(tenant_id=tenant.id, version=spec.notice_version, title="Privacy notice")
-        )
     for admin in spec.admins:
         account, _ = await get_or_create_account(session, keys, admin.phone, admin.name, "school")
         current = existing.get(str(account.id))
