@@ -22,11 +22,13 @@ from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
 from app.core.middleware import RequestIdMiddleware
 from app.privacy.router import router as privacy_router
+from app.rights.router import router as rights_router
 from app.roster.api import router as roster_router
 from app.tenancy.router import router as members_router
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
 ROUTERS += [apikeys_router, classroom_router, classroom_files_router, privacy_router]
+ROUTERS += [rights_router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

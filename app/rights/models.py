@@ -115,6 +115,7 @@ class SchoolRightsRequest(SQLModel, table=True):
 
 
 class HoldKind(StrEnum):
+    SUSPENSION = "suspension"  # the account is not in normal status (RGT-12)
     AUTHORITY = "authority"  # a competent authority restricted the account (RGT-12)
     OBLIGATION = "obligation"  # an unsettled right or obligation (RGT-14), reason recorded
 
