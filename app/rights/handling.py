@@ -18,6 +18,7 @@ from sqlmodel import col
 from app.accounts.models import Account
 from app.authz.access import Access
 from app.authz.audit import record
+from app.authz.scopes import person_predicate
 from app.core.db import set_account, set_tenant
 from app.core.errors import Forbidden, NotFound
 from app.core.ids import parse_id
@@ -55,6 +56,7 @@ async def school_requests(
     page: PageParams,
 ) -> tuple[list[tuple[SchoolRightsRequest, RightsRequest]], str | None]:
     where = _flag_where(calendar, flag, col(SchoolRightsRequest.due_on), repository.OPEN_PART)
+    where.append(person_predicate(access, col(SchoolRightsRequest.account_id)))
     rows = await repository.school_parts(
         session, access.tenant_id, where, page.after_time_id(), page.fetch
     )
@@ -86,7 +88,10 @@ async def decide_school_part(
     session: AsyncSession, access: Access, part_id: str, body: DecideIn
 ) -> tuple[SchoolRightsRequest, RightsRequest, bool]:
     wanted = parse_id(part_id)
-    part = await repository.school_part(session, access.tenant_id, wanted) if wanted else None
+    visible = person_predicate(access, col(SchoolRightsRequest.account_id))
+    part = (
+        await repository.school_part(session, access.tenant_id, wanted, visible) if wanted else None
+    )
     if part is None:
         raise NotFound("no such request")
     changed = decide_part(part, access.account_id, body.decision, body.reason)

@@ -104,9 +104,9 @@ async def school_parts(
 
 
 async def school_part(
-    session: AsyncSession, tenant_id: uuid.UUID, part_id: uuid.UUID
+    session: AsyncSession, tenant_id: uuid.UUID, part_id: uuid.UUID, *where: ColumnElement[bool]
 ) -> SchoolRightsRequest | None:
-    return await get_in_school(session, SchoolRightsRequest, tenant_id, part_id)
+    return await get_in_school(session, SchoolRightsRequest, tenant_id, part_id, *where)
 
 
 async def platform_requests(
