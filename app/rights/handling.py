@@ -25,9 +25,10 @@ from app.core.ids import parse_id
 from app.core.pagination import PageParams, paginate
 from app.privacy.notices import today
 from app.rights import deadlines, repository
+from app.rights.decisions import decide_account_part, decide_part, settle
 from app.rights.models import RightsRequest, SchoolRightsRequest
 from app.rights.schemas import DecideIn
-from app.rights.service import Filed, attach_parts, decide_account_part, decide_part, settle
+from app.rights.service import Filed, attach_parts
 from app.rights.workdays import WorkdayCalendar
 
 

@@ -16,16 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import Account
 from app.accounts.service import phone_of, verify_code
 from app.authz.audit import record
-from app.core import clock
 from app.core.context import ServiceContext
 from app.core.db import set_account, set_tenant
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import Invalid, NotFound
 from app.core.ids import parse_id
 from app.core.pagination import PageParams, paginate
 from app.core.vocabulary import Action, Purpose, RecordKind
 from app.privacy.notices import today
 from app.privacy.subjects import Subject
 from app.rights import cancellation, deadlines, repository
+from app.rights.decisions import settle
+from app.rights.history import append as _append
+from app.rights.history import step
 from app.rights.models import (
     CLOSED,
     Erasure,
@@ -43,11 +45,6 @@ PLATFORM = "platform"
 REPEAT_WINDOW = timedelta(days=30)  # RGT-19/20: the same type again within it is flagged
 NEEDS_SMS = frozenset({RequestType.DELETION, RequestType.CANCELLATION})  # RGT-18
 ALL_SCHOOLS = frozenset({RequestType.CORRECTION, RequestType.DELETION, RequestType.WITHDRAWAL})
-OUTCOME = {
-    Decision.APPROVE: RequestStatus.DONE,
-    Decision.REFUSE: RequestStatus.REFUSED,
-    Decision.PARTIAL: RequestStatus.PARTLY_DONE,
-}
 
 
 @dataclass
@@ -58,22 +55,6 @@ class Filed:
     parts: list[SchoolRightsRequest] = field(default_factory=list)
     schools: dict[uuid.UUID, Tenant] = field(default_factory=dict)
     created: bool = True
-
-
-def step(
-    status: str, by: uuid.UUID | None, by_kind: str, note: str | None = None
-) -> dict[str, object]:
-    return {
-        "status": str(status),
-        "at": clock.now().isoformat(),
-        "by": str(by) if by else None,
-        "by_kind": by_kind,
-        "note": note,
-    }
-
-
-def _append(row: RightsRequest | SchoolRightsRequest, entry: dict[str, object]) -> None:
-    row.history = [*row.history, entry]  # a new list, so the JSON column is written
 
 
 # --- validate and verify ---------------------------------------------------------------
@@ -310,66 +291,6 @@ async def refresh_due(session: AsyncSession, calendar: WorkdayCalendar, filed: F
         await set_tenant(session, part.tenant_id)
         part.due_on, part.provisional = due.on, False
         await session.flush()
-
-
-# --- decide and settle -----------------------------------------------------------------
-
-
-def settle(filed: Filed) -> None:
-    """Closes the request once every part is closed: done, refused or partly done."""
-    request = filed.request
-    outcomes = [OUTCOME[Decision(request.decision)]] if request.decision else []
-    if request.account_level and not request.decision:
-        return
-    outcomes += [RequestStatus(p.status) for p in filed.parts]
-    if not outcomes or any(o not in CLOSED for o in outcomes) or request.status in CLOSED:
-        return
-    if all(o == RequestStatus.DONE for o in outcomes):
-        final = RequestStatus.DONE
-    elif all(o == RequestStatus.REFUSED for o in outcomes):
-        final = RequestStatus.REFUSED
-    else:
-        final = RequestStatus.PARTLY_DONE
-    request.status = final
-    request.closed_at = clock.now()
-    _append(request, step(final, None, "system", "every controller has decided"))
-
-
-def check_decision(current: str | None, decision: Decision, reason: str | None) -> bool:
-    """True if this decision is new; a repeat of the same decision is a retry (False)."""
-    if decision != Decision.APPROVE and not (reason and reason.strip()):
-        raise Invalid("reason", "a refusal or partial decision records its reason (RGT-20)")
-    if current is None:
-        return True
-    if current == decision:
-        return False
-    raise Conflict(f"this request was already decided: {current}", field="decision")
-
-
-def decide_part(
-    part: SchoolRightsRequest, decider: uuid.UUID, decision: Decision, reason: str | None
-) -> bool:
-    if not check_decision(part.decision, decision, reason):
-        return False
-    outcome = OUTCOME[decision]
-    part.decision, part.reason, part.status = decision, reason, outcome
-    part.decided_by, part.decided_at = decider, clock.now()
-    _append(part, step(outcome, decider, "school", reason))
-    # TPS-8: Rostra carries the school's decision out as its processor.
-    _append(part, step(outcome, None, "platform", "carried out as the school decided"))
-    return True
-
-
-def decide_account_part(
-    request: RightsRequest, decider: uuid.UUID, decision: Decision, reason: str | None
-) -> bool:
-    if not request.account_level:
-        raise NotFound("no such request")
-    if not check_decision(request.decision, decision, reason):
-        return False
-    request.decision, request.reason = decision, reason
-    _append(request, step(OUTCOME[decision], decider, "platform", reason))
-    return True
 
 
 async def requests_of(

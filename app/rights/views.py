@@ -6,9 +6,10 @@ from datetime import date
 
 from app.privacy.notices import today
 from app.rights import deadlines
+from app.rights.decisions import OUTCOME
 from app.rights.models import CLOSED, RequestStatus, RightsRequest, SchoolRightsRequest
 from app.rights.schemas import RequestOut, RoutedPart, SchoolRequestOut, steps
-from app.rights.service import OUTCOME, PLATFORM, Filed
+from app.rights.service import PLATFORM, Filed
 from app.rights.workdays import WorkdayCalendar
 
 
