@@ -21,8 +21,6 @@ class RecordKind(StrEnum):
     RECORDING = "recording"
     SNAPSHOT = "snapshot"
     DIAGNOSTICS = "diagnostics"
-    LOCATION = "location"
-    EXTENDED_FEATURES = "extended_features"
     ROLLUP = "rollup"
     REPORT = "report"
     RIGHTS_REQUEST = "rights_request"

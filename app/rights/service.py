@@ -220,6 +220,16 @@ async def _fulfil_access(session: AsyncSession, ctx: ServiceContext, filed: File
     _start(filed.request, "access export started")
 
 
+def access_ready(filed: Filed, note: str = "access export ready") -> None:
+    """The export's other end: the account part is done and the request settles."""
+    request = filed.request
+    if request.type != RequestType.ACCESS or request.decision:
+        return
+    request.decision = Decision.APPROVE
+    _append(request, step(RequestStatus.DONE, None, "platform", note))
+    settle(filed)
+
+
 async def _carry_out_cancellation(session: AsyncSession, subject: Subject, filed: Filed) -> None:
     """Irreversible (RGT-15): memberships end, each school is told, the account is erased."""
     request = filed.request
