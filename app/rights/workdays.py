@@ -13,8 +13,6 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-import holidays
-
 from app.core.config import ROOT
 
 SCHEDULE_FILE = ROOT / "policies" / "workdays-cn.toml"
@@ -56,6 +54,8 @@ class WorkdayCalendar:
         if year in self.official:
             return self.official[year]
         if year not in self._rules:
+            import holidays  # only for years the schedule lacks; keeps start-up light
+
             china = holidays.China(years=year)
             self._rules[year] = YearSchedule(
                 frozenset(china.keys()), frozenset(getattr(china, "weekend_workdays", ()))

@@ -234,3 +234,22 @@ async def test_a_guardian_files_for_their_child_and_no_one_else_can(client, logi
         f"/v1/me/requests?student={child}", json={"type": "access"}, headers=stranger
     )
     assert refused.status_code == 404 and refused.json()["field"] == "student"
+
+
+async def test_request_lists_page_with_a_cursor(client, login, people):
+    headers = await login(STUDENT)
+    for kind in ("complaint", "access"):
+        assert (
+            await client.post("/v1/me/requests", json={"type": kind}, headers=headers)
+        ).status_code == 201
+    first = (await client.get("/v1/me/requests?limit=1", headers=headers)).json()
+    assert [r["type"] for r in first["items"]] == ["access"] and first["next_cursor"]
+    second = await client.get(
+        f"/v1/me/requests?limit=1&cursor={first['next_cursor']}", headers=headers
+    )
+    assert [r["type"] for r in second.json()["items"]] == ["complaint"]
+    assert second.json()["next_cursor"] is None
+    forged = await client.get("/v1/me/requests?cursor=bm9wZQ", headers=headers)
+    assert forged.status_code == 422 and forged.json()["field"] == "cursor"
+    too_many = await client.get("/v1/me/requests?limit=501", headers=headers)
+    assert too_many.status_code == 422
