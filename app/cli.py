@@ -109,6 +109,8 @@ def tenants_apply(
 
 async def _apply(directory: Path | None, dry_run: bool) -> list[str]:
     from app.core.context import ServiceContext
+    from app.privacy.notices import publish_declared_notices
+    from app.tenancy.repository import all_tenants
     from app.tenancy.service import apply_tenants
 
     settings = get_settings()
@@ -120,6 +122,8 @@ async def _apply(directory: Path | None, dry_run: bool) -> list[str]:
             plans = await apply_tenants(
                 session, ctx.keys, directory or settings.tenants_dir, dry_run=dry_run
             )
+            if not dry_run:  # the notice versions the files declare (privacy domain)
+                await publish_declared_notices(session, await all_tenants(session))
     finally:
         await ctx.db.dispose()
     lines = [line for plan in plans for line in plan.lines()]

@@ -25,14 +25,16 @@ from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
 from app.core.middleware import RequestIdMiddleware
 from app.jobs import wiring as jobs_wiring
-from app.privacy.consent import router as consent_router
+from app.privacy.router import router as privacy_router
 from app.rights.export.router import router as export_router
+from app.rights.router import router as rights_router
 from app.roster.router import router as roster_router
 from app.tenancy.router import router as members_router
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
 ROUTERS += [classroom_ingest_router, classroom_records_router]
-ROUTERS += [classroom_files_router, consent_router, export_router]
+ROUTERS += [classroom_files_router, privacy_router, export_router]
+ROUTERS += [rights_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
 
 

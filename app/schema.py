@@ -7,6 +7,7 @@ from app.authz import models as authz_models
 from app.classroom import models as classroom_models
 from app.jobs import models as jobs_models
 from app.privacy import models as privacy_models
+from app.rights import models as rights_models
 from app.rights.export import models as export_models
 from app.roster import models as roster_models
 from app.tenancy import models as tenancy_models
@@ -21,6 +22,7 @@ DOMAIN_MODELS = (
     classroom_models,
     jobs_models,
     export_models,
+    rights_models,
 )
 
 

@@ -176,13 +176,14 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def schools(owner: ServiceContext) -> dict[str, Any]:
     """The demo schools of tenants/*.toml, applied."""
+    from app.privacy.notices import publish_declared_notices
+    from app.tenancy.repository import all_tenants
     from app.tenancy.service import apply_tenants
 
     async with owner.db.session() as session:
         await apply_tenants(session, owner.keys, owner.settings.tenants_dir, dry_run=False)
+        await publish_declared_notices(session, await all_tenants(session))
     async with owner.db.session() as session:
-        from app.tenancy.repository import all_tenants
-
         return {t.slug: t for t in await all_tenants(session)}
 
 

@@ -28,6 +28,7 @@ class RecordKind(StrEnum):
     API_KEY = "api_key"
     SUPPORT_GRANT = "support_grant"
     NOTICE = "notice"
+    CONSENT = "consent"
 
 
 class Action(StrEnum):
@@ -87,3 +88,5 @@ class ConsentCategory(StrEnum):
     MICROPHONE = "microphone"
     RECORDING = "recording"
     DIAGNOSTICS = "diagnostics"
+    LOCATION = "location"
+    EXTENDED_FEATURES = "extended_features"

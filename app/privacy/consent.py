@@ -1,145 +1,131 @@
-"""A person withdraws or restores one consent category in a school (camera, microphone, ...).
+"""Consent per category in each school (RGT-8/9, MIN-1/2, CLS-2/3/5/7/18/19).
 
-Ingestion consults the open withdrawals and drops the events of that category (CLS-2/3/5,
-CLS-18/19): withdrawing blocks only what needs the consent, nothing else (CLS-7).
+The school's attestation at registration grants every category; the person (or their
+guardian) withdraws and grants again at any time. Ingestion drops the events of an open
+withdrawal (`classroom.repository.withdrawn_categories` reads the same rows); what was
+collected before stays readable for its purpose. Every change is an audit entry.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated
 
-from fastapi import APIRouter, Path
-from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.authz.audit import record
 from app.core import clock
-from app.core.deps import RequestIdDep, SessionDep
-from app.core.errors import NotFound
+from app.core.db import set_tenant
+from app.core.errors import Forbidden
+from app.core.vocabulary import Action, ConsentCategory, Purpose, RecordKind
+from app.privacy import repository
 from app.privacy.models import ConsentWithdrawal
-from app.tenancy.deps import Member, MemberDep
+from app.privacy.subjects import Subject
+from app.tenancy.models import Tenant
 
 
-class ConsentCategory(StrEnum):
-    camera = "camera"
-    microphone = "microphone"
-    recording = "recording"
-    diagnostics = "diagnostics"
+@dataclass(frozen=True)
+class ConsentState:
+    school: Tenant
+    category: ConsentCategory
+    withdrawal: ConsentWithdrawal | None
 
+    @property
+    def granted(self) -> bool:
+        return self.withdrawal is None
 
-# --- queries and rules -----------------------------------------------------------------
+    @property
+    def withdrawn_at(self) -> datetime | None:
+        return self.withdrawal.withdrawn_at if self.withdrawal else None
 
 
 async def open_withdrawals(
     session: AsyncSession, tenant_id: uuid.UUID, account_id: uuid.UUID
 ) -> dict[str, ConsentWithdrawal]:
-    result = await session.execute(
-        select(ConsentWithdrawal).where(
-            col(ConsentWithdrawal.tenant_id) == tenant_id,
-            col(ConsentWithdrawal.account_id) == account_id,
-            col(ConsentWithdrawal.restored_at).is_(None),
-        )
-    )
-    return {w.category: w for w in result.scalars()}
+    """Category -> open withdrawal of one person in one school (the ingestion contract)."""
+    return await repository.open_withdrawals(session, tenant_id, account_id)
 
 
-async def withdraw(
-    session: AsyncSession, tenant_id: uuid.UUID, account_id: uuid.UUID, category: str
-) -> ConsentWithdrawal:
-    """Idempotent: an open withdrawal of the category is kept as it is."""
-    current = (await open_withdrawals(session, tenant_id, account_id)).get(category)
-    if current is not None:
-        return current
-    row = ConsentWithdrawal(
-        tenant_id=tenant_id, account_id=account_id, category=category, withdrawn_at=clock.now()
-    )
-    session.add(row)
-    await session.flush()
-    return row
-
-
-async def restore(
-    session: AsyncSession, tenant_id: uuid.UUID, account_id: uuid.UUID, category: str
-) -> None:
-    current = (await open_withdrawals(session, tenant_id, account_id)).get(category)
-    if current is not None:
-        current.restored_at = clock.now()
-        await session.flush()
-
-
-# --- HTTP ------------------------------------------------------------------------------
-
-
-class ConsentState(BaseModel):
-    category: str
-    withdrawn: bool
-    withdrawn_at: datetime | None = None
-
-
-router = APIRouter(tags=["consent"])
-BASE = "/v1/tenants/{slug}/me/consent"
-CategoryPath = Annotated[
-    ConsentCategory, Path(description="camera | microphone | recording | diagnostics")
-]
-
-
-def _in_school(member: Member) -> Member:
-    if not member.roles:
-        raise NotFound("no such school")  # not a member: the school is not there for them
-    return member
+async def consents_of(
+    session: AsyncSession, subject: Subject, school: str | None = None
+) -> list[ConsentState]:
+    tenants = [subject.in_school(school)] if school else subject.tenants()
+    states: list[ConsentState] = []
+    for tenant in tenants:
+        await set_tenant(session, tenant.id)
+        open_ = await open_withdrawals(session, tenant.id, subject.account.id)
+        states += [ConsentState(tenant, c, open_.get(c.value)) for c in ConsentCategory]
+    return states
 
 
 async def _audit(
-    session: AsyncSession, member: Member, action: str, category: str, request_id: str
+    session: AsyncSession,
+    subject: Subject,
+    tenant: Tenant,
+    change: str,
+    category: ConsentCategory,
+    request_id: str | None,
 ) -> None:
     await record(
         session,
-        tenant_id=member.tenant.id,
-        actor_id=member.account.id,
+        tenant_id=tenant.id,
+        actor_id=subject.actor.id,
         actor_kind="member",
-        record_kind="consent",
-        action=action,
-        purpose="rights_handling",
-        subjects=[member.account.id],
-        request_id=request_id or None,
-        detail={"category": category},
+        record_kind=RecordKind.CONSENT,
+        action=Action.UPDATE,
+        purpose=Purpose.RIGHTS_HANDLING,
+        subjects=[subject.account.id],
+        request_id=request_id,
+        detail={"category": category.value, "change": change, "by_guardian": subject.by_guardian},
     )
 
 
-@router.get(BASE, response_model=list[ConsentState])
-async def my_consent(member: MemberDep, session: SessionDep) -> list[ConsentState]:
-    _in_school(member)
-    open_ = await open_withdrawals(session, member.tenant.id, member.account.id)
-    return [
-        ConsentState(
-            category=c.value,
-            withdrawn=c.value in open_,
-            withdrawn_at=open_[c.value].withdrawn_at if c.value in open_ else None,
+async def withdraw(
+    session: AsyncSession,
+    subject: Subject,
+    category: ConsentCategory,
+    school: str | None,
+    request_id: str | None,
+) -> list[ConsentState]:
+    """Idempotent: an open withdrawal is kept as it is (and not audited twice)."""
+    for tenant in [subject.in_school(school)] if school else subject.tenants():
+        await set_tenant(session, tenant.id)
+        if category.value in await open_withdrawals(session, tenant.id, subject.account.id):
+            continue
+        session.add(
+            ConsentWithdrawal(
+                tenant_id=tenant.id,
+                account_id=subject.account.id,
+                category=category.value,
+                withdrawn_at=clock.now(),
+                withdrawn_by=subject.actor.id,
+            )
         )
-        for c in ConsentCategory
-    ]
+        await session.flush()
+        await _audit(session, subject, tenant, "withdraw", category, request_id)
+    return [s for s in await consents_of(session, subject, school) if s.category == category]
 
 
-@router.post(BASE + "/{category}/withdraw", response_model=ConsentState)
-async def withdraw_consent(
-    category: CategoryPath, member: MemberDep, session: SessionDep, request_id: RequestIdDep
-) -> ConsentState:
-    _in_school(member)
-    row = await withdraw(session, member.tenant.id, member.account.id, category.value)
-    await _audit(session, member, "withdraw", category.value, request_id)
-    return ConsentState(category=category.value, withdrawn=True, withdrawn_at=row.withdrawn_at)
-
-
-@router.post(BASE + "/{category}/restore", response_model=ConsentState)
-async def restore_consent(
-    category: CategoryPath, member: MemberDep, session: SessionDep, request_id: RequestIdDep
-) -> ConsentState:
-    _in_school(member)
-    await restore(session, member.tenant.id, member.account.id, category.value)
-    await _audit(session, member, "restore", category.value, request_id)
-    return ConsentState(category=category.value, withdrawn=False)
+async def grant(
+    session: AsyncSession,
+    subject: Subject,
+    category: ConsentCategory,
+    school: str | None,
+    request_id: str | None,
+) -> list[ConsentState]:
+    """Consent given again; for a child under 14 only the guardian gives it (MIN-1)."""
+    if subject.under14 and not subject.by_guardian:
+        raise Forbidden("a guardian gives consent for a child under 14 (MIN-1)")
+    for tenant in [subject.in_school(school)] if school else subject.tenants():
+        await set_tenant(session, tenant.id)
+        current = (await open_withdrawals(session, tenant.id, subject.account.id)).get(
+            category.value
+        )
+        if current is None:
+            continue
+        current.restored_at = clock.now()
+        current.restored_by = subject.actor.id
+        await session.flush()
+        await _audit(session, subject, tenant, "grant", category, request_id)
+    return [s for s in await consents_of(session, subject, school) if s.category == category]

@@ -12,7 +12,6 @@ from app.core import clock
 from app.core.db import set_tenant
 from app.core.security import Keys
 from app.core.vocabulary import Role
-from app.privacy.models import Notice
 from app.tenancy import repository
 from app.tenancy.models import Membership, MembershipStatus, Tenant
 from app.tenancy.tenantfile import TenantFileError, TenantSpec, load_tenant_dir
@@ -141,10 +140,6 @@ async def _write_school(
     session.add(tenant)
     await session.flush()
     await set_tenant(session, tenant.id)
-    if plan.create or "notice_version" in " ".join(plan.changes):
-        session.add(
-            Notice(tenant_id=tenant.id, version=spec.notice_version, title="Privacy notice")
-        )
 
 
 async def _write_admins(

@@ -57,7 +57,7 @@ async def test_south_admin_gets_404_for_everything_of_north(client, login, world
             calls += [
                 ("GET", f"{base}/api-keys", {}),
                 ("POST", f"{base}/api-keys", {"json": {"name": "x"}}),
-                ("POST", f"{base}/me/consent/camera/withdraw", {}),
+                ("POST", f"/v1/me/consents/camera/withdraw?school={slug}", {}),
             ]
         for method, url, kw in calls:
             response = await client.request(method, url, headers=south, **kw)

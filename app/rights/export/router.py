@@ -7,9 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.deps import CurrentAccount
+from app.accounts.models import Account
 from app.classroom.files.storage import get_store
+from app.core.context import ServiceContext
 from app.core.deps import ContextDep, SessionDep
 from app.rights.export import service
 from app.rights.export import tasks as _tasks  # noqa: F401  (registers the export job)
@@ -75,6 +78,13 @@ async def download_export(
     """The zip, streamed from the object store; 409 until it is ready."""
     subject = await service.subject_for(session, account, student)
     export = await service.visible_export(session, account, export_id, subject)
+    return await download_response(session, ctx, account, export)
+
+
+async def download_response(
+    session: AsyncSession, ctx: ServiceContext, account: Account, export: AccessExport
+) -> StreamingResponse:
+    """Stream a ready export (409 until then), audited as a download by `account`."""
     key = service.ready_key(export)
     await service.record_download(session, account, export)
     return StreamingResponse(

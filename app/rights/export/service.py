@@ -29,12 +29,15 @@ from app.core.db import set_account, set_tenant
 from app.core.errors import Conflict, NotFound
 from app.core.vocabulary import Action, Purpose, RecordKind
 from app.jobs.queue import enqueue
+from app.rights import repository as rights_repository
+from app.rights.decisions import access_ready
 from app.rights.export import categories, repository
 from app.rights.export.categories import School
 from app.rights.export.models import AccessExport, ExportStatus
 from app.rights.export.readme import readme
 from app.rights.export.settings import ExportSettings
 from app.rights.export.writing import ExportZip
+from app.rights.filed import Filed
 from app.roster.members.repository import guardianship
 from app.tenancy.repository import memberships_of_account
 
@@ -262,7 +265,20 @@ async def _finish(
                     "by_guardian": export.requested_by != export.account_id,
                 },
             )
+        if export.request_id is not None:
+            await _settle_request(session, export)
     return True
+
+
+async def _settle_request(session: AsyncSession, export: AccessExport) -> None:
+    """The access request this export fulfils is done once its archive is ready (RGT-1)."""
+    await set_tenant(session, None)
+    await set_account(session, export.account_id)
+    assert export.request_id is not None
+    request = await rights_repository.request_of(session, export.account_id, export.request_id)
+    if request is not None:
+        access_ready(Filed(request, [], {}, created=False))
+        session.add(request)
 
 
 async def build_export(ctx: ServiceContext, export_id: uuid.UUID) -> bool:

@@ -295,11 +295,11 @@ async def test_api_keys_are_for_school_admins_of_that_school(client, login, worl
 async def test_withdrawn_consent_drops_that_category_only(client, login, owner, world):
     student = await login(STUDENT)
     withdrawn = await client.post(
-        "/v1/tenants/demo-north/me/consent/camera/withdraw", headers=student
+        "/v1/me/consents/camera/withdraw?school=demo-north", headers=student
     )
-    assert withdrawn.status_code == 200 and withdrawn.json()["withdrawn"] is True
-    state = await client.get("/v1/tenants/demo-north/me/consent", headers=student)
-    assert {c["category"]: c["withdrawn"] for c in state.json()}["camera"] is True
+    assert withdrawn.status_code == 200 and withdrawn.json()["items"][0]["granted"] is False
+    state = await client.get("/v1/me/consents?school=demo-north", headers=student)
+    assert {c["category"]: c["granted"] for c in state.json()["items"]}["camera"] is False
     batch = [
         event(world, "behaviour.camera_on", 1),
         event(world, "behaviour.camera_off", 2),
@@ -308,10 +308,8 @@ async def test_withdrawn_consent_drops_that_category_only(client, login, owner, 
     ]
     response = await send(client, world.key, batch)
     assert response.json() == {"accepted": 2, "duplicates": 0, "dropped": 2}
-    restored = await client.post(
-        "/v1/tenants/demo-north/me/consent/camera/restore", headers=student
-    )
-    assert restored.status_code == 200 and restored.json()["withdrawn"] is False
+    restored = await client.post("/v1/me/consents/camera/grant?school=demo-north", headers=student)
+    assert restored.status_code == 200 and restored.json()["items"][0]["granted"] is True
     later = await send(client, world.key, [event(world, "behaviour.camera_on", 5)])
     assert later.json() == {"accepted": 1, "duplicates": 0, "dropped": 0}
     assert await _count(owner, world.north) == 3
@@ -320,12 +318,12 @@ async def test_withdrawn_consent_drops_that_category_only(client, login, owner, 
 async def test_consent_endpoints_need_membership_and_a_known_category(client, login, world):
     south_student = await login(SOUTH_STUDENT)
     elsewhere = await client.post(
-        "/v1/tenants/demo-north/me/consent/camera/withdraw", headers=south_student
+        "/v1/me/consents/camera/withdraw?school=demo-north", headers=south_student
     )
     assert elsewhere.status_code == 404
     student = await login(STUDENT)
     unknown = await client.post(
-        "/v1/tenants/demo-north/me/consent/location/withdraw", headers=student
+        "/v1/me/consents/contacts/withdraw?school=demo-north", headers=student
     )
     assert unknown.status_code == 422
     _ = OTHER_TEACHER

@@ -229,3 +229,30 @@ async def test_the_in_process_worker_builds_the_export(
             await asyncio.sleep(0.1)
     await application.state.ctx.db.dispose()
     assert status.json()["status"] == "ready"
+
+
+async def test_an_access_request_is_done_when_its_export_is_ready(
+    client: httpx.AsyncClient, app: Any, owner: ServiceContext, world: World, login: Any
+) -> None:
+    """RGT-1/RGT-2: the request a person files starts the export; once the job has built it
+    the request is done and `/v1/me/requests/{id}/download` streams the same zip."""
+    student = await login(STUDENT)
+    filed = await client.post("/v1/me/requests", json={"type": "access"}, headers=student)
+    assert filed.status_code == 201, filed.text
+    request_id = filed.json()["id"]
+    early = await client.get(f"/v1/me/requests/{request_id}/download", headers=student)
+    assert early.status_code == 409
+    await drain(app.state.ctx)
+    done = await client.get(f"/v1/me/requests/{request_id}", headers=student)
+    assert done.json()["status"] == "done"
+    assert "access export ready" in [step["note"] for step in done.json()["history"]]
+    download = await client.get(f"/v1/me/requests/{request_id}/download", headers=student)
+    assert download.status_code == 200 and download.headers["content-type"] == "application/zip"
+    assert "README.md" in unzip(download.content)
+    other = await client.get(
+        f"/v1/me/requests/{request_id}/download", headers=await login(CLASSMATE)
+    )
+    assert other.status_code == 404
+    complaint = await client.post("/v1/me/requests", json={"type": "complaint"}, headers=student)
+    none = await client.get(f"/v1/me/requests/{complaint.json()['id']}/download", headers=student)
+    assert none.status_code == 404

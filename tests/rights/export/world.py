@@ -67,7 +67,7 @@ async def fill(client: httpx.AsyncClient, owner: ServiceContext, w: World, login
     await _attest(owner, w)
     student = await login(STUDENT)
     withdrawn = await client.post(
-        "/v1/tenants/demo-north/me/consent/diagnostics/withdraw", headers=student
+        "/v1/me/consents/diagnostics/withdraw?school=demo-north", headers=student
     )
     assert withdrawn.status_code == 200, withdrawn.text
     await _south_enrolment(owner, w)
