@@ -10,7 +10,7 @@ from sqlalchemy import Insert, Uuid, bindparam, func, insert, select, true
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.authz.access import Access, ApiKeyCaller
+from app.authz.access import Access
 from app.authz.models import AuditEntry, AuditSubject
 from app.core import clock
 from app.core.db import is_postgres
@@ -121,7 +121,8 @@ async def record_access(
 
 async def record_for_api_key(
     session: AsyncSession,
-    caller: ApiKeyCaller,
+    tenant_id: uuid.UUID,
+    key_id: uuid.UUID,
     *,
     record_kind: str,
     action: str,
@@ -132,7 +133,7 @@ async def record_for_api_key(
     """The entry for a write by an ingestion key: no person, no purpose, the key named."""
     return await record(
         session,
-        tenant_id=caller.tenant_id,
+        tenant_id=tenant_id,
         actor_id=None,
         actor_kind=ActorKind.API_KEY,
         record_kind=record_kind,
@@ -140,5 +141,5 @@ async def record_for_api_key(
         purpose=None,
         subjects=subjects,
         request_id=request_id,
-        detail={"api_key_id": str(caller.key_id), **(detail or {})},
+        detail={"api_key_id": str(key_id), **(detail or {})},
     )

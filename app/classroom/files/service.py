@@ -223,17 +223,15 @@ async def ingest_upload(
         notice_shown=sent.notice_shown,
         uploaded_by_key=key_id,
     )
-    await audit.record(
+    await audit.record_for_api_key(
         session,
-        tenant_id=lesson.tenant_id,
-        actor_id=None,
-        actor_kind="api_key",
+        lesson.tenant_id,
+        key_id,
         record_kind=kind,
         action=Action.CREATE,
-        purpose=None,
         subjects=await repository.participants(session, file.tenant_id, file.lesson_id),
         request_id=request_id,
-        detail={"api_key_id": str(key_id), "file_id": str(file.id)},
+        detail={"file_id": str(file.id)},
     )
     return file
 

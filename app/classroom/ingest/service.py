@@ -95,17 +95,15 @@ async def accept_batch(
     """A batch sent by an API key: ingested, and audited when anything was stored."""
     result = await ingest(session, keys, tenant_id, raw, region=region)
     if result.accepted:
-        await audit.record(
+        await audit.record_for_api_key(
             session,
-            tenant_id=tenant_id,
-            actor_id=None,
-            actor_kind="api_key",
+            tenant_id,
+            key_id,
             record_kind=AUDIT_RECORD_KIND,
             action=Action.CREATE,
-            purpose=None,
             subjects=result.subjects,
             request_id=request_id,
-            detail={"api_key_id": str(key_id), "accepted": result.accepted},
+            detail={"accepted": result.accepted},
         )
     return result
 
