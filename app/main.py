@@ -24,7 +24,7 @@ from app.core.config import Settings, get_settings
 from app.core.context import ServiceContext
 from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
-from app.core.middleware import RequestIdMiddleware
+from app.core.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.jobs import wiring as jobs_wiring
 from app.privacy.router import router as privacy_router
 from app.rights.export.router import router as export_router
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware, limits=body_limits(settings), default_max_bytes=settings.body_max_bytes
     )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     authz_wiring.install(app)  # background audit sealer
     jobs_wiring.install(app)  # in-process job worker (SQLite, or ROSTRA_JOBS_IN_PROCESS)

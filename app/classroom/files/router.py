@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 
 from app.authz.access import Access
 from app.authz.deps import ApiKeyClient, authorize
-from app.classroom.files import service
+from app.classroom.files import media, service
 from app.classroom.files.schemas import FileOut, GrantCreate, GrantOut, LinkOut
 from app.classroom.files.service import RECORDING, SNAPSHOT, Upload
 from app.classroom.visibility import visible_lesson
@@ -159,11 +159,10 @@ async def download(
 ) -> StreamingResponse:
     """The bytes behind a signed link (the link is the authorisation, and it expires)."""
     file, chunks = await service.downloadable(session, settings, keys, token)
-    return StreamingResponse(
-        chunks,
-        media_type=file.content_type,
-        headers={"Content-Length": str(file.size_bytes), "Cache-Control": "private, no-store"},
-    )
+    name = f"{file.kind}-{file.id}.{media.extension(file.content_type)}"
+    content_type, headers = media.serving_headers(file.kind, file.content_type, name)
+    headers["Content-Length"] = str(file.size_bytes)
+    return StreamingResponse(chunks, media_type=content_type, headers=headers)
 
 
 @router.post(GRANTS, status_code=201, response_model=GrantOut)
