@@ -19,11 +19,12 @@ from app.authz.router import router as authz_router
 from app.classroom.files.router import router as classroom_files_router
 from app.classroom.ingest.router import router as classroom_ingest_router
 from app.classroom.records.router import router as classroom_records_router
+from app.core.bodylimit import BodyLimit, BodyLimitMiddleware
 from app.core.config import Settings, get_settings
 from app.core.context import ServiceContext
 from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
-from app.core.middleware import RequestIdMiddleware
+from app.core.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.jobs import wiring as jobs_wiring
 from app.privacy.router import router as privacy_router
 from app.rights.export.router import router as export_router
@@ -36,6 +37,17 @@ ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, privacy_router, export_router]
 ROUTERS += [rights_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
+
+
+def body_limits(settings: Settings) -> list[BodyLimit]:
+    """The routes that take more than the default body, and how much."""
+    upload = settings.upload_max_bytes + settings.form_overhead_bytes
+    return [
+        BodyLimit(r"/v1/ingest/events", settings.ingest_body_max_bytes),
+        BodyLimit(r"/v1/ingest/lessons/[^/]+/(recordings|snapshots)", upload),
+        BodyLimit(r"/v1/tenants/[^/]+/lessons/[^/]+/(recordings|snapshots)", upload),
+        BodyLimit(r"/v1/tenants/[^/]+/roster/import", settings.roster_import_max_bytes),
+    ]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,7 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = ServiceContext.build(settings)
+    app.add_middleware(
+        BodyLimitMiddleware, limits=body_limits(settings), default_max_bytes=settings.body_max_bytes
+    )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     authz_wiring.install(app)  # background audit sealer
     jobs_wiring.install(app)  # in-process job worker (SQLite, or ROSTRA_JOBS_IN_PROCESS)

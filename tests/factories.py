@@ -34,3 +34,17 @@ async def add_member(
 
 def uid() -> str:
     return str(uuid.uuid4())
+
+
+# Leading bytes of real media files: uploads are judged by them (app/classroom/files/media.py).
+MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00"
+
+
+def mp4(body: bytes = b"") -> bytes:
+    """An MP4 file as far as its signature goes, followed by `body`."""
+    return MP4_HEAD + body
+
+
+def jpeg(body: bytes = b"") -> bytes:
+    return JPEG_HEAD + body

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=2 * 1024**3)
     signed_link_seconds: int = 300
 
+    # Request bodies are cut off at these sizes while they stream in (app/core/bodylimit.py).
+    body_max_bytes: int = 1024**2  # every route not named below
+    ingest_body_max_bytes: int = 64 * 1024**2  # POST /v1/ingest/events
+    roster_import_max_bytes: int = 256 * 1024**2 + 64 * 1024  # the file and its form
+    form_overhead_bytes: int = 64 * 1024  # multipart boundaries and small fields of an upload
+
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:
         if self.env == "production":

@@ -11,11 +11,12 @@ from app.authz.models import AuditEntry
 from app.core import clock
 from app.core.db import set_tenant
 from tests.classroom.conftest import NORTH_ADMIN, SOUTH_ADMIN, STUDENT, event, send
+from tests.factories import mp4
 
 
 async def test_south_admin_gets_404_for_everything_of_north(client, login, world):
     north = await login(NORTH_ADMIN)
-    files = {"file": ("r.mp4", b"video", "video/mp4")}
+    files = {"file": ("r.mp4", mp4(b"video"), "video/mp4")}
     created = await client.post(
         f"/v1/tenants/demo-north/lessons/{world.lesson}/recordings",
         headers=north,

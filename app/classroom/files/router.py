@@ -10,13 +10,13 @@ from starlette.datastructures import UploadFile
 
 from app.authz.access import Access
 from app.authz.deps import ApiKeyClient, authorize
-from app.classroom.files import service
+from app.classroom.files import media, service
 from app.classroom.files.schemas import FileOut, GrantCreate, GrantOut, LinkOut
 from app.classroom.files.service import RECORDING, SNAPSHOT, Upload
 from app.classroom.visibility import visible_lesson
 from app.core.config import Settings
 from app.core.deps import KeysDep, SessionDep, SettingsDep
-from app.core.errors import Invalid, PayloadTooLarge
+from app.core.errors import Invalid
 from app.core.pagination import Page, PageParams, page_params
 from app.core.vocabulary import Action, Purpose, RecordKind
 
@@ -24,7 +24,6 @@ router = APIRouter(tags=["recordings"])
 
 LESSON = "/v1/tenants/{slug}/lessons/{lesson_id}"
 GRANTS = "/v1/tenants/{slug}/recordings/{file_id}/grants"
-FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the small fields around the file
 
 
 def _auth(kind: RecordKind, action: Action) -> object:
@@ -42,17 +41,10 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 
 async def _form(request: Request, settings: Settings) -> Upload:
-    """The multipart upload: `file`, `duration_seconds`, `notice_shown`; 413 past the limit."""
-    declared = request.headers.get("content-length")
-    if (
-        declared
-        and declared.isdigit()
-        and int(declared) > settings.upload_max_bytes + FORM_OVERHEAD
-    ):
-        raise PayloadTooLarge(
-            f"the upload is larger than the limit of {settings.upload_max_bytes} bytes",
-            field="file",
-        )
+    """The multipart upload: `file`, `duration_seconds`, `notice_shown`.
+
+    The body as a whole is capped by `app.core.bodylimit`; the file itself while it is stored.
+    """
     form = await request.form(max_files=1, max_fields=10)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
@@ -167,11 +159,10 @@ async def download(
 ) -> StreamingResponse:
     """The bytes behind a signed link (the link is the authorisation, and it expires)."""
     file, chunks = await service.downloadable(session, settings, keys, token)
-    return StreamingResponse(
-        chunks,
-        media_type=file.content_type,
-        headers={"Content-Length": str(file.size_bytes), "Cache-Control": "private, no-store"},
-    )
+    name = f"{file.kind}-{file.id}.{media.extension(file.content_type)}"
+    content_type, headers = media.serving_headers(file.kind, file.content_type, name)
+    headers["Content-Length"] = str(file.size_bytes)
+    return StreamingResponse(chunks, media_type=content_type, headers=headers)
 
 
 @router.post(GRANTS, status_code=201, response_model=GrantOut)

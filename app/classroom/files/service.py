@@ -19,7 +19,7 @@ from app.accounts.service import find_account
 from app.authz import audit
 from app.authz.access import Access
 from app.authz.audit import record_access
-from app.classroom.files import repository
+from app.classroom.files import media, repository
 from app.classroom.files.storage import Readable, get_store, receive, sign_link, verify_link
 from app.classroom.models import LessonFile, RecordingGrant
 from app.classroom.visibility import file_predicate, visible_lesson
@@ -80,6 +80,9 @@ async def upload(
     file_id = new_id()
     key = f"{lesson.tenant_id}/{lesson.id}/{kind}/{file_id}"
     try:
+        content_type = await anyio.to_thread.run_sync(
+            media.checked_type, kind, content_type, received.path
+        )
         await store.put(key, received.path, content_type)
     finally:
         await anyio.Path(received.path).unlink(missing_ok=True)

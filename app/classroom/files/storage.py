@@ -134,7 +134,13 @@ class S3Store:
         def sign() -> str:
             url: str = self.client.generate_presigned_url(
                 "get_object",
-                Params={"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type},
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": key,
+                    "ResponseContentType": content_type,
+                    # The bucket's origin is not ours, but a download is still never rendered.
+                    "ResponseContentDisposition": "attachment",
+                },
                 ExpiresIn=seconds,
             )
             return url

@@ -25,8 +25,9 @@ from tests.classroom.conftest import (
     bearer,
 )
 from tests.conftest import make_settings
+from tests.factories import jpeg, mp4
 
-VIDEO = b"\x00\x01fake-mp4" * 5000
+VIDEO = mp4(b"\x00\x01fake-mp4" * 5000)
 
 
 def _files(content: bytes = VIDEO, **fields: str):
@@ -50,12 +51,12 @@ async def test_recording_needs_the_notice_then_downloads_by_signed_link(client, 
     assert body["sha256"] == hashlib.sha256(VIDEO).hexdigest()
     assert body["duration_seconds"] == 3600 and body["notice_shown"] is True
     # The lesson now carries the flag, so a second part needs no form field.
-    assert (await _upload(client, admin, world, content=b"part 2")).status_code == 201
+    assert (await _upload(client, admin, world, content=mp4(b"part 2"))).status_code == 201
 
     listed = await client.get(
         f"/v1/tenants/demo-north/lessons/{world.lesson}/recordings", headers=admin
     )
-    assert [r["size_bytes"] for r in listed.json()["items"]] == [len(VIDEO), 6]
+    assert [r["size_bytes"] for r in listed.json()["items"]] == [len(VIDEO), len(mp4(b"part 2"))]
     link = await client.get(f"/v1/tenants/demo-north/recordings/{body['id']}/link", headers=admin)
     assert link.status_code == 200
     url = link.json()["url"]
@@ -187,7 +188,7 @@ async def test_snapshots_come_from_the_api_key_and_only_admins_read_them(client,
     sent = await client.post(
         url,
         headers=bearer(world.key),
-        files={"file": ("frame.jpg", b"\xff\xd8jpeg", "image/jpeg")},
+        files={"file": ("frame.jpg", jpeg(b"frame"), "image/jpeg")},
     )
     assert sent.status_code == 201, sent.text
     foreign = await client.post(
@@ -203,7 +204,7 @@ async def test_snapshots_come_from_the_api_key_and_only_admins_read_them(client,
     link = await client.get(
         f"/v1/tenants/demo-north/snapshots/{items[0]['id']}/link", headers=admin
     )
-    assert (await client.get(link.json()["url"])).content == b"\xff\xd8jpeg"
+    assert (await client.get(link.json()["url"])).content == jpeg(b"frame")
     teacher = await login(TEACHER)
     assert (await client.get(listing, headers=teacher)).status_code == 403
     no_notice = await client.post(

@@ -24,11 +24,11 @@ from tests.classroom.conftest import (
     event,
     send,
 )
-from tests.factories import add_member
+from tests.factories import add_member, mp4
 
 CLASSMATE_SECRET = "classmate-secret-answer"
 FORMULA = '=HYPERLINK("http://evil")'
-VIDEO = b"\x00\x01fake-mp4" * 100
+VIDEO = mp4(b"\x00\x01fake-mp4" * 100)
 
 STUDENT_EVENTS = [
     ("attendance.joined", 0, {}),
