@@ -12,7 +12,7 @@ from app.accounts import repository
 from app.accounts.models import Account
 from app.core import clock
 from app.core.deps import ContextDep, SessionDep
-from app.core.errors import Unauthorized
+from app.core.errors import Forbidden, Unauthorized
 from app.core.ids import parse_id
 
 bearer = HTTPBearer(auto_error=False, description="access token from POST /v1/auth/token")
@@ -50,3 +50,13 @@ async def current_account(
 
 
 CurrentAccount = Annotated[Account, Depends(current_account)]
+
+
+async def staff_account(account: CurrentAccount) -> Account:
+    """Platform staff only: anyone else signed in gets 403."""
+    if not account.is_staff:
+        raise Forbidden("only platform staff may do this")
+    return account
+
+
+StaffAccount = Annotated[Account, Depends(staff_account)]

@@ -1,4 +1,4 @@
-"""School reports: course management, teaching quality, de-identified statistics (k = 5)."""
+"""School reports: course management and teaching quality (de-identified ones: deidentified.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -15,31 +13,25 @@ from sqlmodel import col
 from app.analytics import report_repository as repo
 from app.analytics import repository
 from app.analytics.report_schemas import (
-    CountRow,
     CourseReport,
     CourseReportRow,
-    DeidentifiedReport,
-    PeriodRow,
     QualityOfService,
     TeacherOut,
     TeacherQualityRow,
     TeachingQualityReport,
 )
 from app.analytics.schemas import CourseOut
-from app.analytics.service import lesson_seconds
 from app.authz.access import Access
 from app.core import clock
 from app.roster.models import Course, Lesson, LessonStatus
 from app.roster.scopes import course_predicate
 
-K_ANONYMITY = 5
 PROBLEM_LATENCY_MS = 400.0
 PROBLEM_PACKET_LOSS = 0.05
 PROBLEM_RULE = (
     f"A sampled lesson has a problem when its mean latency is over {PROBLEM_LATENCY_MS:g} ms "
     f"or its mean packet loss over {PROBLEM_PACKET_LOSS:.0%}."
 )
-Period = Literal["day", "week", "term"]
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -173,87 +165,3 @@ async def teaching_quality(
             )
         )
     return TeachingQualityReport(items=rows), set(by_teacher)
-
-
-ATTENDANCE_BANDS = ("absent", "1-25%", "26-50%", "51-75%", "76-100%")
-
-
-def _band(attended: int, joins: int, lesson_seconds: int) -> str:
-    if joins == 0:
-        return "absent"
-    share = attended / lesson_seconds if lesson_seconds else 1.0
-    return ATTENDANCE_BANDS[min(4, max(1, -(-int(share * 100) // 25)))]
-
-
-def _suppressed(
-    groups: dict[str, set[uuid.UUID]], counts: dict[str, int], names: Sequence[str]
-) -> list[CountRow]:
-    """One row per group; fewer than K_ANONYMITY people: only the group's name is kept."""
-    rows = []
-    for name in names:
-        people = len(groups.get(name, ()))
-        hidden = people < K_ANONYMITY
-        rows.append(
-            CountRow(
-                group=name,
-                suppressed=hidden,
-                people=None if hidden else people,
-                count=None if hidden else counts.get(name, 0),
-            )
-        )
-    return rows
-
-
-def _period_of(lesson: Lesson, period: Period, zone: ZoneInfo, terms: dict[uuid.UUID, str]) -> str:
-    if period == "term":
-        return terms.get(lesson.course_id) or "no term"
-    there = lesson.starts_at.astimezone(zone)
-    if period == "day":
-        return there.date().isoformat()
-    year, week, _ = there.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-async def deidentified(session: AsyncSession, access: Access, period: Period) -> DeidentifiedReport:
-    """Counts only; the people behind them are counted, never named (VIS-5/6, PUR-15)."""
-    courses, _, held = await _scope(session, access)
-    zone = ZoneInfo(access.tenant.time_zone)
-    terms = {c.id: c.term or "" for c in courses}
-    by_period: dict[str, int] = defaultdict(int)
-    for lesson in held:
-        by_period[_period_of(lesson, period, zone, terms)] += 1
-    held_by_id = {x.id: x for x in held}
-    bands: dict[str, set[uuid.UUID]] = defaultdict(set)
-    band_counts: dict[str, int] = defaultdict(int)
-    tools: dict[str, set[uuid.UUID]] = defaultdict(set)
-    tool_counts: dict[str, int] = defaultdict(int)
-    seen: set[tuple[uuid.UUID, uuid.UUID]] = set()
-    for lesson_id, person, attended, joins, hands, counts in await repo.student_rollups(
-        session, access.tenant_id, list(held_by_id)
-    ):
-        seen.add((lesson_id, person))
-        band = _band(attended, joins, lesson_seconds(held_by_id[lesson_id]))
-        bands[band].add(person)
-        band_counts[band] += 1
-        used = {k: int(v) for k, v in counts.items() if k.startswith("tool.") and k.count(".") == 1}
-        if hands:
-            used["behaviour.hand_raised"] = hands
-        for kind, n in used.items():
-            if n > 0:
-                tools[kind].add(person)
-                tool_counts[kind] += n
-    for course_id, person in await repo.enrolled(
-        session, access.tenant_id, [c.id for c in courses], "student"
-    ):
-        for lesson in held:
-            if lesson.course_id == course_id and (lesson.id, person) not in seen:
-                bands["absent"].add(person)
-                band_counts["absent"] += 1
-    return DeidentifiedReport(
-        k=K_ANONYMITY,
-        period=period,
-        lessons_held=len(held),
-        lessons_by_period=[PeriodRow(period=p, lessons=n) for p, n in sorted(by_period.items())],
-        attendance_distribution=_suppressed(bands, band_counts, ATTENDANCE_BANDS),
-        participation_by_tool=_suppressed(tools, tool_counts, sorted(tools)),
-    )

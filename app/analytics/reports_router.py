@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from app.accounts.deps import StaffAccount
+from app.analytics import deidentified as stats
 from app.analytics import reports
 from app.analytics.report_schemas import CourseReport, DeidentifiedReport, TeachingQualityReport
 from app.authz.access import Access
@@ -13,6 +15,7 @@ from app.authz.audit import record_access
 from app.authz.deps import Authorize
 from app.core.deps import SessionDep
 from app.core.vocabulary import Action, Purpose, RecordKind
+from app.tenancy import repository as tenancy
 
 router = APIRouter(tags=["reports"])
 REPORTS = "/v1/tenants/{slug}/reports"
@@ -25,7 +28,7 @@ QualityReport = Annotated[
     Access, Depends(Authorize(RecordKind.REPORT, Action.LIST, purpose=Purpose.TEACHING_QUALITY))
 ]
 PeriodQuery = Annotated[
-    reports.Period, Query(description="day, week (ISO) or term, in the school's time zone")
+    stats.Period, Query(description="day, week (ISO) or term, in the school's time zone")
 ]
 
 
@@ -61,13 +64,30 @@ async def teaching_quality(access: QualityReport, session: SessionDep) -> Teachi
     response_model=DeidentifiedReport,
     description=(
         "Lesson counts, attendance distribution and participation by tool with no personal "
-        f"information: no names, ids or join keys; groups of fewer than {reports.K_ANONYMITY} "
+        f"information: no names, ids or join keys; groups of fewer than {stats.K_ANONYMITY} "
         "people are suppressed (VIS-5/6, PUR-14/15)."
     ),
 )
 async def deidentified(
     access: ManagementReport, session: SessionDep, period: PeriodQuery = "week"
 ) -> DeidentifiedReport:
-    report = await reports.deidentified(session, access, period)
+    report = await stats.for_school(session, access, period)
     await record_access(session, access, detail={"report": "deidentified"})
     return report
+
+
+@router.get(
+    "/v1/platform/reports/deidentified",
+    response_model=DeidentifiedReport,
+    description=(
+        "The same statistics over every school, for platform staff (product work on "
+        "de-identified usage data, PUR-14; public reports, VIS-5). Schools' counts are added "
+        f"up before groups of fewer than {stats.K_ANONYMITY} people are suppressed; each "
+        "school's audit log records the read."
+    ),
+)
+async def platform_deidentified(
+    staff: StaffAccount, session: SessionDep, period: PeriodQuery = "week"
+) -> DeidentifiedReport:
+    tenants = await tenancy.all_tenants(session)
+    return await stats.for_platform(session, staff, tenants, period)

@@ -173,3 +173,68 @@ async def test_reports_of_another_school_are_404(client, login, analytics_world)
     for path in ("/courses", "/teaching-quality", "/deidentified"):
         response = await client.get(R + path, headers=await login(SOUTH_ADMIN))
         assert response.status_code == 404, path
+
+
+STAFF_PHONE = "+8613800009999"
+
+
+async def _staff(owner) -> None:
+    from sqlalchemy import update
+
+    from app.accounts.models import Account
+    from app.accounts.service import get_or_create_account
+    from app.core.phones import normalize
+
+    async with owner.db.session() as session:
+        staff, _ = await get_or_create_account(session, owner.keys, normalize(STAFF_PHONE), "Ops")
+        await session.execute(
+            update(Account).where(Account.id == staff.id).values(is_staff=True)  # type: ignore[arg-type]
+        )
+
+
+async def test_platform_deidentified_report_adds_schools_up_for_staff_only(
+    client, login, owner, analytics_world
+):
+    """VIS-5, PUR-14: platform statistics over every school, staff only, no identifiers;
+    each school's audit log records the read."""
+    from sqlalchemy import select
+
+    from app.authz.models import AuditEntry
+
+    w = analytics_world
+    await hold_lesson(client, w)
+    await _class_of_seven(client, owner, w)
+    path = "/v1/platform/reports/deidentified"
+    assert (await client.get(path)).status_code == 401
+    assert (await client.get(path, headers=await login(NORTH_ADMIN))).status_code == 403
+    north = (await client.get(R + "/deidentified", headers=await login(NORTH_ADMIN))).json()
+    south_path = "/v1/tenants/demo-south/reports/deidentified"
+    south = (await client.get(south_path, headers=await login(SOUTH_ADMIN))).json()
+    await _staff(owner)
+    response = await client.get(path, headers=await login(STAFF_PHONE))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert UUID.search(response.text) is None
+    assert body["lessons_held"] == north["lessons_held"] + south["lessons_held"]
+    shown = {r["group"]: r for r in body["attendance_distribution"] + body["participation_by_tool"]}
+    for school in (north, south):
+        for row in school["attendance_distribution"] + school["participation_by_tool"]:
+            if not row["suppressed"]:  # a group shown in one school is shown, at least as large
+                assert shown[row["group"]]["people"] >= row["people"]
+                assert shown[row["group"]]["count"] >= row["count"]
+    for row in shown.values():
+        assert row["suppressed"] or row["people"] >= 5
+    async with owner.db.session() as session:
+        entries = (
+            (
+                await session.execute(
+                    select(AuditEntry).where(AuditEntry.actor_kind == "platform_staff")
+                )
+            )  # type: ignore[arg-type]
+            .scalars()
+            .all()
+        )
+    read = {
+        e.tenant_id for e in entries if (e.detail or {}).get("report") == "platform_deidentified"
+    }
+    assert read == {w.north.id, w.south.id}
