@@ -25,6 +25,7 @@ from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
 from app.core.middleware import RequestIdMiddleware
 from app.jobs import wiring as jobs_wiring
+from app.portal import install as install_portal
 from app.privacy.router import router as privacy_router
 from app.rights.export.router import router as export_router
 from app.rights.router import router as rights_router
@@ -79,4 +80,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    install_portal(app)
     return app
