@@ -67,3 +67,10 @@ def sign_in(app: Any, owner: Any, browser_clients: list[httpx.AsyncClient]) -> S
         return c
 
     return _sign_in
+
+
+# The classroom and analytics worlds, for the teacher's pages.
+from tests.analytics.conftest import analytics_world  # noqa: E402
+from tests.classroom.conftest import world  # noqa: E402
+
+__all__ = ["analytics_world", "world"]
