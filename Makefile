@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 ONLY ?=
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean browsers
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -19,12 +19,21 @@ $(VENV)/.installed: $(UV) uv.lock pyproject.toml
 	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --quiet
 	touch $@
 
-install: $(VENV)/.installed ## the virtual environment, from the lock file
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed ## the virtual environment and the portal's assets, from the lock files
+
+browsers: ## Debian's Chromium for the portal's browser tests (apt-get, where it is missing)
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 run: install ## migrate the embedded database, load the demo schools, serve on 127.0.0.1:8000
 	$(BIN)/rostra db upgrade
 	$(BIN)/rostra tenants apply
 	$(BIN)/rostra demo load
+	@echo "Portal: http://$${ROSTRA_HOST:-127.0.0.1}:$${ROSTRA_PORT:-8000}/portal/ (sign in with a demo phone number)"
+	@echo "Development SMS codes: in the outbox, .venv/bin/rostra sms outbox --phone <number> (and in this log as sms.console)"
 	$(BIN)/rostra serve
 
 lint: install ## import layers and cycles, ruff, ruff format, mypy --strict
@@ -33,7 +42,7 @@ lint: install ## import layers and cycles, ruff, ruff format, mypy --strict
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy app bench
 
-test: lint ## import contracts, lint, type check, then the whole suite on SQLite and PostgreSQL
+test: lint browsers ## import contracts, lint, type check, then the whole suite on SQLite and PostgreSQL
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 bench: install ## every benchmark, or one: make bench ONLY=ingest

@@ -26,6 +26,7 @@ from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
 from app.core.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.jobs import wiring as jobs_wiring
+from app.portal import install as install_portal
 from app.privacy.router import router as privacy_router
 from app.rights.export.router import router as export_router
 from app.rights.router import router as rights_router
@@ -95,4 +96,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    install_portal(app)
     return app
