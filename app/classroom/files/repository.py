@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.classroom.models import LessonFile, LessonRollup, RecordingGrant
+from app.classroom.models import AttendanceSpan, LessonFile, LessonRollup, RecordingGrant
 from app.core.repository import get_in_school, in_school, page_by_key
 from app.roster.models import Course, Lesson
 
@@ -119,6 +119,22 @@ async def participants(
         )
     )
     return list(result.scalars())
+
+
+async def attended(
+    session: AsyncSession, tenant_id: uuid.UUID, lesson_id: uuid.UUID, account_id: uuid.UUID
+) -> bool:
+    """Whether the person was in the lesson (an attendance span of theirs there)."""
+    query = (
+        select(col(AttendanceSpan.id))
+        .where(
+            col(AttendanceSpan.tenant_id) == tenant_id,
+            col(AttendanceSpan.lesson_id) == lesson_id,
+            col(AttendanceSpan.account_id) == account_id,
+        )
+        .limit(1)
+    )
+    return (await session.execute(query)).first() is not None
 
 
 def course_column() -> Any:

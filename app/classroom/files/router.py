@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.datastructures import UploadFile
 
 from app.authz.access import Access
 from app.authz.deps import ApiKeyClient, authorize
-from app.classroom.files import media, service
+from app.classroom.files import links, media, service
 from app.classroom.files.schemas import FileOut, GrantCreate, GrantOut, LinkOut
 from app.classroom.files.service import RECORDING, SNAPSHOT, Upload
 from app.classroom.visibility import visible_lesson
@@ -153,16 +153,25 @@ async def snapshot_link(
     return LinkOut(url=url, expires_at=expires)
 
 
-@router.get("/v1/files/{token}", response_class=StreamingResponse)
+@router.get(
+    "/v1/files/{token}",
+    response_class=StreamingResponse,
+    responses={307: {"description": "on S3: to a presigned URL, after the checks"}},
+)
 async def download(
     token: str, session: SessionDep, settings: SettingsDep, keys: KeysDep
-) -> StreamingResponse:
-    """The bytes behind a signed link (the link is the authorisation, and it expires)."""
-    file, chunks = await service.downloadable(session, settings, keys, token)
+) -> Response:
+    """The bytes behind a signed link. The link expires, and its holder's access (role,
+    grant, attendance for an export's link) is checked again now."""
+    found = await links.downloadable(session, settings, keys, token)
+    if found.redirect is not None:
+        return RedirectResponse(found.redirect, 307, headers={"Cache-Control": "no-store"})
+    file = found.file
     name = f"{file.kind}-{file.id}.{media.extension(file.content_type)}"
     content_type, headers = media.serving_headers(file.kind, file.content_type, name)
     headers["Content-Length"] = str(file.size_bytes)
-    return StreamingResponse(chunks, media_type=content_type, headers=headers)
+    assert found.chunks is not None
+    return StreamingResponse(found.chunks, media_type=content_type, headers=headers)
 
 
 @router.post(GRANTS, status_code=201, response_model=GrantOut)

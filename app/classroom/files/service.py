@@ -8,9 +8,8 @@ of what they read or changed; `upload`, `link`, `grant` and `revoke_grant` are t
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,13 +19,13 @@ from app.authz import audit
 from app.authz.access import Access
 from app.authz.audit import record_access
 from app.classroom.files import media, repository
-from app.classroom.files.storage import Readable, get_store, receive, sign_link, verify_link
+from app.classroom.files.links import link
+from app.classroom.files.storage import Readable, get_store, receive
 from app.classroom.models import LessonFile, RecordingGrant
 from app.classroom.visibility import file_predicate, visible_lesson
 from app.core import clock
 from app.core.config import Settings
-from app.core.db import set_tenant
-from app.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from app.core.errors import Conflict, Invalid, NotFound
 from app.core.ids import new_id, parse_id
 from app.core.pagination import PageParams, paginate
 from app.core.phones import normalize_field
@@ -103,16 +102,6 @@ async def upload(
     repository.add_file(session, file)
     await session.flush()
     return file
-
-
-async def link(settings: Settings, keys: Keys, file: LessonFile) -> tuple[str, datetime]:
-    """A short-lived download URL: presigned on S3, an HMAC-signed `/v1/files/` path locally."""
-    seconds = settings.signed_link_seconds
-    presigned = await get_store(settings).presigned_url(file.object_key, seconds, file.content_type)
-    if presigned is not None:
-        return presigned, clock.now() + timedelta(seconds=seconds)
-    token, expires = sign_link(keys.link_signing, file.tenant_id, file.id, seconds)
-    return f"/v1/files/{token}", expires
 
 
 async def grant(
@@ -274,26 +263,10 @@ async def link_for(
     session: AsyncSession, settings: Settings, keys: Keys, access: Access, file: LessonFile
 ) -> tuple[str, datetime]:
     """A signed link to the file, the read audited with the lesson's participants."""
-    url, expires = await link(settings, keys, file)
+    url, expires = await link(settings, keys, file, access.account_id, access.purpose)
     subjects = await repository.participants(session, file.tenant_id, file.lesson_id)
     await record_access(session, access, subjects, detail={"file_id": str(file.id)})
     return url, expires
-
-
-async def downloadable(
-    session: AsyncSession, settings: Settings, keys: Keys, token: str
-) -> tuple[LessonFile, AsyncIterator[bytes]]:
-    """The file behind a signed link and its bytes (the link is the authorisation); 401 for
-    a bad or expired link."""
-    verified = verify_link(keys.link_signing, token)
-    if isinstance(verified, str):
-        raise Unauthorized(f"the download link is {verified}")
-    tenant_id, file_id = verified
-    await set_tenant(session, tenant_id)
-    file = await repository.file_by_id(session, tenant_id, file_id)
-    if file is None:
-        raise NotFound("no such file")
-    return file, get_store(settings).stream(file.object_key)
 
 
 async def create_grant(

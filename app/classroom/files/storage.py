@@ -161,21 +161,36 @@ def get_store(settings: Settings) -> ObjectStore:
     return LocalStore(settings.object_store_dir)
 
 
-# --- signed links (local store) -------------------------------------------------------------
+# --- signed links ---------------------------------------------------------------------------
+
+EXPORT_VIA = "export"  # a link in an access export: the holder attended the lesson
 
 
-def sign_link(
-    key: bytes, tenant_id: uuid.UUID, file_id: uuid.UUID, seconds: int
-) -> tuple[str, datetime]:
+@dataclass(frozen=True, slots=True)
+class LinkClaim:
+    """What a signed link says: which file, issued to whom, and on what ground.
+
+    `via` is the purpose the holder read the file under (checked again against the role
+    policy and grants when the link is used), or `EXPORT_VIA`.
+    """
+
+    tenant_id: uuid.UUID
+    file_id: uuid.UUID
+    account_id: uuid.UUID
+    via: str
+
+
+def sign_link(key: bytes, claim: LinkClaim, seconds: int) -> tuple[str, datetime]:
     expires = clock.now() + timedelta(seconds=seconds)
-    payload = f"{tenant_id.hex}.{file_id.hex}.{int(expires.timestamp())}"
+    parts = (claim.tenant_id.hex, claim.file_id.hex, str(int(expires.timestamp())))
+    payload = ".".join((*parts, claim.account_id.hex, claim.via))
     mac = hmac.new(key, payload.encode(), hashlib.sha256).digest()
     token = f"{_b64(payload.encode())}.{_b64(mac)}"
     return token, expires
 
 
-def verify_link(key: bytes, token: str) -> tuple[uuid.UUID, uuid.UUID] | str:
-    """(school, file) of a valid token, or why it is refused ("invalid" / "expired")."""
+def verify_link(key: bytes, token: str) -> LinkClaim | str:
+    """The claim of a valid token, or why it is refused ("invalid" / "expired")."""
     encoded, _, mac = token.partition(".")
     try:
         payload = _unb64(encoded)
@@ -186,13 +201,13 @@ def verify_link(key: bytes, token: str) -> tuple[uuid.UUID, uuid.UUID] | str:
     if not hmac.compare_digest(expected, given):
         return "invalid"
     try:
-        tenant_hex, file_hex, expires = payload.decode().split(".")
-        tenant_id, file_id = uuid.UUID(tenant_hex), uuid.UUID(file_hex)
+        tenant_hex, file_hex, expires, account_hex, via = payload.decode().split(".")
+        claim = LinkClaim(uuid.UUID(tenant_hex), uuid.UUID(file_hex), uuid.UUID(account_hex), via)
         if int(expires) <= clock.now().timestamp():
             return "expired"
     except ValueError:
         return "invalid"
-    return tenant_id, file_id
+    return claim
 
 
 def _b64(raw: bytes) -> str:

@@ -20,8 +20,8 @@ from sqlmodel import col
 
 from app.accounts.models import Account
 from app.authz.audit import record
-from app.classroom.files.service import link
-from app.classroom.files.storage import get_store, sign_link
+from app.classroom.files.links import export_link
+from app.classroom.files.storage import get_store
 from app.classroom.models import LessonFile
 from app.core import clock
 from app.core.context import ServiceContext
@@ -157,21 +157,19 @@ async def _recording_rows(
     for school in schools:
         await set_tenant(session, school.tenant.id)
         for file, title in await repository.recordings(session, school.tenant.id, account_id):
-            url, expires = await _long_link(ctx, file, seconds)
+            url, expires = await _long_link(ctx, file, account_id, seconds)
             yield (
                 school.tenant.slug, file.lesson_id, title, file.created_at, file.duration_seconds,
                 file.size_bytes, file.content_type, url, expires,
             )  # fmt: skip
 
 
-async def _long_link(ctx: ServiceContext, file: LessonFile, seconds: int) -> tuple[str, Any]:
-    """A signed link that lives as long as the export is useful (not the 5-minute default)."""
-    settings = ctx.settings.model_copy(update={"signed_link_seconds": seconds})
-    presigned = await get_store(settings).presigned_url(file.object_key, seconds, file.content_type)
-    if presigned is not None:
-        return await link(settings, ctx.keys, file)
-    token, expires = sign_link(ctx.keys.link_signing, file.tenant_id, file.id, seconds)
-    return f"/v1/files/{token}", expires
+async def _long_link(
+    ctx: ServiceContext, file: LessonFile, account_id: uuid.UUID, seconds: int
+) -> tuple[str, Any]:
+    """A link that lives as long as the export is useful (not the 5-minute default), and
+    works only while its holder remains one who attended the lesson."""
+    return await export_link(ctx.settings, ctx.keys, file, account_id, seconds)
 
 
 async def _rows_of(rows: list[tuple[Any, ...]]) -> Any:

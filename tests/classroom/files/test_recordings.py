@@ -251,8 +251,13 @@ async def test_s3_store_against_moto(database, tmp_path, login, world, client):
                 f"/v1/tenants/demo-north/recordings/{created.json()['id']}/link", headers=admin
             )
             url = link.json()["url"]
+            # The link is ours, checked when used, then redirects to a short presigned URL.
+            assert url.startswith("/v1/files/")
+            redirected = await c.get(url)
         await app.state.ctx.db.dispose()
-        assert url.startswith("https://") and bucket in url and "Signature" in url
+        assert redirected.status_code == 307
+        location = redirected.headers["location"]
+        assert location.startswith("https://") and bucket in location and "Signature" in location
         (obj,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
         assert obj["Size"] == len(VIDEO)
         assert s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read() == VIDEO
