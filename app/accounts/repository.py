@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.accounts.models import Account, OtpCode, RefreshToken, SmsMessage
-from app.core.db import value_chunks, where_in
+from app.core.db import (
+    set_account,
+    set_phone_lookup,
+    set_refresh_lookup,
+    value_chunks,
+    where_in,
+)
 
 
 async def account_by_phone_hash(session: AsyncSession, phone_hash: str) -> Account | None:
@@ -46,6 +52,7 @@ async def account_by_id(session: AsyncSession, account_id: uuid.UUID) -> Account
 
 
 async def latest_code(session: AsyncSession, phone_hash: str) -> OtpCode | None:
+    await set_phone_lookup(session, phone_hash)
     result = await session.execute(
         select(OtpCode)
         .where(col(OtpCode.phone_hash) == phone_hash)
@@ -56,6 +63,7 @@ async def latest_code(session: AsyncSession, phone_hash: str) -> OtpCode | None:
 
 
 async def codes_since(session: AsyncSession, phone_hash: str, since: datetime) -> int:
+    await set_phone_lookup(session, phone_hash)
     result = await session.execute(
         select(func.count())
         .select_from(OtpCode)
@@ -67,6 +75,7 @@ async def codes_since(session: AsyncSession, phone_hash: str, since: datetime) -
 async def oldest_code_since(
     session: AsyncSession, phone_hash: str, since: datetime
 ) -> datetime | None:
+    await set_phone_lookup(session, phone_hash)
     result = await session.execute(
         select(col(OtpCode.created_at))
         .where(col(OtpCode.phone_hash) == phone_hash, col(OtpCode.created_at) >= since)
@@ -77,21 +86,30 @@ async def oldest_code_since(
 
 
 async def refresh_token_by_hash(session: AsyncSession, token_hash: str) -> RefreshToken | None:
+    await set_refresh_lookup(session, token_hash)
     result = await session.execute(
         select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash)
     )
     return result.scalar_one_or_none()
 
 
-async def revoke_family(session: AsyncSession, family_id: uuid.UUID, at: datetime) -> None:
+async def revoke_family(
+    session: AsyncSession, account_id: uuid.UUID, family_id: uuid.UUID, at: datetime
+) -> None:
+    await set_account(session, account_id)
     await session.execute(
         update(RefreshToken)
-        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+        .where(
+            col(RefreshToken.account_id) == account_id,
+            col(RefreshToken.family_id) == family_id,
+            col(RefreshToken.revoked_at).is_(None),
+        )
         .values(revoked_at=at)
     )
 
 
 async def outbox_for(session: AsyncSession, phone_hash: str) -> list[SmsMessage]:
+    await set_phone_lookup(session, phone_hash)
     result = await session.execute(
         select(SmsMessage)
         .where(col(SmsMessage.phone_hash) == phone_hash)

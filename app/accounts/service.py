@@ -14,6 +14,7 @@ from app.accounts.models import Account, OtpCode, RefreshToken
 from app.accounts.sms import SmsSender
 from app.core import clock
 from app.core.config import Settings
+from app.core.db import set_account
 from app.core.errors import TooMany, Unauthorized
 from app.core.phones import mask
 from app.core.security import Keys, keyed_hash, random_code, random_token, sha256_hex
@@ -133,6 +134,7 @@ async def issue_tokens(
     family_id: uuid.UUID | None = None,
 ) -> TokenPair:
     now = clock.now()
+    await set_account(session, account.id)  # row-level security: a person's own tokens
     access, expires_in = keys.signer.issue(str(account.id), now, staff=account.is_staff)
     refresh = random_token()
     session.add(
@@ -157,7 +159,7 @@ async def rotate_refresh(
         return None
     if stored.used_at is not None:
         # Reuse of a rotated token: someone else may hold the family; end it for everyone.
-        await repository.revoke_family(session, stored.family_id, now)
+        await repository.revoke_family(session, stored.account_id, stored.family_id, now)
         return None
     account = await repository.account_by_id(session, stored.account_id)
     if account is None or account.status != "active":
@@ -169,4 +171,4 @@ async def rotate_refresh(
 async def revoke(session: AsyncSession, refresh_token: str) -> None:
     stored = await repository.refresh_token_by_hash(session, sha256_hex(refresh_token))
     if stored is not None:
-        await repository.revoke_family(session, stored.family_id, clock.now())
+        await repository.revoke_family(session, stored.account_id, stored.family_id, clock.now())

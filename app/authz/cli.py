@@ -49,7 +49,7 @@ def seal(
 @audit_app.command("verify")
 def verify(slug: Annotated[str, typer.Argument(help="the school")]) -> None:
     """Check every sealed entry of a school; exit 1 naming the first removed/edited/moved one."""
-    from app.authz.sealing import verify_slug
+    from app.authz.verification import verify_slug
 
     report = _run(lambda db: verify_slug(db, slug))
     if report is None:

@@ -1,15 +1,17 @@
-"""The audit chain: a sealer links each school's entries by hash, `verify` walks the links.
+"""The audit chain: a sealer links each school's entries by keyed hash, `verify` walks the links.
 
 Requests only append entries (no shared row to queue behind); shortly after, the sealer
 gives each unsealed entry the next position (`seq`), the previous entry's hash and its own
-hash. One row per school (`auditchainhead`) is locked while sealing, so two sealers never
-interleave. A removed entry leaves a gap in `seq`, an edited one no longer matches its
-hash, a moved one no longer follows the hash it names.
+hash, an HMAC under a key the database never holds (`ROSTRA_AUDIT_KEY`), so whoever can
+write the database cannot recompute it. One row per school (`auditchainhead`) is locked
+while sealing, so two sealers never interleave; after each run the new head is published
+as a signed checkpoint outside the database (`checkpoints`). A removed entry leaves a gap
+in `seq`, an edited one no longer matches its hash, a moved one no longer follows the hash
+it names, and entries cut off the end fall short of the newest checkpoint.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -17,13 +19,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.authz.checkpoints import ChainSigning
 from app.authz.models import AuditChainHead, AuditEntry, AuditSubject
 from app.core import clock
 from app.core.db import Database, set_tenant
+from app.core.security import keyed_hash
 from app.tenancy import repository as tenancy_repository
 
 GENESIS = "0" * 64
@@ -62,11 +66,12 @@ def canonical(entry: AuditEntry, subjects: Sequence[uuid.UUID]) -> str:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def entry_hash(prev_hash: str, entry: AuditEntry, subjects: Sequence[uuid.UUID]) -> str:
-    return hashlib.sha256(f"{prev_hash}\n{canonical(entry, subjects)}".encode()).hexdigest()
+def entry_hash(key: bytes, prev_hash: str, entry: AuditEntry, subjects: Sequence[uuid.UUID]) -> str:
+    """HMAC-SHA256 of the previous hash and the entry's facts under the chain key."""
+    return keyed_hash(key, f"{prev_hash}\n{canonical(entry, subjects)}")
 
 
-async def _subjects_of(
+async def subjects_of(
     session: AsyncSession, tenant_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
     found: dict[uuid.UUID, list[uuid.UUID]] = {e: [] for e in entry_ids}
@@ -110,8 +115,20 @@ async def _lock_head(session: AsyncSession, tenant_id: uuid.UUID) -> AuditChainH
     return head
 
 
-async def seal_school(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int = BATCH) -> int:
-    """Seal the school's unsealed entries in id order; returns how many were sealed.
+@dataclass(frozen=True)
+class Sealed:
+    """One seal run of a school: how many entries, and the head it left (for the checkpoint)."""
+
+    count: int
+    seq: int = 0
+    entry_id: uuid.UUID | None = None
+    hash: str = GENESIS
+
+
+async def seal_school(
+    session: AsyncSession, tenant_id: uuid.UUID, key: bytes, *, batch: int = BATCH
+) -> Sealed:
+    """Seal the school's unsealed entries in id order under the chain `key`.
 
     Runs in the caller's transaction, which holds the school's chain head until it ends.
     """
@@ -122,10 +139,10 @@ async def seal_school(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int
         .limit(1)
     )
     if waiting.first() is None:
-        return 0  # nothing to seal: take no lock, write nothing
+        return Sealed(0)  # nothing to seal: take no lock, write nothing
     head = await _lock_head(session, tenant_id)
     seq, prev = head.seq, head.hash or GENESIS
-    sealed = 0
+    sealed, last_id = 0, None
     while True:
         entries = (
             (
@@ -141,13 +158,13 @@ async def seal_school(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int
         )
         if not entries:
             break
-        subjects = await _subjects_of(session, tenant_id, [e.id for e in entries])
+        subjects = await subjects_of(session, tenant_id, [e.id for e in entries])
         links: list[dict[str, Any]] = []
         for entry in entries:
             seq += 1
-            digest = entry_hash(prev, entry, subjects[entry.id])
+            digest = entry_hash(key, prev, entry, subjects[entry.id])
             links.append({"b_id": entry.id, "b_seq": seq, "b_prev": prev, "b_hash": digest})
-            prev = digest
+            prev, last_id = digest, entry.id
         table = AuditEntry.__table__  # type: ignore[attr-defined]
         await session.execute(
             table.update()
@@ -165,151 +182,18 @@ async def seal_school(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int
             .where(col(AuditChainHead.tenant_id) == tenant_id)
             .values(seq=seq, hash=prev, sealed_at=clock.now())
         )
-    return sealed
+    return Sealed(sealed, seq, last_id, prev)
 
 
-@dataclass
-class ChainReport:
-    """What `verify` found: counts, and the first broken link if any."""
+async def seal_all(
+    db: Database, slug: str | None = None, signing: ChainSigning | None = None
+) -> dict[str, int]:
+    """Seal every school (or one), each in its own transaction: {slug: entries sealed}.
 
-    sealed: int = 0
-    unsealed: int = 0
-    problem: str | None = None
-    entry_id: uuid.UUID | None = None
-    seq: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-    def lines(self, slug: str) -> list[str]:
-        verdict = "chain intact" if self.ok else f"CHAIN BROKEN: {self.problem}"
-        return [
-            f"{slug}: {self.sealed} sealed entries checked, {self.unsealed} not sealed yet",
-            f"{slug}: {verdict}",
-        ]
-
-
-async def _sealed_batch(
-    session: AsyncSession, tenant_id: uuid.UUID, after_seq: int, limit: int
-) -> list[tuple[uuid.UUID, int, str | None, str | None, AuditEntry | None]]:
-    """(id, seq, prev_hash, hash, entry or None when the row no longer loads) in seq order."""
-    keys = (
-        await session.execute(
-            select(
-                col(AuditEntry.id),
-                col(AuditEntry.seq),
-                col(AuditEntry.prev_hash),
-                col(AuditEntry.hash),
-            )
-            .where(
-                col(AuditEntry.tenant_id) == tenant_id,
-                col(AuditEntry.seq).is_not(None),
-                col(AuditEntry.seq) > after_seq,
-            )
-            .order_by(col(AuditEntry.seq), col(AuditEntry.id))
-            .limit(limit)
-        )
-    ).all()
-    ids = [k[0] for k in keys]
-    loaded: dict[uuid.UUID, AuditEntry] = {}
-    try:
-        rows = await session.execute(
-            select(AuditEntry).where(
-                col(AuditEntry.tenant_id) == tenant_id, col(AuditEntry.id).in_(ids)
-            )
-        )
-        loaded = {e.id: e for e in rows.scalars()}
-    except (ValueError, TypeError, OverflowError):
-        # A column edited into something its type cannot read: load row by row to name it.
-        for entry_id in ids:
-            try:
-                one = await session.execute(
-                    select(AuditEntry).where(
-                        col(AuditEntry.tenant_id) == tenant_id, col(AuditEntry.id) == entry_id
-                    )
-                )
-                loaded[entry_id] = one.scalar_one()
-            except (ValueError, TypeError, OverflowError):
-                continue
-    return [(k[0], int(k[1] or 0), k[2], k[3], loaded.get(k[0])) for k in keys]
-
-
-async def verify_school(
-    session: AsyncSession, tenant_id: uuid.UUID, *, batch: int = BATCH
-) -> ChainReport:
-    """Walk the school's sealed entries in seq order; stop at the first broken link."""
-    await set_tenant(session, tenant_id)
-    report = ChainReport()
-    report.unsealed = (
-        await session.execute(
-            select(func.count())
-            .select_from(AuditEntry)
-            .where(col(AuditEntry.tenant_id) == tenant_id, col(AuditEntry.seq).is_(None))
-        )
-    ).scalar_one()
-    head = (
-        await session.execute(
-            select(AuditChainHead).where(col(AuditChainHead.tenant_id) == tenant_id)
-        )
-    ).scalar_one_or_none()
-    expected_seq, prev = 1, GENESIS
-    while True:
-        rows = await _sealed_batch(session, tenant_id, expected_seq - 1, batch)
-        if not rows:
-            break
-        subjects = await _subjects_of(session, tenant_id, [r[0] for r in rows])
-        for entry_id, seq, prev_hash, stored_hash, entry in rows:
-            problem = _check(entry_id, seq, prev_hash, stored_hash, entry, subjects, expected_seq)
-            if problem is None and prev_hash != prev:
-                problem = (
-                    f"entry {entry_id} (seq {seq}) does not follow the entry before it: "
-                    "reordered or its predecessor replaced"
-                )
-            if problem is not None:
-                report.problem, report.entry_id, report.seq = problem, entry_id, seq
-                return report
-            report.sealed += 1
-            expected_seq, prev = seq + 1, str(stored_hash)
-        session.expunge_all()
-    if head is not None and head.seq >= expected_seq:
-        report.problem = (
-            f"entry seq {expected_seq} removed: the chain's head is at seq {head.seq} "
-            f"but the last sealed entry is seq {expected_seq - 1}"
-        )
-        report.seq = expected_seq
-    elif head is not None and head.seq == expected_seq - 1 and head.seq and head.hash != prev:
-        report.problem = f"the last sealed entry (seq {head.seq}) is not the one the head sealed"
-        report.seq = head.seq
-    return report
-
-
-def _check(
-    entry_id: uuid.UUID,
-    seq: int,
-    prev_hash: str | None,
-    stored_hash: str | None,
-    entry: AuditEntry | None,
-    subjects: dict[uuid.UUID, list[uuid.UUID]],
-    expected_seq: int,
-) -> str | None:
-    if seq > expected_seq:
-        return f"entry seq {expected_seq} removed (the next sealed entry is {entry_id}, seq {seq})"
-    if seq < expected_seq:
-        return f"entry {entry_id} repeats seq {seq}: reordered"
-    if entry is None:
-        return f"entry {entry_id} (seq {seq}) edited: its data no longer reads"
-    try:
-        digest = entry_hash(str(prev_hash), entry, subjects.get(entry_id, []))
-    except (ValueError, TypeError):
-        return f"entry {entry_id} (seq {seq}) edited: its data no longer reads"
-    if digest != stored_hash:
-        return f"entry {entry_id} (seq {seq}) edited: its hash does not match its data"
-    return None
-
-
-async def seal_all(db: Database, slug: str | None = None) -> dict[str, int]:
-    """Seal every school (or one), each in its own transaction: {slug: entries sealed}."""
+    Each school's new head is published as a signed checkpoint once its transaction has
+    committed, so a checkpoint never names a head the database does not hold.
+    """
+    signing = signing or ChainSigning.from_settings(db.settings)
     async with db.session() as session:
         tenants = await tenancy_repository.all_tenants(session)
     sealed: dict[str, int] = {}
@@ -317,14 +201,8 @@ async def seal_all(db: Database, slug: str | None = None) -> dict[str, int]:
         if slug is not None and tenant.slug != slug:
             continue
         async with db.session() as session:
-            sealed[tenant.slug] = await seal_school(session, tenant.id)
+            run = await seal_school(session, tenant.id, signing.chain_key)
+        sealed[tenant.slug] = run.count
+        if run.count and run.entry_id is not None:
+            await signing.write(tenant.id, run.seq, run.entry_id, run.hash, clock.now())
     return sealed
-
-
-async def verify_slug(db: Database, slug: str) -> ChainReport | None:
-    """Verify one school's chain; None when there is no such school."""
-    async with db.session() as session:
-        tenant = await tenancy_repository.tenant_by_slug(session, slug)
-        if tenant is None:
-            return None
-        return await verify_school(session, tenant.id)

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SECRET = "dev-only-change-me"
+DEFAULT_AUDIT_KEY = "dev-only-audit-key-change-me"
 
 
 class Settings(BaseSettings):
@@ -59,6 +60,11 @@ class Settings(BaseSettings):
     roster_import_max_bytes: int = 256 * 1024**2 + 64 * 1024  # the file and its form
     form_overhead_bytes: int = 64 * 1024  # multipart boundaries and small fields of an upload
 
+    # Keys the audit chain and signs its checkpoints; never stored in the database.
+    audit_key: str = DEFAULT_AUDIT_KEY
+    # Where signed checkpoints of every school's chain head go (default: var_dir/audit-checkpoints).
+    audit_checkpoint_dir: Path | None = None
+
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:
         if self.env == "production":
@@ -71,6 +77,15 @@ class Settings(BaseSettings):
                     "ROSTRA_SECRET_KEY must be set to a random value of at least 32 characters "
                     "when ROSTRA_ENV=production; refusing to start with the default secret"
                 )
+            if (
+                self.audit_key == DEFAULT_AUDIT_KEY
+                or len(self.audit_key) < 32
+                or self.audit_key == self.secret_key
+            ):
+                raise ValueError(
+                    "ROSTRA_AUDIT_KEY must be set to a random value of at least 32 characters, "
+                    "different from ROSTRA_SECRET_KEY, when ROSTRA_ENV=production"
+                )
             if not self.jwt_private_key_pem:
                 raise ValueError(
                     "ROSTRA_JWT_PRIVATE_KEY_PEM must be set when ROSTRA_ENV=production"
@@ -80,6 +95,10 @@ class Settings(BaseSettings):
     @property
     def owner_database_url(self) -> str:
         return self.migrate_database_url or self.database_url
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.var_dir / "audit-checkpoints"
 
     @property
     def json_logs(self) -> bool:

@@ -91,6 +91,23 @@ async def set_account(session: AsyncSession, account_id: uuid.UUID | None) -> No
         )
 
 
+async def set_phone_lookup(session: AsyncSession, phone_hash: str | None) -> None:
+    """The one number whose login codes and outbox rows this transaction may see (PostgreSQL)."""
+    if is_postgres(session):
+        await session.execute(
+            text("SELECT set_config('app.phone_hash', :hash, true)"), {"hash": phone_hash or ""}
+        )
+
+
+async def set_refresh_lookup(session: AsyncSession, token_hash: str | None) -> None:
+    """The one refresh token this transaction may look up by its hash (PostgreSQL)."""
+    if is_postgres(session):
+        await session.execute(
+            text("SELECT set_config('app.refresh_token_hash', :hash, true)"),
+            {"hash": token_hash or ""},
+        )
+
+
 def is_postgres(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 

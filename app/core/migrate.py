@@ -43,4 +43,6 @@ def grant_app_role(url: str, role: str) -> None:
             text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}")
         )
         conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))
+        # Schools are declared in tenants/*.toml and applied by the owner: the service only reads.
+        conn.execute(text(f"REVOKE INSERT, UPDATE, DELETE ON tenant FROM {quoted}"))
     engine.dispose()

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.accounts.models import RefreshToken
+from app.core.db import set_account
 from app.core.repository import get_in_school, in_school, page_by_key
 from app.rights.models import (
     CLOSED,
@@ -159,6 +160,7 @@ async def unfinished_courses(
 
 
 async def revoke_refresh_tokens(session: AsyncSession, account_id: uuid.UUID, at: datetime) -> None:
+    await set_account(session, account_id)  # row-level security: the person's own tokens
     await session.execute(
         update(RefreshToken)
         .where(col(RefreshToken.account_id) == account_id, col(RefreshToken.revoked_at).is_(None))

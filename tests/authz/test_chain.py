@@ -1,8 +1,15 @@
-"""The audit chain: sealing, and `rostra audit verify` catching removed, edited, moved entries."""
+"""The audit chain: sealing, and `rostra audit verify` catching removed, edited, moved entries.
+
+The chain is keyed (HMAC under `ROSTRA_AUDIT_KEY`) and each seal run publishes a signed
+checkpoint of the head outside the database, so someone who can write the database can
+neither recompute hashes nor cut entries off the end (SEC-7).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import uuid
 from typing import Any
 
@@ -11,8 +18,10 @@ from sqlalchemy import Uuid, bindparam, select, text
 from sqlmodel import col
 from typer.testing import CliRunner
 
-from app.authz.models import AuditEntry
-from app.authz.sealing import seal_all, seal_school, verify_school
+from app.authz.checkpoints import ChainSigning
+from app.authz.models import AuditEntry, AuditSubject
+from app.authz.sealing import canonical, seal_all, seal_school
+from app.authz.verification import verify_school
 from app.cli import app as cli_app
 from app.core.config import get_settings
 from app.core.db import set_tenant
@@ -62,7 +71,11 @@ async def _owner_sql(owner, tenant, *statements: str, **params: Any) -> None:
         await set_tenant(session, tenant.id)
         for statement in statements:
             # Ids bound as the Uuid type: SQLite stores them as 32 hex digits.
-            typed = [bindparam(k, type_=Uuid()) for k in params if f":{k}" in statement]
+            typed = [
+                bindparam(k, type_=Uuid())
+                for k, v in params.items()
+                if f":{k}" in statement and isinstance(v, uuid.UUID)
+            ]
             used = {k: v for k, v in params.items() if f":{k}" in statement}
             await session.execute(text(statement).bindparams(*typed), used)
 
@@ -139,7 +152,7 @@ async def test_verify_notices_the_newest_entry_removed(owner, schools, cli_env):
         id=ids[-1],
     )
     result = await rostra("audit", "verify", A)
-    assert result.exit_code == 1 and "entry seq 3 removed" in result.output
+    assert result.exit_code == 1 and f"entry {ids[-1]} (seq 3) removed" in result.output
 
 
 async def test_verify_names_a_reordered_entry(owner, schools, cli_env):
@@ -183,16 +196,18 @@ async def test_concurrent_sealers_never_share_a_position(owner, schools):
     north = schools[A]
     await _entries(owner, north, 40)
 
+    signing = ChainSigning.from_settings(owner.settings)
+
     async def one_sealer() -> int:
         async with owner.db.session() as session:
-            return await seal_school(session, north.id, batch=7)
+            return (await seal_school(session, north.id, signing.chain_key, batch=7)).count
 
     counts = await asyncio.gather(*(one_sealer() for _ in range(4)))
     assert sum(counts) == 40
     rows = await _sealed(owner, north)
     assert [r.seq for r in rows] == list(range(1, 41))
     async with owner.db.session() as session:
-        report = await verify_school(session, north.id)
+        report = await verify_school(session, north.id, signing)
     assert report.ok and report.sealed == 40 and report.unsealed == 0
 
 
@@ -206,3 +221,121 @@ async def test_background_sealer_runs_in_the_app_lifespan(app, owner, schools):
             await asyncio.sleep(0.05)
     assert [r.seq for r in await _sealed(owner, north)] == [1, 2, 3]
     assert await seal_all(owner.db, A) == {A: 0}
+
+
+async def _head(owner, tenant) -> tuple[int, str]:
+    async with owner.db.session() as session:
+        await set_tenant(session, tenant.id)
+        row = await session.execute(
+            text("SELECT seq, hash FROM auditchainhead WHERE tenant_id = :t").bindparams(
+                bindparam("t", type_=Uuid())
+            ),
+            {"t": tenant.id},
+        )
+        seq, digest = row.one()
+        return int(seq), str(digest)
+
+
+async def test_untouched_chain_verifies_against_its_signed_checkpoint(
+    owner, schools, settings, cli_env
+):
+    """Each seal run publishes the head, signed, outside the database (SEC-7)."""
+    north = schools[A]
+    ids = await _entries(owner, north, 3)
+    await rostra("audit", "seal", A)
+    folder = settings.checkpoint_dir / str(north.id)
+    first = json.loads((folder / f"{3:020d}.json").read_text())
+    assert first["seq"] == 3 and first["entry_id"] == str(ids[-1])
+    await _entries(owner, north, 2)
+    await rostra("audit", "seal", A)
+    assert sorted(p.name for p in folder.glob("*.json")) == [f"{3:020d}.json", f"{5:020d}.json"]
+    result = await rostra("audit", "verify", A)
+    assert result.exit_code == 0, result.output
+    assert f"checked against checkpoint {north.id}/{5:020d}.json (seq 5)" in result.output
+    assert "chain intact" in result.output
+
+
+async def test_verify_names_the_newest_entry_cut_off_with_the_head_moved_back(
+    owner, schools, cli_env
+):
+    """Deleting the last sealed entry and moving the head back to its predecessor (SEC-7)."""
+    north = schools[A]
+    ids = await _entries(owner, north, 4)
+    await rostra("audit", "seal", A)
+    rows = await _sealed(owner, north)
+    await _owner_sql(
+        owner,
+        north,
+        "DELETE FROM auditsubject WHERE entry_id = :id",
+        "DELETE FROM auditentry WHERE id = :id",
+        "UPDATE auditchainhead SET seq = 3, hash = :h WHERE tenant_id = :t",
+        id=ids[-1],
+        t=north.id,
+        h=rows[2].hash,
+    )
+    assert await _head(owner, north) == (3, rows[2].hash)
+    result = await rostra("audit", "verify", A)
+    assert result.exit_code == 1, result.output
+    assert f"entry {ids[-1]} (seq 4) removed" in result.output
+    assert f"checkpoint {north.id}/{4:020d}.json signed the chain up to seq 4" in result.output
+
+
+async def test_verify_catches_the_newest_entry_forged_with_a_recomputed_plain_hash(
+    owner, schools, cli_env
+):
+    """Replace the newest sealed entry's data and recompute a SHA-256 chain hash (SEC-7)."""
+    north = schools[A]
+    ids = await _entries(owner, north, 3)
+    await rostra("audit", "seal", A)
+    await _owner_sql(
+        owner,
+        north,
+        "UPDATE auditentry SET purpose = 'security', record_kind = 'course' WHERE id = :id",
+        id=ids[-1],
+    )
+    forged = next(r for r in await _sealed(owner, north) if r.id == ids[-1])
+    async with owner.db.session() as session:
+        await set_tenant(session, north.id)
+        subjects = (
+            await session.execute(
+                select(col(AuditSubject.account_id)).where(col(AuditSubject.entry_id) == ids[-1])
+            )
+        ).scalars()
+        plain = hashlib.sha256(
+            f"{forged.prev_hash}\n{canonical(forged, list(subjects))}".encode()
+        ).hexdigest()
+    await _owner_sql(
+        owner,
+        north,
+        "UPDATE auditentry SET hash = :h WHERE id = :id",
+        "UPDATE auditchainhead SET hash = :h WHERE tenant_id = :t",
+        id=ids[-1],
+        t=north.id,
+        h=plain,
+    )
+    result = await rostra("audit", "verify", A)
+    assert result.exit_code == 1, result.output
+    assert f"entry {ids[-1]} (seq 3) edited: its hash does not match its data" in result.output
+
+
+async def test_verify_refuses_a_forged_checkpoint(owner, schools, settings, cli_env):
+    """A checkpoint written without the audit key, naming a shorter chain (SEC-7)."""
+    north = schools[A]
+    await _entries(owner, north, 3)
+    await rostra("audit", "seal", A)
+    folder = settings.checkpoint_dir / str(north.id)
+    genuine = json.loads((folder / f"{3:020d}.json").read_text())
+    forged = {**genuine, "seq": 9, "hash": "f" * 64}
+    (folder / f"{9:020d}.json").write_text(json.dumps(forged))
+    result = await rostra("audit", "verify", A)
+    assert result.exit_code == 1, result.output
+    assert f"checkpoint {north.id}/{9:020d}.json is forged or altered" in result.output
+
+    other_key = ChainSigning.from_settings(settings.model_copy(update={"audit_key": "x" * 40}))
+    (folder / f"{9:020d}.json").unlink()
+    await other_key.write(
+        north.id, 3, uuid.UUID(genuine["entry_id"]), genuine["hash"], north.created_at
+    )
+    result = await rostra("audit", "verify", A)
+    assert result.exit_code == 1, result.output
+    assert f"checkpoint {north.id}/{3:020d}.json is forged or altered" in result.output

@@ -52,6 +52,16 @@ def test_production_start_with_default_secret_fails():
     assert "ROSTRA_SECRET_KEY" in done.stderr
 
 
+def test_production_start_with_the_default_audit_key_fails():
+    """The audit chain's key must be a production secret of its own (SEC-7)."""
+    secret = "s" * 40
+    with pytest.raises(ValidationError, match="ROSTRA_AUDIT_KEY"):
+        Settings(env="production", secret_key=secret, jwt_private_key_pem="pem")
+    with pytest.raises(ValidationError, match="ROSTRA_AUDIT_KEY"):
+        Settings(env="production", secret_key=secret, audit_key=secret, jwt_private_key_pem="pem")
+    Settings(env="production", secret_key=secret, audit_key="a" * 40, jwt_private_key_pem="pem")
+
+
 async def test_http_sms_sender_retries_then_delivers():
     calls: list[dict[str, object]] = []
 
