@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None
     upload_max_bytes: int = Field(default=2 * 1024**3)
+    # A roster zip: the roster files' total unpacked size, and how many entries it may hold.
+    roster_max_unpacked_bytes: int = Field(default=512 * 2**20, ge=1)
+    roster_max_entries: int = Field(default=100, ge=1)
     signed_link_seconds: int = 300
 
     # Request bodies are cut off at these sizes while they stream in (app/core/bodylimit.py).

@@ -57,22 +57,27 @@ async def _import(
     default_age_band: str | None,
 ) -> tuple[int, list[str]]:
     from app.authz.audit import record
-    from app.roster.imports.service import import_roster
+    from app.core.errors import DomainError
+    from app.roster.imports.service import archive_limits, import_roster
 
     async with _school(slug) as (ctx, session, tenant):
         if tenant is None:
             return 2, [f"error: no school {slug!r}"]
-        result, writes = await import_roster(
-            session,
-            ctx.keys,
-            tenant,
-            None,
-            data,
-            fmt=fmt,
-            default_age_band=default_age_band,
-            dry_run=dry_run,
-            region=ctx.settings.default_region,
-        )
+        try:
+            result, writes = await import_roster(
+                session,
+                ctx.keys,
+                tenant,
+                None,
+                data,
+                fmt=fmt,
+                default_age_band=default_age_band,
+                dry_run=dry_run,
+                region=ctx.settings.default_region,
+                limits=archive_limits(ctx.settings),
+            )
+        except DomainError as exc:
+            return 1, [f"error: {exc.detail}; nothing was written"]
         if not result.errors and not dry_run:
             await record(
                 session,

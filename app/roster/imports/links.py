@@ -127,7 +127,7 @@ def plan_guardianships(
 ) -> None:
     person_by_source = {m.source_id: m.account_id for m in memberships if m.source_id}
     for person, _ in people:
-        if person.role != "student" or person.status != "active":
+        if person.role != "student" or person.status != "active" or person.source_id in p.rejected:
             continue
         student = p.account_of.get(person.source_id)
         if student is None:

@@ -72,6 +72,8 @@ class _School:
     accounts: dict[str, uuid.UUID]  # phone hash -> account id
     by_key: dict[tuple[uuid.UUID, str], MembershipState]
     by_source: dict[str, MembershipState]
+    guardian_sources: set[str]  # sourcedIds the school already holds as a guardian
+    file_roles: dict[str, str | None]  # the file's people: sourcedId -> role
 
 
 def plan_people(
@@ -86,6 +88,12 @@ def plan_people(
         accounts,
         by_key={(m.account_id, m.role): m for m in existing},
         by_source={m.source_id: m for m in existing if m.source_id},
+        guardian_sources={
+            m.source_id
+            for m in existing
+            if m.source_id and m.role == Role.GUARDIAN and m.status in LIVE
+        },
+        file_roles={person.source_id: person.role for person, _ in people},
     )
     in_file: set[str] = set()
     for person, e164 in people:
@@ -116,8 +124,12 @@ def _plan_person(p: Planning, school: _School, person: PersonRow, e164: str | No
             p.error(p.users_file, person.line, "sourcedId", message)
         return
     band = p.age_band_of(person)
+    column = "agentSourcedIds" if p.oneroster else "guardian_phone"
+    if person.role == "student" and (problem := _agent_problem(school, person)):
+        p.error(p.users_file, person.line, column, problem)
+        p.rejected.add(person.source_id)
+        return
     if person.role == "student" and band == "under14" and not person.guardian_source_ids:
-        column = "agentSourcedIds" if p.oneroster else "guardian_phone"
         message = (
             "a student under 14 needs a guardian (the age band comes from birthDate, "
             "else default_age_band, else under 14 is assumed)"
@@ -130,6 +142,28 @@ def _plan_person(p: Planning, school: _School, person: PersonRow, e164: str | No
         _register(p, school, person, e164, account_id, band)
     else:
         _update(p, person, found, band)
+
+
+def is_guardian(school: _School, source_id: str) -> bool:
+    """A parent, guardian or relative, in the file (its role decides) or already at the school."""
+    role = school.file_roles.get(source_id)
+    if role is not None:
+        return role == Role.GUARDIAN
+    return source_id in school.guardian_sources
+
+
+def _agent_problem(school: _School, person: PersonRow) -> str | None:
+    """Only a parent, guardian or relative may be a student's guardian (the under-14 consent
+    rests on them): any other agent makes the student's row an error."""
+    for agent in person.guardian_source_ids:
+        if not is_guardian(school, agent):
+            role = school.file_roles.get(agent)
+            held = f"a {role}" if role else "not a guardian the school knows"
+            return (
+                f"agent {agent!r} is {held}: only a parent, guardian or relative can be "
+                "a student's guardian"
+            )
+    return None
 
 
 def _resolve(

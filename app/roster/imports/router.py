@@ -15,7 +15,7 @@ from app.core.errors import DomainError, PayloadTooLarge
 from app.core.vocabulary import Action, Purpose, RecordKind
 from app.roster.imports.export import export_roster
 from app.roster.imports.rosterfile import MAX_FILE_BYTES
-from app.roster.imports.service import import_roster
+from app.roster.imports.service import archive_limits, import_roster
 from app.roster.schemas import AgeBandIn, ImportPlan
 
 router = APIRouter(tags=["roster"])
@@ -36,7 +36,10 @@ class RosterRowsInvalid(DomainError):
 @router.post(
     "/v1/tenants/{slug}/roster/import",
     response_model=ImportPlan,
-    responses={422: {"description": "row errors: the plan and every error; nothing written"}},
+    responses={
+        413: {"description": "the zip unpacks past `roster_max_unpacked_bytes`"},
+        422: {"description": "row errors (the plan and every error), or too many zip entries"},
+    },
 )
 async def import_file(
     access: ImportAccess,
@@ -62,6 +65,7 @@ async def import_file(
         default_age_band=default_age_band,
         dry_run=dry_run,
         region=ctx.settings.default_region,
+        limits=archive_limits(ctx.settings),
     )
     if result.errors:
         raise RosterRowsInvalid(

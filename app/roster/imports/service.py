@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.repository import account_ids_by_phone_hashes
 from app.accounts.service import phone_hash
 from app.core import clock
+from app.core.config import Settings
+from app.core.errors import DomainError, PayloadTooLarge
 from app.core.security import Keys
 from app.roster.imports import repository
 from app.roster.imports.courses import plan_courses
@@ -24,6 +26,8 @@ from app.roster.imports.people import normalise_people, plan_people
 from app.roster.imports.plan import ImportResult, Planning
 from app.roster.imports.repository import Writes
 from app.roster.imports.rosterfile import (
+    ArchiveLimits,
+    ArchiveTooLarge,
     RosterFile,
     parse_oneroster,
     parse_roster_file,
@@ -33,13 +37,30 @@ from app.tenancy.models import Tenant
 
 Format = Literal["oneroster", "csv"]
 
-__all__ = ["Format", "ImportResult", "Writes", "import_roster", "read_file"]
+__all__ = ["Format", "ImportResult", "Writes", "archive_limits", "import_roster", "read_file"]
 
 
-def read_file(data: bytes, fmt: Format | None) -> RosterFile:
+class RosterArchiveTooLarge(PayloadTooLarge):
+    type = "roster-archive-too-large"
+
+
+class RosterArchiveEntries(DomainError):
+    status, type, title = 422, "roster-archive-entries", "The zip holds too many entries"
+
+
+def archive_limits(settings: Settings) -> ArchiveLimits:
+    return ArchiveLimits(settings.roster_max_unpacked_bytes, settings.roster_max_entries)
+
+
+def read_file(data: bytes, fmt: Format | None, limits: ArchiveLimits | None = None) -> RosterFile:
+    """The file read; a zip past `limits` is refused whole (413 for size, 422 for entries)."""
     today = clock.now().date()
     if fmt == "oneroster" or (fmt is None and data[:4] == b"PK\x03\x04"):
-        return parse_oneroster(data, today=today)
+        try:
+            return parse_oneroster(data, today=today, limits=limits)
+        except ArchiveTooLarge as exc:
+            error = RosterArchiveEntries if exc.too_many_entries else RosterArchiveTooLarge
+            raise error(exc.message, limit=exc.setting, max=exc.limit) from None
     if fmt == "csv":
         return parse_simple_csv(data)
     return parse_roster_file(data)
@@ -88,9 +109,10 @@ async def import_roster(
     default_age_band: str | None = None,
     dry_run: bool = False,
     region: str = "CN",
+    limits: ArchiveLimits | None = None,
 ) -> tuple[ImportResult, Writes]:
     """Plans the import; writes it unless this is a dry run or any row is in error."""
-    roster = read_file(data, fmt)
+    roster = read_file(data, fmt, limits)
     p = Planning(keys, tenant, actor_id, roster, default_age_band=default_age_band, region=region)
     await _plan(session, p)
     p.plan.dry_run = dry_run

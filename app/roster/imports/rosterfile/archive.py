@@ -1,6 +1,7 @@
 """A OneRoster 1.2 CSV zip's container: the files it holds, the manifest's modes, the tables.
 
-Problems become `RowError`s on the `RosterFile` being read; nothing here raises.
+Problems become `RowError`s on the `RosterFile` being read; only a zip past its limits
+raises (`ArchiveTooLarge`), refusing the whole file.
 """
 
 from __future__ import annotations
@@ -16,37 +17,97 @@ from app.roster.imports.rosterfile.rows import (
     OPTIONAL_FILES,
     REQUIRED_COLUMNS,
     ZIP_NAME,
+    ArchiveLimits,
+    ArchiveTooLarge,
     RosterFile,
     RowError,
     Table,
 )
 
+CHUNK = 2**20
+ROSTER_FILES = frozenset({"manifest.csv", *COLUMNS})
 
-def unzip(data: bytes, out: RosterFile) -> dict[str, bytes] | None:
-    """The roster files of the zip by name (folders and tool litter left out)."""
+
+def unzip(data: bytes, out: RosterFile, limits: ArchiveLimits) -> dict[str, bytes] | None:
+    """The roster files of the zip by name; every other entry is left packed.
+
+    Raises ArchiveTooLarge past `limits`: the entry count is checked before anything is
+    unpacked, and each roster file is unpacked in chunks, counted as it grows, so a zip bomb
+    stops at the limit instead of filling memory.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError):
         out.errors.append(RowError(ZIP_NAME, 1, None, "not a zip file"))
         return None
-    files: dict[str, bytes] = {}
     with archive:
-        for info in archive.infolist():
-            name = info.filename.rsplit("/", 1)[-1]
-            # Folders and the litter of desktop zip tools are not roster files.
-            if info.is_dir() or info.filename.startswith("__MACOSX/") or name.startswith("."):
-                continue
-            if name in files:
-                out.errors.append(RowError(name, 1, None, "the zip holds this file twice"))
-            elif info.file_size > MAX_FILE_BYTES:
-                message = f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB unpacked"
-                out.errors.append(RowError(name, 1, None, message))
-            else:
-                try:
-                    files[name] = archive.read(info)
-                except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as e:
-                    out.errors.append(RowError(name, 1, None, f"cannot unpack the file: {e}"))
+        entries = archive.infolist()
+        if len(entries) > limits.max_entries:
+            message = (
+                f"the zip holds {len(entries)} entries; at most {limits.max_entries} are read "
+                "(setting roster_max_entries)"
+            )
+            raise ArchiveTooLarge(
+                "roster_max_entries", limits.max_entries, message, too_many_entries=True
+            )
+        wanted = _roster_entries(entries, out)
+        budget = _Budget(limits.max_unpacked_bytes)
+        files: dict[str, bytes] = {}
+        for name, info in wanted.items():
+            try:
+                files[name] = _unpack(archive, info, name, budget)
+            except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as e:
+                out.errors.append(RowError(name, 1, None, f"cannot unpack the file: {e}"))
     return files
+
+
+def _roster_entries(entries: list[zipfile.ZipInfo], out: RosterFile) -> dict[str, zipfile.ZipInfo]:
+    """The entries named like a roster file (in any folder); the rest get a notice."""
+    wanted: dict[str, zipfile.ZipInfo] = {}
+    for info in entries:
+        name = info.filename.rsplit("/", 1)[-1]
+        # Folders and the litter of desktop zip tools are not roster files.
+        if info.is_dir() or info.filename.startswith("__MACOSX/") or name.startswith("."):
+            continue
+        if name not in ROSTER_FILES:
+            out.notices.append(f"ignored file {name!r}")
+        elif name in wanted:
+            out.errors.append(RowError(name, 1, None, "the zip holds this file twice"))
+        elif info.file_size > MAX_FILE_BYTES:
+            message = f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB unpacked"
+            out.errors.append(RowError(name, 1, None, message))
+        else:
+            wanted[name] = info
+    return wanted
+
+
+class _Budget:
+    """The unpacked bytes left for the roster files together."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.left = limit, limit
+
+    def spend(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            mib = self.limit / 2**20
+            message = (
+                f"the roster files unpack to more than {mib:g} MiB "
+                "(setting roster_max_unpacked_bytes)"
+            )
+            raise ArchiveTooLarge(
+                "roster_max_unpacked_bytes", self.limit, message, too_many_entries=False
+            )
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: _Budget) -> bytes:
+    """One entry, read a chunk at a time (the header's size is not trusted)."""
+    chunks: list[bytes] = []
+    with archive.open(info) as entry:
+        while chunk := entry.read(CHUNK):
+            budget.spend(len(chunk))
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def read_manifest(files: dict[str, bytes], out: RosterFile) -> dict[str, str]:
@@ -83,9 +144,7 @@ def read_tables(
     for name in files:
         if name == "manifest.csv":
             continue
-        if name not in COLUMNS:
-            out.notices.append(f"ignored file {name!r}")
-        elif declared.get(name, "absent") == "absent":
+        if declared.get(name, "absent") == "absent":
             out.notices.append(f"ignored file {name!r} (manifest.csv says absent)")
     for name, mode in declared.items():
         if name in COLUMNS and mode != "absent":

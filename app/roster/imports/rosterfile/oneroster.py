@@ -21,6 +21,7 @@ from app.roster.imports.rosterfile.rows import (
     ENROLLMENT_ROLE_BY_ONEROSTER,
     PERSON_ROLE_BY_ONEROSTER,
     STATUSES,
+    ArchiveLimits,
     CourseRow,
     EnrollmentRow,
     OrgRow,
@@ -37,14 +38,16 @@ from app.roster.imports.rosterfile.rows import (
 # --- OneRoster 1.2 CSV zip ----------------------------------------------------------------
 
 
-def parse_oneroster(data: bytes, *, today: date | None = None) -> RosterFile:
+def parse_oneroster(
+    data: bytes, *, today: date | None = None, limits: ArchiveLimits | None = None
+) -> RosterFile:
     """Read a OneRoster 1.2 CSV zip.
 
     With `today`, people with a birth date get an age band, and a student under 14
     without a guardian (agentSourcedIds) is an error, as in `roster.csv`.
     """
     out = RosterFile(kind="oneroster")
-    files = unzip(data, out)
+    files = unzip(data, out, limits or ArchiveLimits())
     if files is None:
         return out
     declared = read_manifest(files, out)

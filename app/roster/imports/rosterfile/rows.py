@@ -19,6 +19,25 @@ SIMPLE_CSV_NAME = "roster.csv"
 MAX_FILE_BYTES = 256 * 2**20
 
 
+@dataclass(frozen=True, slots=True)
+class ArchiveLimits:
+    """What a zip may unpack to: the roster files' total size and the number of entries."""
+
+    max_unpacked_bytes: int = 512 * 2**20
+    max_entries: int = 100
+
+
+class ArchiveTooLarge(Exception):
+    """A zip past a limit (a zip bomb, or not a roster): the whole file is refused.
+
+    `setting` names the limit, `too_many_entries` tells the count from the size."""
+
+    def __init__(self, setting: str, limit: int, message: str, *, too_many_entries: bool) -> None:
+        super().__init__(message)
+        self.setting, self.limit, self.message = setting, limit, message
+        self.too_many_entries = too_many_entries
+
+
 @dataclass(slots=True)
 class RowError:
     file: str
