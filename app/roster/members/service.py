@@ -281,3 +281,10 @@ async def visible_member(session: AsyncSession, access: Access, member_id: str) 
     if not rows:
         raise NotFound("no such member")
     return rows[0]
+
+
+async def children_of(
+    session: AsyncSession, tenant: Tenant, guardian_id: uuid.UUID
+) -> list[Account]:
+    """The children a guardian acts for in this school (the portal's child switcher)."""
+    return list(await repository.children_of(session, tenant.id, guardian_id))
