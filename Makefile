@@ -26,7 +26,7 @@ node_modules/.installed: package.json package-lock.json
 install: $(VENV)/.installed node_modules/.installed ## the virtual environment and the portal's assets, from the lock files
 
 browsers: ## Debian's Chromium for the portal's browser tests (apt-get, where it is missing)
-	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
 
 run: install ## migrate the embedded database, load the demo schools, serve on 127.0.0.1:8000
 	$(BIN)/rostra db upgrade

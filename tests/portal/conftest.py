@@ -74,3 +74,6 @@ from tests.analytics.conftest import analytics_world  # noqa: E402
 from tests.classroom.conftest import world  # noqa: E402
 
 __all__ = ["analytics_world", "world"]
+from tests.portal.browser import served, visitor  # noqa: E402
+
+__all__ += ["served", "visitor"]

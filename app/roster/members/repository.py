@@ -76,3 +76,21 @@ async def guardianship(
     )
     found: Guardianship | None = result.scalar_one_or_none()
     return found
+
+
+async def children_of(
+    session: AsyncSession, tenant_id: uuid.UUID, guardian_id: uuid.UUID
+) -> Sequence[Account]:
+    """The accounts a guardian is the guardian of in one school, by name."""
+    query = (
+        select(Account)
+        .join(
+            Guardianship,
+            (col(Guardianship.student_id) == col(Account.id))
+            & (col(Guardianship.tenant_id) == tenant_id),
+        )
+        .where(col(Guardianship.guardian_id) == guardian_id)
+        .order_by(col(Account.display_name), col(Account.id))
+    )
+    found: Sequence[Account] = (await session.execute(query)).scalars().all()
+    return found

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.accounts.models import Account
-from app.accounts.service import get_or_create_account
+from app.accounts.service import get_or_create_account, phone_hash
 from app.authz.access import Access
 from app.core import clock
 from app.core.errors import Conflict, Invalid, InvalidMany, NotFound
@@ -281,3 +281,35 @@ async def visible_member(session: AsyncSession, access: Access, member_id: str) 
     if not rows:
         raise NotFound("no such member")
     return rows[0]
+
+
+async def children_of(
+    session: AsyncSession, tenant: Tenant, guardian_id: uuid.UUID
+) -> list[Account]:
+    """The children a guardian acts for in this school (the portal's child switcher)."""
+    return list(await repository.children_of(session, tenant.id, guardian_id))
+
+
+async def member_search_page(
+    session: AsyncSession,
+    keys: Keys,
+    access: Access,
+    page: PageParams,
+    *,
+    role: str | None = None,
+    status: str | None = None,
+    name: str | None = None,
+    phone_e164: str | None = None,
+) -> tuple[list[MemberRow], str | None]:
+    """`member_page` narrowed by status, a part of the name, or the full phone number."""
+    where: list[ColumnElement[bool]] = [person_predicate(access, Membership.account_id)]
+    if status:
+        where.append(col(Membership.status) == status)
+    if name:
+        where.append(col(Membership.display_name).contains(name, autoescape=True))
+    if phone_e164:
+        where.append(col(Account.phone_hash) == phone_hash(keys, phone_e164))
+    rows = await repository.list_members(
+        session, access.tenant_id, and_(*where), role=role, after=page.after_id(), fetch=page.fetch
+    )
+    return paginate(rows, page.limit, cursor_of=lambda row: [str(row[0].id)])
