@@ -17,6 +17,7 @@ from app.analytics.router import router as analytics_router
 from app.authz import wiring as authz_wiring
 from app.authz.router import router as authz_router
 from app.classroom.files.router import router as classroom_files_router
+from app.classroom.ingest.openapi import add_components
 from app.classroom.ingest.router import router as classroom_ingest_router
 from app.classroom.records.router import router as classroom_records_router
 from app.core.bodylimit import BodyLimit, BodyLimitMiddleware
@@ -97,4 +98,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_portal(app)
+    _publish_ingest_schemas(app)
     return app
+
+
+def _publish_ingest_schemas(app: FastAPI) -> None:
+    """`/openapi.json` with the event kinds of ingestion (its route reads the body itself)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_components(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -5,8 +5,6 @@ Rules only: no HTTP, never commits.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -22,6 +20,7 @@ from app.authz.models import AuditEntry
 from app.authz.repository import AuditFilter
 from app.authz.schemas import AuditEntryOut, MyAuditEntryOut
 from app.authz.visibility import audit_entries_visible, audit_subjects_visible
+from app.core import csvout
 from app.core.db import Database, set_account, set_tenant
 from app.core.pagination import PageParams, paginate
 from app.core.vocabulary import Action, ActorKind, Purpose, RecordKind
@@ -108,7 +107,7 @@ async def export_audit(
     Runs in its own read transaction: the request's one has ended when the body streams.
     """
     if fmt == "csv":
-        yield _csv_line(CSV_COLUMNS)
+        yield csvout.BOM + csvout.line(CSV_COLUMNS)
     else:
         yield "["
     first, after = True, None
@@ -131,7 +130,7 @@ async def export_audit(
                 if fmt == "csv":
                     out["subjects"] = " ".join(out["subjects"])
                     out["detail"] = json.dumps(out["detail"], sort_keys=True)
-                    chunk.append(_csv_line([out[c] for c in CSV_COLUMNS]))
+                    chunk.append(csvout.line([out[c] for c in CSV_COLUMNS]))
                 else:
                     chunk.append(("" if first else ",") + "\n" + json.dumps(out))
                     first = False
@@ -140,12 +139,6 @@ async def export_audit(
             session.expunge_all()
     if fmt == "json":
         yield "\n]\n"
-
-
-def _csv_line(values: Sequence[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(["" if v is None else v for v in values])
-    return buffer.getvalue()
 
 
 async def my_audit(

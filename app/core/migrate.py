@@ -45,4 +45,18 @@ def grant_app_role(url: str, role: str) -> None:
         conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))
         # Schools are declared in tenants/*.toml and applied by the owner: the service only reads.
         conn.execute(text(f"REVOKE INSERT, UPDATE, DELETE ON tenant FROM {quoted}"))
+        # Tables that later migrations create (as this same owner) are granted as they appear,
+        # so `rostra db grant` is run once, not after every `rostra db upgrade`.
+        conn.execute(
+            text(
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {quoted}"
+            )
+        )
+        conn.execute(
+            text(
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+                f"GRANT USAGE, SELECT ON SEQUENCES TO {quoted}"
+            )
+        )
     engine.dispose()

@@ -102,10 +102,17 @@ async def _import(
 @roster_app.command("export")
 def export_command(
     slug: Annotated[str, typer.Argument(help="the school")],
-    file: Annotated[Path, typer.Argument(dir_okay=False, help="where to write the zip")],
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="where to write the file")],
+    format: Annotated[
+        str, typer.Option("--format", help="oneroster (a zip, the default) or csv (roster.csv)")
+    ] = "oneroster",
 ) -> None:
-    """Write the school's whole roster as a OneRoster 1.2 CSV zip."""
-    data, people = asyncio.run(_export(slug))
+    """Write the school's whole roster as a OneRoster 1.2 CSV zip or one roster.csv."""
+    if format not in ("oneroster", "csv"):
+        typer.echo("error: --format must be oneroster or csv", err=True)
+        raise typer.Exit(2)
+    fmt: Literal["oneroster", "csv"] = "csv" if format == "csv" else "oneroster"
+    data, people = asyncio.run(_export(slug, fmt))
     if data is None:
         typer.echo(f"error: no school {slug!r}", err=True)
         raise typer.Exit(2)
@@ -113,14 +120,14 @@ def export_command(
     typer.echo(f"wrote {file} ({len(data)} bytes, {people} people)")
 
 
-async def _export(slug: str) -> tuple[bytes | None, int]:
+async def _export(slug: str, fmt: Literal["oneroster", "csv"]) -> tuple[bytes | None, int]:
     from app.authz.audit import record
     from app.roster.imports.export import export_roster
 
     async with _school(slug) as (ctx, session, tenant):
         if tenant is None:
             return None, 0
-        data, subjects = await export_roster(session, ctx.keys, tenant)
+        data, subjects = await export_roster(session, ctx.keys, tenant, fmt)
         await record(
             session,
             tenant_id=tenant.id,
@@ -130,7 +137,7 @@ async def _export(slug: str) -> tuple[bytes | None, int]:
             action=Action.EXPORT,
             purpose=Purpose.TEACHING_MANAGEMENT,
             subjects=subjects,
-            detail={"via": "cli"},
+            detail={"via": "cli", "format": fmt},
         )
     return data, len(subjects)
 

@@ -13,6 +13,7 @@ from app.authz.deps import ApiKeyClient, authorize
 from app.classroom.files import links, media, service
 from app.classroom.files.schemas import FileOut, GrantCreate, GrantOut, LinkOut
 from app.classroom.files.service import RECORDING, SNAPSHOT, Upload
+from app.classroom.ingest.openapi import UPLOAD_BODY
 from app.classroom.visibility import visible_lesson
 from app.core.config import Settings
 from app.core.deps import KeysDep, SessionDep, SettingsDep
@@ -65,7 +66,9 @@ async def _form(request: Request, settings: Settings) -> Upload:
     )
 
 
-@router.post(LESSON + "/recordings", status_code=201, response_model=FileOut)
+@router.post(
+    LESSON + "/recordings", status_code=201, response_model=FileOut, openapi_extra=UPLOAD_BODY
+)
 async def upload_recording(
     request: Request,
     access: RecordingCreate,
@@ -79,7 +82,9 @@ async def upload_recording(
     return FileOut.of(await service.upload_for(session, settings, access, lesson, sent))
 
 
-@router.post(LESSON + "/snapshots", status_code=201, response_model=FileOut)
+@router.post(
+    LESSON + "/snapshots", status_code=201, response_model=FileOut, openapi_extra=UPLOAD_BODY
+)
 async def upload_snapshot(
     request: Request,
     access: SnapshotCreate,
@@ -92,7 +97,12 @@ async def upload_snapshot(
     return FileOut.of(await service.upload_for(session, settings, access, lesson, sent))
 
 
-@router.post("/v1/ingest/lessons/{lesson_id}/{kind}", status_code=201, tags=["ingestion"])
+@router.post(
+    "/v1/ingest/lessons/{lesson_id}/{kind}",
+    status_code=201,
+    tags=["ingestion"],
+    openapi_extra=UPLOAD_BODY,
+)
 async def ingest_file(
     request: Request,
     client: ApiKeyClient,

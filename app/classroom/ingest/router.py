@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from app.authz.deps import ApiKeyClient
 from app.classroom.ingest import service
+from app.classroom.ingest.openapi import BATCH_BODY
 from app.classroom.ingest.schemas import IngestAnswer
 from app.core.deps import KeysDep, SessionDep, SettingsDep
 
@@ -18,15 +19,7 @@ router = APIRouter(tags=["classroom"])
     status_code=202,
     response_model=IngestAnswer,
     tags=["ingestion"],
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "application/json": {"schema": {"type": "object"}},
-                "application/x-ndjson": {"schema": {"type": "string"}},
-            },
-            "required": True,
-        }
-    },
+    openapi_extra=BATCH_BODY,
 )
 async def ingest_events(
     request: Request,

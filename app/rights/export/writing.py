@@ -7,47 +7,19 @@ writes one entry at a time), so memory holds one block, never the category.
 
 from __future__ import annotations
 
-import csv
 import shutil
 import tempfile
 import uuid
 import zipfile
-from collections.abc import AsyncIterable, Callable, Sequence
-from datetime import date, datetime
+from collections.abc import AsyncIterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from app.core import csvout
+
 BLOCK = 256 * 1024
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-_CELL: dict[type, Callable[[Any], str]] = {
-    str: _text,
-    int: str,
-    float: str,
-    bool: lambda v: "true" if v else "false",
-    datetime: datetime.isoformat,
-    date: date.isoformat,
-    uuid.UUID: str,
-    dict: lambda v: _text(orjson.dumps(v).decode()),
-    list: lambda v: _text(orjson.dumps(v).decode()),
-    type(None): lambda v: "",
-}
-
-
-def _other(value: Any) -> str:
-    return _text(str(value))
-
-
-def safe_cell(value: Any) -> str:
-    """A CSV cell; text a spreadsheet would run as a formula is prefixed with ' (CSV injection)."""
-    return _CELL.get(type(value), _other)(value)
 
 
 def _json_default(value: Any) -> Any:
@@ -75,14 +47,13 @@ class ExportZip:
     ) -> int:
         """Write the rows; columns in `raw_json` hold JSON text, embedded as it is."""
         count, raw = 0, [i for i, c in enumerate(columns) if c in raw_json]
-        cell = _CELL
         with tempfile.TemporaryFile("w+", newline="", encoding="utf-8") as csv_file:
-            table = csv.writer(csv_file)
+            table = csvout.writer(csv_file)
             table.writerow(columns)
             with self.zip.open(f"{name}.json", "w", force_zip64=True) as json_entry:
                 block = bytearray(b"[")
                 async for row in rows:
-                    table.writerow([cell.get(type(v), _other)(v) for v in row])  # safe_cell
+                    table.writerow([csvout.cell(v) for v in row])
                     values = list(row)
                     for i in raw:
                         if isinstance(values[i], str):  # SQLite may hand it decoded already
@@ -104,7 +75,7 @@ class ExportZip:
     def _copy_csv(self, name: str, csv_file: IO[str]) -> None:
         csv_file.flush()
         with self.zip.open(f"{name}.csv", "w", force_zip64=True) as entry:
-            entry.write(b"\xef\xbb\xbf")  # BOM: spreadsheets then read the Chinese text as UTF-8
+            entry.write(csvout.BOM.encode())  # spreadsheets then read the Chinese text as UTF-8
             raw = getattr(csv_file, "buffer", None)
             if raw is not None:
                 raw.seek(0)

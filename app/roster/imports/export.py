@@ -1,14 +1,15 @@
-"""The whole school's roster as a OneRoster 1.2 bulk zip (the format the import reads)."""
+"""The whole school's roster as a OneRoster 1.2 bulk zip or a `roster.csv` (both formats the
+import reads back)."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import cast
+from typing import Literal, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import clock
+from app.core import clock, csvout
 from app.core.security import Keys
 from app.core.vocabulary import Role
 from app.roster.imports import repository as store
@@ -29,10 +30,14 @@ from app.tenancy.models import Tenant
 ROLE_ORDER = (Role.TEACHER, Role.ASSISTANT, Role.STUDENT, Role.GUARDIAN)
 
 
+ExportFormat = Literal["oneroster", "csv"]
+SIMPLE_COLUMNS = ("phone", "name", "role", "course_code", "age_band", "guardian_phone")
+
+
 async def export_roster(
-    session: AsyncSession, keys: Keys, tenant: Tenant
+    session: AsyncSession, keys: Keys, tenant: Tenant, fmt: ExportFormat = "oneroster"
 ) -> tuple[bytes, list[uuid.UUID]]:
-    """The zip, and the accounts it names (for the audit entry)."""
+    """The file, and the accounts it names (for the audit entry)."""
     source = await store.roster_source(session, tenant.id)
     school = OrgRow(source.org_source_id if source else tenant.slug, tenant.name)
     courses = [c for c in await store.courses(session, tenant.id) if c.status == "active"]
@@ -51,10 +56,36 @@ async def export_roster(
         for e in await store.enrollments(session, tenant.id)
         if e.status == "active" and e.course_id in course_source and e.account_id in person_id
     ]
+    if fmt == "csv":
+        return _simple_csv(course_rows, people, enrollment_rows), list(chosen)
     data = write_oneroster(
         school, terms, course_rows, people, enrollment_rows, modified_at=clock.now()
     )
     return data, list(chosen)
+
+
+def _simple_csv(
+    courses: list[CourseRow], people: list[PersonRow], enrollments: list[EnrollmentRow]
+) -> bytes:
+    """`roster.csv`: one row per person and course (a person in none: one row without).
+
+    A student's guardians go one per row, as the import gathers them.
+    """
+    code_of = {c.source_id: c.code for c in courses}
+    phone_of = {p.source_id: p.phone for p in people}
+    codes: defaultdict[str, list[str]] = defaultdict(list)
+    for e in enrollments:
+        codes[e.person_source_id].append(code_of.get(e.course_source_id or "", ""))
+    rows = []
+    for p in people:
+        guardians = [phone_of[g] for g in p.guardian_source_ids if g in phone_of]
+        for n, code in enumerate(sorted(codes[p.source_id]) or [""]):
+            rows.append({
+                "phone": p.phone, "name": p.display_name, "role": p.role,
+                "course_code": code, "age_band": p.age_band or "",
+                "guardian_phone": guardians[n] if n < len(guardians) else "",
+            })  # fmt: skip
+    return csvout.render(SIMPLE_COLUMNS, rows).encode("utf-8")
 
 
 def _terms_and_courses(

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from app.authz.access import Access
 from app.authz.audit import record_access
 from app.authz.deps import Authorize
+from app.core import csvout
 from app.core.deps import ContextDep, SessionDep
 from app.core.errors import DomainError, PayloadTooLarge
 from app.core.vocabulary import Action, Purpose, RecordKind
-from app.roster.imports.export import export_roster
+from app.roster.imports.export import ExportFormat, export_roster
 from app.roster.imports.rosterfile import MAX_FILE_BYTES
 from app.roster.imports.service import archive_limits, import_roster
 from app.roster.schemas import AgeBandIn, ImportPlan
@@ -83,20 +84,21 @@ async def import_file(
 @router.get(
     "/v1/tenants/{slug}/roster/export",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}}}},
+    responses={200: {"content": {"application/zip": {}, "text/csv": {}}}},
 )
 async def export_file(
     access: ExportAccess,
     ctx: ContextDep,
     session: SessionDep,
-    format: Annotated[Literal["oneroster"], Query()] = "oneroster",
+    format: Annotated[ExportFormat, Query(description="oneroster (zip) or csv")] = "oneroster",
 ) -> Response:
-    """The whole school's roster as a OneRoster 1.2 CSV zip."""
-    data, subjects = await export_roster(session, ctx.keys, access.tenant)
+    """The whole school's roster as a OneRoster 1.2 CSV zip, or as one `roster.csv`."""
+    data, subjects = await export_roster(session, ctx.keys, access.tenant, format)
     await record_access(session, access, subjects, detail={"format": format})
-    filename = f"{access.tenant.slug}-oneroster.zip"
+    csv = format == "csv"
+    filename = f"{access.tenant.slug}-{'roster.csv' if csv else 'oneroster.zip'}"
     return Response(
         data,
-        media_type="application/zip",
+        media_type=csvout.MEDIA_TYPE if csv else "application/zip",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from app.core import csvout
 from app.roster.imports.rosterfile.rows import (
     MAX_LENGTHS,
     RowError,
@@ -84,7 +85,8 @@ def read_table(
             errors.append(RowError(file, line, None, message))
             continue
         padded = fields + [""] * (width + 1 - len(fields))
-        table.rows.append((line, dict(zip(columns, map(str.strip, pick(padded)), strict=False))))
+        cells = (csvout.restore(value.strip()) for value in pick(padded))  # as csvout wrote them
+        table.rows.append((line, dict(zip(columns, cells, strict=False))))
     if table is None:
         errors.append(RowError(file, 1, None, "the file is empty: a header row is required"))
         return Table()

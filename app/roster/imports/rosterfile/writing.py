@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
+from app.core import csvout
 from app.roster.imports.rosterfile.reading import (
     split_name,
 )
@@ -173,8 +173,5 @@ def _zip(files: dict[str, Table], stamp_at: datetime) -> bytes:
 
 
 def _csv_bytes(columns: Sequence[str], rows: Iterable[dict[str, str]]) -> bytes:
-    text = io.StringIO(newline="")
-    writer = csv.writer(text)
-    writer.writerow(columns)
-    writer.writerows([row.get(column, "") for column in columns] for row in rows)
-    return text.getvalue().encode("utf-8")
+    """A table through the one CSV writer (formula cells neutralised; the reader restores them)."""
+    return csvout.render(columns, rows, bom=False).encode("utf-8")
