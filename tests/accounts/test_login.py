@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
+from app.accounts.models import Account
 from app.core import clock
 from tests.conftest import latest_code
 
@@ -132,3 +135,39 @@ async def test_missing_expired_or_tampered_token_is_401(client, owner):
 async def test_jwks_serves_the_public_key(client):
     keys = (await client.get("/.well-known/jwks.json")).json()["keys"]
     assert keys[0]["kty"] == "EC" and keys[0]["alg"] == "ES256" and "d" not in keys[0]
+
+
+async def test_code_still_works_one_second_before_it_expires(client, owner):
+    """A code lives `otp_ttl_seconds`: one second before, it signs in; at the end, not (ACC-6)."""
+    code = await _code(client, owner)
+    clock.advance(owner.settings.otp_ttl_seconds - 1)
+    r = await client.post("/v1/auth/token", json={"phone": PHONE, "code": code})
+    assert r.status_code == 200, r.text
+    clock.advance(61)
+    code = await _code(client, owner)
+    clock.advance(owner.settings.otp_ttl_seconds)
+    r = await client.post("/v1/auth/token", json={"phone": PHONE, "code": code})
+    assert r.status_code == 401
+
+
+async def test_an_account_that_is_no_longer_active_gets_no_tokens(client, owner):
+    """A suspended account: its access token, its refresh token and a new code all fail (SEC-2)."""
+    code = await _code(client, owner)
+    pair = (await client.post("/v1/auth/token", json={"phone": PHONE, "code": code})).json()
+    bearer = {"Authorization": f"Bearer {pair['access_token']}"}
+    account_id = (await client.get("/v1/me", headers=bearer)).json()["id"]
+    async with owner.db.session() as session:
+        account = await session.get(Account, uuid.UUID(account_id))
+        assert account is not None
+        account.status = "suspended"
+
+    refreshed = await client.post("/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert refreshed.status_code == 401
+    assert "access_token" not in refreshed.json()
+    assert (await client.get("/v1/me", headers=bearer)).status_code == 401
+    clock.advance(61)
+    code = await _code(client, owner)
+    login = await client.post("/v1/auth/token", json={"phone": PHONE, "code": code})
+    assert login.status_code == 401
+    assert login.json()["detail"] == "this account cannot sign in"
+    assert "access_token" not in login.json()

@@ -13,6 +13,7 @@ from app.authz.models import AuditEntry
 from app.core import clock
 from app.core.db import set_tenant
 from tests.authz.world import PHONES, World, build_world
+from tests.roster.helpers import consent
 
 A, B = "demo-north", "demo-south"
 
@@ -168,3 +169,52 @@ async def test_only_school_admins_manage_grants_and_only_their_own(client, login
         "items": [],
         "next_cursor": None,
     }
+
+
+async def test_a_grant_reaches_only_its_record_kinds(client, login, world):
+    """A members-only grant under technical_support (which covers attendance and diagnostics)
+    still reads no attendance and no events: the grant's kinds bound it, not the purpose (AUZ-8)."""
+    admin, staff = await login(PHONES["admin"]), await login(PHONES["staff"])
+    await _grant(client, admin, record_kinds=["member"])
+    lesson = f"/v1/tenants/{A}/lessons/{world.lessons['l1']}"
+    support = {"purpose": "technical_support"}
+    assert (await client.get(f"/v1/tenants/{A}/members", headers=staff)).status_code == 200
+    for path in ("attendance", "events"):
+        read = await client.get(f"{lesson}/{path}", params=support, headers=staff)
+        assert read.status_code == 404, (path, read.text)
+    diagnostics = {**support, "kind": "diagnostics.sample"}
+    assert (
+        await client.get(f"{lesson}/events", params=diagnostics, headers=staff)
+    ).status_code == 404
+
+    await _grant(client, admin, record_kinds=["member", "attendance", "diagnostics"])
+    assert (
+        await client.get(f"{lesson}/attendance", params=support, headers=staff)
+    ).status_code == 200
+
+
+async def test_a_read_grant_never_lets_staff_change_members(client, login, world):
+    """Staff under a grant may list and read, never create or deactivate (AUZ-8)."""
+    admin, staff = await login(PHONES["admin"]), await login(PHONES["staff"])
+    await _grant(client, admin, record_kinds=["member"])
+    members = f"/v1/tenants/{A}/members"
+    listed = (await client.get(members, headers=staff)).json()["items"]
+    target = next(m for m in listed if m["account_id"] == str(world.id("student2")))
+
+    created = await client.post(
+        members,
+        json={"phone": "+8613800000999", "role": "teacher", "consent": consent()},
+        headers=staff,
+    )
+    assert created.status_code == 404, created.text
+    deactivated = await client.post(
+        f"{members}/{target['id']}/deactivate", json={"reason": "left the school"}, headers=staff
+    )
+    assert deactivated.status_code == 404, deactivated.text
+
+    after = (await client.get(f"{members}/{target['id']}", headers=admin)).json()
+    assert after["status"] == target["status"] == "active"
+    phones = {
+        m.get("phone_masked") for m in (await client.get(members, headers=admin)).json()["items"]
+    }
+    assert "+86 138****0999" not in phones

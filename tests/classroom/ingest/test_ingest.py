@@ -16,6 +16,7 @@ from tests.classroom.conftest import (
     CLASSMATE,
     NORTH_ADMIN,
     OTHER_TEACHER,
+    SOUTH_ADMIN,
     SOUTH_STUDENT,
     STUDENT,
     TEACHER,
@@ -327,3 +328,24 @@ async def test_consent_endpoints_need_membership_and_a_known_category(client, lo
     )
     assert unknown.status_code == 422
     _ = OTHER_TEACHER
+
+
+async def test_a_client_id_another_school_used_is_stored_for_this_school(
+    client, login, owner, world
+):
+    """The idempotency key is (school, client id): B's event is not A's duplicate (CLS-8)."""
+    north = event(world, "attendance.joined", 1, cid="classroom-42")
+    assert (await send(client, world.key, [north])).json()["accepted"] == 1
+    south = event(world, "attendance.joined", 2, lesson=world.south_lesson, cid="classroom-42")
+    south["user"] = world.user(SOUTH_STUDENT)
+    response = await send(client, world.south_key, [south])
+    assert response.status_code == 202, response.text
+    assert response.json() == {"accepted": 1, "duplicates": 0, "dropped": 0}
+    assert await _count(owner, world.south) == 1 and await _count(owner, world.north) == 1
+    admin = await login(SOUTH_ADMIN)
+    url = f"/v1/tenants/demo-south/lessons/{world.south_lesson}/events"
+    (stored,) = (await client.get(url, headers=admin)).json()["items"]
+    assert stored["client_id"] == "classroom-42"
+    assert stored["user"] == world.user(SOUTH_STUDENT)
+    again = await send(client, world.south_key, [south])
+    assert again.json() == {"accepted": 0, "duplicates": 1, "dropped": 0}
