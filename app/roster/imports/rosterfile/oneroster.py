@@ -21,6 +21,7 @@ from app.roster.imports.rosterfile.rows import (
     ENROLLMENT_ROLE_BY_ONEROSTER,
     PERSON_ROLE_BY_ONEROSTER,
     STATUSES,
+    VERSIONS,
     ArchiveLimits,
     CourseRow,
     EnrollmentRow,
@@ -51,6 +52,8 @@ def parse_oneroster(
     if files is None:
         return out
     declared = read_manifest(files, out)
+    if out.version not in VERSIONS:
+        return out  # one clear error, not a cascade of follow-on ones
     tables = read_tables(files, declared, out)
     _OneRosterReader(out, tables, today).read()
     return out
@@ -77,6 +80,7 @@ class _OneRosterReader:
         self.person_lines: dict[str, int] = {}
         self.primary_role: set[str] = set()
         self.unmapped_role: dict[str, str] = {}
+        self.elsewhere: set[str] = set()  # 1.1 users of other orgs only
 
     def read(self) -> None:
         self.read_orgs()
@@ -189,14 +193,14 @@ class _OneRosterReader:
         file = "classes.csv"
         code_lines: dict[str, int] = {}
         for line, row, status in self.records(file):
-            code, name, course_id = row["classCode"], row["title"], row["courseSourcedId"]
+            # classCode is optional in the standard: a class without one goes by its sourcedId.
+            code = row["classCode"] or row["sourcedId"][:64]
+            name, course_id = row["title"], row["courseSourcedId"]
             term_id = next(iter(_split_list(row["termSourcedIds"])), "")
             course = self.reference("courses.csv", course_id, self.subjects)
             term = self.reference("academicSessions.csv", term_id, self.sessions)
             problems = [("title", "title is empty" if not name else _too_long(name, "name"))]
-            if not code:
-                problems.append(("classCode", "classCode is empty: every class needs a code"))
-            elif code in code_lines:
+            if code in code_lines:
                 message = f"classCode {code!r} is already used on line {code_lines[code]}"
                 problems.append(("classCode", message))
             else:
@@ -267,6 +271,21 @@ class _OneRosterReader:
                 line=line,
             )
             self.person_lines[row["sourcedId"]] = line
+            if self.out.version == "1.1" and active:
+                self.user_role_1_1(row)
+
+    def user_role_1_1(self, row: dict[str, str]) -> None:
+        """OneRoster 1.1 names the role and the orgs in users.csv itself."""
+        school, user_id = self.out.school, row["sourcedId"]
+        orgs = _split_list(row["orgSourcedIds"])
+        if school is not None and orgs and school.source_id not in orgs:
+            self.elsewhere.add(user_id)
+            return
+        role = PERSON_ROLE_BY_ONEROSTER.get(row["role"])
+        if role is None:
+            self.unmapped_role.setdefault(user_id, row["role"])
+        else:
+            self.people[user_id].role = role
 
     def read_roles(self) -> None:
         file = "roles.csv"
@@ -311,12 +330,13 @@ class _OneRosterReader:
                 self.error(file, line, "sourcedId", f"unknown user {user_id!r}")
             elif user == "outside":
                 outside += 1
-            if user != "accepted" or not row["birthDate"]:
+            column = "birthDate" if row["birthDate"] or self.out.version != "1.1" else "birthdate"
+            if user != "accepted" or not row[column]:
                 continue
-            born = parse_date(row["birthDate"])
+            born = parse_date(row[column])
             if born is None:
-                message = f"birthDate must be a date as YYYY-MM-DD, not {row['birthDate']!r}"
-                self.error(file, line, "birthDate", message)
+                message = f"{column} must be a date as YYYY-MM-DD, not {row[column]!r}"
+                self.error(file, line, column, message)
             else:
                 self.people[user_id].birth_date = born
         if outside:
@@ -326,6 +346,12 @@ class _OneRosterReader:
         """Drop people without a usable role, then check guardians and age bands."""
         roles_are_bulk = self.out.mode.get("roles.csv") == "bulk"
         skipped: Counter[str] = Counter()
+        for source_id in self.elsewhere:
+            del self.people[source_id]
+        if self.elsewhere:
+            self.out.notices.append(f"ignored {len(self.elsewhere)} users of other orgs")
+        if self.out.version == "1.1":  # the role is a users.csv column
+            roles_are_bulk = self.out.mode.get("users.csv") == "bulk"
         for source_id, person in list(self.people.items()):
             if person.role is not None:
                 continue
