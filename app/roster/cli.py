@@ -63,11 +63,12 @@ async def _import(
 ) -> tuple[int, list[str]]:
     from app.authz.audit import record
     from app.core.errors import DomainError
-    from app.roster.imports.service import archive_limits, import_roster
+    from app.roster.imports.service import archive_limits, import_roster, school_orgs
 
     async with _school(slug) as (ctx, session, tenant):
         if tenant is None:
             return 2, [f"error: no school {slug!r}"]
+        school = school_orgs(ctx.settings, tenant)
         try:
             result, writes = await import_roster(
                 session,
@@ -78,8 +79,9 @@ async def _import(
                 fmt=fmt,
                 default_age_band=default_age_band,
                 dry_run=dry_run,
-                region=ctx.settings.default_region,
+                region=school.phone_region,
                 limits=archive_limits(ctx.settings),
+                orgs=school.orgs,
             )
         except DomainError as exc:
             return 1, [f"error: {exc.detail}; nothing was written"]

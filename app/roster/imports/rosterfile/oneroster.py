@@ -40,7 +40,11 @@ from app.roster.imports.rosterfile.rows import (
 
 
 def parse_oneroster(
-    data: bytes, *, today: date | None = None, limits: ArchiveLimits | None = None
+    data: bytes,
+    *,
+    today: date | None = None,
+    limits: ArchiveLimits | None = None,
+    orgs: frozenset[str] = frozenset(),
 ) -> RosterFile:
     """Read a OneRoster 1.2 CSV zip.
 
@@ -55,7 +59,7 @@ def parse_oneroster(
     if out.version not in VERSIONS:
         return out  # one clear error, not a cascade of follow-on ones
     tables = read_tables(files, declared, out)
-    _OneRosterReader(out, tables, today).read()
+    _OneRosterReader(out, tables, today, orgs).read()
     return out
 
 
@@ -68,8 +72,13 @@ class _OneRosterReader:
     own error already says why.
     """
 
-    def __init__(self, out: RosterFile, tables: dict[str, Table], today: date | None) -> None:
+    def __init__(
+        self, out: RosterFile, tables: dict[str, Table], today: date | None, orgs: frozenset[str]
+    ) -> None:
         self.out = out
+        self.orgs = set(orgs)  # the school's orgs; empty: the file's one school org
+        self.elsewhere_count: Counter[str] = Counter()
+        self.other_classes: set[str] = set()
         self.tables = tables
         self.today = today
         self.present: dict[str, set[str]] = {name: set() for name in COLUMNS}
@@ -80,13 +89,13 @@ class _OneRosterReader:
         self.person_lines: dict[str, int] = {}
         self.primary_role: set[str] = set()
         self.unmapped_role: dict[str, str] = {}
-        self.elsewhere: set[str] = set()  # 1.1 users of other orgs only
 
     def read(self) -> None:
         self.read_orgs()
         self.read_sessions()
         self.read_oneroster_courses()
         self.read_classes()
+        self.ours, self.theirs = self.users_by_org()
         self.read_users()
         self.read_roles()
         self.read_demographics()
@@ -95,6 +104,23 @@ class _OneRosterReader:
         self.out.sessions = list(self.sessions.values())
         self.out.courses = list(self.courses.values())
         self.out.people = list(self.people.values())
+        self.out.not_this_school = {k: v for k, v in sorted(self.elsewhere_count.items()) if v}
+
+    def not_this_school(self, file: str) -> None:
+        self.elsewhere_count[file] += 1
+
+    def ours_org(self, org_id: str) -> bool:
+        """An org of this school: the tenant file's, else the file's one school org (a delta
+        without orgs.csv names no school: every org passes)."""
+        return not self.orgs or org_id in self.orgs
+
+    def users_by_org(self) -> tuple[set[str], set[str]]:
+        """Users with a role at this school, and users with roles only at other orgs."""
+        ours: set[str] = set()
+        elsewhere: set[str] = set()
+        for _, row in self.tables.get("roles.csv", Table()).rows:
+            (ours if self.ours_org(row["orgSourcedId"]) else elsewhere).add(row["userSourcedId"])
+        return ours, elsewhere - ours
 
     def error(self, file: str, line: int, column: str | None, message: str) -> None:
         self.out.errors.append(RowError(file, line, column, message))
@@ -137,6 +163,9 @@ class _OneRosterReader:
         return "unknown" if self.out.mode.get(file) == "bulk" else "outside"
 
     def read_orgs(self) -> None:
+        if self.orgs:
+            self.read_district_orgs()
+            return
         others = 0
         for line, row, status in self.records("orgs.csv"):
             if row["type"] != "school":
@@ -144,7 +173,8 @@ class _OneRosterReader:
             elif self.out.school is not None:
                 message = (
                     f"more than one school org ({self.out.school.source_id!r} and "
-                    f"{row['sourcedId']!r}); send one school per file"
+                    f"{row['sourcedId']!r}): name this school's orgs in its tenant file "
+                    "([oneroster] orgs) to import a district's file"
                 )
                 self.error("orgs.csv", line, "type", message)
             else:
@@ -153,6 +183,19 @@ class _OneRosterReader:
             self.out.notices.append(f"ignored {others} orgs that are not the school")
         if self.out.school is None and self.out.mode.get("orgs.csv") == "bulk":
             self.error("orgs.csv", 1, "type", "no org has type 'school'")
+        if self.out.school is not None:
+            self.orgs = {self.out.school.source_id}
+
+    def read_district_orgs(self) -> None:
+        """A district's file: the tenant file names this school's orgs; the rest are others'."""
+        for _line, row, status in self.records("orgs.csv"):
+            if row["sourcedId"] not in self.orgs:
+                self.not_this_school("orgs.csv")
+            elif self.out.school is None or row["type"] == "school":
+                self.out.school = OrgRow(row["sourcedId"], row["name"], row["identifier"], status)
+        if self.out.school is None and self.out.mode.get("orgs.csv") == "bulk":
+            message = f"none of this school's orgs ({', '.join(sorted(self.orgs))}) is in the file"
+            self.error("orgs.csv", 1, "sourcedId", message)
 
     def read_sessions(self) -> None:
         file = "academicSessions.csv"
@@ -193,6 +236,10 @@ class _OneRosterReader:
         file = "classes.csv"
         code_lines: dict[str, int] = {}
         for line, row, status in self.records(file):
+            if row["schoolSourcedId"] and not self.ours_org(row["schoolSourcedId"]):
+                self.other_classes.add(row["sourcedId"])
+                self.not_this_school(file)
+                continue
             # classCode is optional in the standard: a class without one goes by its sourcedId.
             code = row["classCode"] or row["sourcedId"][:64]
             name, course_id = row["title"], row["courseSourcedId"]
@@ -236,6 +283,9 @@ class _OneRosterReader:
             return
         phone_lines: dict[str, int] = {}
         for line, row, status in self.records(file):
+            if self.elsewhere(row):
+                self.not_this_school(file)
+                continue
             column = "sms" if row["sms"] else "phone"
             phone = row[column]
             key = phone_key(phone)
@@ -274,13 +324,16 @@ class _OneRosterReader:
             if self.out.version == "1.1" and active:
                 self.user_role_1_1(row)
 
+    def elsewhere(self, row: dict[str, str]) -> bool:
+        """A user of other orgs only (1.1: by orgSourcedIds; 1.2: by their roles)."""
+        if self.out.version == "1.1":
+            orgs = _split_list(row["orgSourcedIds"])
+            return bool(orgs) and bool(self.orgs) and not self.orgs.intersection(orgs)
+        return row["sourcedId"] in self.theirs
+
     def user_role_1_1(self, row: dict[str, str]) -> None:
         """OneRoster 1.1 names the role and the orgs in users.csv itself."""
-        school, user_id = self.out.school, row["sourcedId"]
-        orgs = _split_list(row["orgSourcedIds"])
-        if school is not None and orgs and school.source_id not in orgs:
-            self.elsewhere.add(user_id)
-            return
+        user_id = row["sourcedId"]
         role = PERSON_ROLE_BY_ONEROSTER.get(row["role"])
         if role is None:
             self.unmapped_role.setdefault(user_id, row["role"])
@@ -289,15 +342,14 @@ class _OneRosterReader:
 
     def read_roles(self) -> None:
         file = "roles.csv"
-        school = self.out.school
-        other_org = outside = 0
+        outside = 0
         for line, row, status in self.records(file):
             org_id, user_id = row["orgSourcedId"], row["userSourcedId"]
-            if school is not None and org_id != school.source_id:
+            if not self.ours_org(org_id):
                 if self.reference("orgs.csv", org_id, ()) == "unknown":
                     self.error(file, line, "orgSourcedId", f"unknown org {org_id!r}")
                 else:
-                    other_org += 1
+                    self.not_this_school(file)
                 continue
             user = self.reference("users.csv", user_id, self.people)
             if user == "unknown":
@@ -315,8 +367,6 @@ class _OneRosterReader:
                 person.role = role
                 if is_primary:
                     self.primary_role.add(user_id)
-        if other_org:
-            self.out.notices.append(f"ignored {other_org} roles at orgs other than the school")
         if outside:
             self.out.notices.append(f"ignored {outside} roles of users not in users.csv")
 
@@ -346,10 +396,6 @@ class _OneRosterReader:
         """Drop people without a usable role, then check guardians and age bands."""
         roles_are_bulk = self.out.mode.get("roles.csv") == "bulk"
         skipped: Counter[str] = Counter()
-        for source_id in self.elsewhere:
-            del self.people[source_id]
-        if self.elsewhere:
-            self.out.notices.append(f"ignored {len(self.elsewhere)} users of other orgs")
         if self.out.version == "1.1":  # the role is a users.csv column
             roles_are_bulk = self.out.mode.get("users.csv") == "bulk"
         for source_id, person in list(self.people.items()):
@@ -400,6 +446,10 @@ class _OneRosterReader:
         pair_lines: dict[tuple[str, str], int] = {}
         for line, row, status in self.records(file):
             class_id, user_id = row["classSourcedId"], row["userSourcedId"]
+            school_id = row["schoolSourcedId"]
+            if class_id in self.other_classes or (school_id and not self.ours_org(school_id)):
+                self.not_this_school(file)
+                continue
             course = self.reference("classes.csv", class_id, self.courses)
             person = self.reference("users.csv", user_id, self.people)
             if course == "unknown":

@@ -132,6 +132,8 @@ class RosterFile:
     notices: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     version: str = "1.2"  # the OneRoster version the manifest declares
+    # Rows left out because they belong to other orgs of a district's file, by file name.
+    not_this_school: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
