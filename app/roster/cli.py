@@ -26,7 +26,9 @@ FormatOption = Annotated[
 @roster_app.command("import")
 def import_command(
     slug: Annotated[str, typer.Argument(help="the school")],
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="zip or roster.csv")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, help="zip, folder of OneRoster CSV files or roster.csv")
+    ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show the plan only")] = False,
     format: FormatOption = None,
     default_age_band: Annotated[
@@ -43,7 +45,10 @@ def import_command(
     fmt: Literal["oneroster", "csv"] | None = "csv" if format == "csv" else None
     if format == "oneroster":
         fmt = "oneroster"
-    code, lines = asyncio.run(_import(slug, file.read_bytes(), dry_run, fmt, default_age_band))
+    from app.roster.imports.rosterfile import pack_folder
+
+    data = pack_folder(file) if file.is_dir() else file.read_bytes()
+    code, lines = asyncio.run(_import(slug, data, dry_run, fmt, default_age_band))
     for line in lines:
         typer.echo(line, err=code != 0)
     raise typer.Exit(code)
@@ -58,11 +63,12 @@ async def _import(
 ) -> tuple[int, list[str]]:
     from app.authz.audit import record
     from app.core.errors import DomainError
-    from app.roster.imports.service import archive_limits, import_roster
+    from app.roster.imports.service import archive_limits, import_roster, school_orgs
 
     async with _school(slug) as (ctx, session, tenant):
         if tenant is None:
             return 2, [f"error: no school {slug!r}"]
+        school = school_orgs(ctx.settings, tenant)
         try:
             result, writes = await import_roster(
                 session,
@@ -73,8 +79,9 @@ async def _import(
                 fmt=fmt,
                 default_age_band=default_age_band,
                 dry_run=dry_run,
-                region=ctx.settings.default_region,
+                region=school.phone_region,
                 limits=archive_limits(ctx.settings),
+                orgs=school.orgs,
             )
         except DomainError as exc:
             return 1, [f"error: {exc.detail}; nothing was written"]

@@ -172,4 +172,6 @@ class ImportPlan(BaseModel):
     people: EntityPlan = Field(default_factory=EntityPlan)
     enrollments: EntityPlan = Field(default_factory=EntityPlan)
     guardianships: EntityPlan = Field(default_factory=EntityPlan)
+    # Rows of other orgs in a district's file, by file: left out, never errors.
+    not_this_school: dict[str, int] = Field(default_factory=dict)
     notices: list[str] = Field(default_factory=list)

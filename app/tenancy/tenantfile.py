@@ -33,6 +33,15 @@ class AdminSpec(BaseModel):
             raise ValueError(str(exc)) from None
 
 
+class OneRosterSpec(BaseModel):
+    """`[oneroster]`: the OneRoster org sourcedIds that are this school in a district's file,
+    and the region national phone numbers are read in (default: the school's region)."""
+
+    model_config = ConfigDict(extra="forbid")
+    orgs: list[str] = Field(default_factory=list, max_length=100)
+    phone_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+
+
 class TenantSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
@@ -46,6 +55,7 @@ class TenantSpec(BaseModel):
     time_zone: str = Field(default="Asia/Shanghai", max_length=64)
     late_after_minutes: int = Field(default=5, ge=0, le=240)
     admins: list[AdminSpec] = Field(min_length=1)
+    oneroster: OneRosterSpec = Field(default_factory=OneRosterSpec)
 
     @field_validator("time_zone")
     @classmethod

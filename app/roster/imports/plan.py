@@ -46,7 +46,12 @@ class Planning:
         self.default_age_band = default_age_band
         self.region = region
         self.errors: list[RowError] = list(roster.errors)
-        self.plan = ImportPlan(format=roster.kind, dry_run=True, notices=list(roster.notices))
+        self.plan = ImportPlan(
+            format=roster.kind,
+            dry_run=True,
+            not_this_school=dict(roster.not_this_school),
+            notices=list(roster.notices),
+        )
         self.writes = Writes()
         self.now = clock.now()
         self.oneroster = roster.kind == "oneroster"

@@ -16,7 +16,7 @@ from app.core.errors import DomainError, PayloadTooLarge
 from app.core.vocabulary import Action, Purpose, RecordKind
 from app.roster.imports.export import ExportFormat, export_roster
 from app.roster.imports.rosterfile import MAX_FILE_BYTES
-from app.roster.imports.service import archive_limits, import_roster
+from app.roster.imports.service import archive_limits, import_roster, school_orgs
 from app.roster.schemas import AgeBandIn, ImportPlan
 
 router = APIRouter(tags=["roster"])
@@ -56,6 +56,7 @@ async def import_file(
     data = await file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise PayloadTooLarge(f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+    school = school_orgs(ctx.settings, access.tenant)
     result, writes = await import_roster(
         session,
         ctx.keys,
@@ -65,8 +66,9 @@ async def import_file(
         fmt=format,
         default_age_band=default_age_band,
         dry_run=dry_run,
-        region=ctx.settings.default_region,
+        region=school.phone_region,
         limits=archive_limits(ctx.settings),
+        orgs=school.orgs,
     )
     if result.errors:
         raise RosterRowsInvalid(

@@ -9,8 +9,10 @@ primary key, not the ORM per row. The import is the school's consent attestation
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Literal
 
+import phonenumbers
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.repository import account_ids_by_phone_hashes
@@ -34,10 +36,20 @@ from app.roster.imports.rosterfile import (
     parse_simple_csv,
 )
 from app.tenancy.models import Tenant
+from app.tenancy.tenantfile import OneRosterSpec, load_tenant_file
 
 Format = Literal["oneroster", "csv"]
 
-__all__ = ["Format", "ImportResult", "Writes", "archive_limits", "import_roster", "read_file"]
+__all__ = [
+    "Format",
+    "ImportResult",
+    "SchoolOrgs",
+    "Writes",
+    "archive_limits",
+    "import_roster",
+    "read_file",
+    "school_orgs",
+]
 
 
 class RosterArchiveTooLarge(PayloadTooLarge):
@@ -48,16 +60,41 @@ class RosterArchiveEntries(DomainError):
     status, type, title = 422, "roster-archive-entries", "The zip holds too many entries"
 
 
+@dataclass(frozen=True)
+class SchoolOrgs:
+    """What the tenant file says about this school in OneRoster files."""
+
+    orgs: frozenset[str]
+    phone_region: str
+
+
+def school_orgs(settings: Settings, tenant: Tenant) -> SchoolOrgs:
+    """`[oneroster]` of the school's tenant file; national numbers default to its region."""
+    spec = OneRosterSpec()
+    path = settings.tenants_dir / f"{tenant.slug}.toml"
+    if path.is_file():
+        spec = load_tenant_file(path)[0].oneroster
+    region = spec.phone_region or tenant.region.split("-", 1)[0].upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        region = settings.default_region
+    return SchoolOrgs(frozenset(spec.orgs), region)
+
+
 def archive_limits(settings: Settings) -> ArchiveLimits:
     return ArchiveLimits(settings.roster_max_unpacked_bytes, settings.roster_max_entries)
 
 
-def read_file(data: bytes, fmt: Format | None, limits: ArchiveLimits | None = None) -> RosterFile:
+def read_file(
+    data: bytes,
+    fmt: Format | None,
+    limits: ArchiveLimits | None = None,
+    orgs: frozenset[str] = frozenset(),
+) -> RosterFile:
     """The file read; a zip past `limits` is refused whole (413 for size, 422 for entries)."""
     today = clock.now().date()
     if fmt == "oneroster" or (fmt is None and data[:4] == b"PK\x03\x04"):
         try:
-            return parse_oneroster(data, today=today, limits=limits)
+            return parse_oneroster(data, today=today, limits=limits, orgs=orgs)
         except ArchiveTooLarge as exc:
             error = RosterArchiveEntries if exc.too_many_entries else RosterArchiveTooLarge
             raise error(exc.message, limit=exc.setting, max=exc.limit) from None
@@ -110,9 +147,13 @@ async def import_roster(
     dry_run: bool = False,
     region: str = "CN",
     limits: ArchiveLimits | None = None,
+    orgs: frozenset[str] = frozenset(),
 ) -> tuple[ImportResult, Writes]:
-    """Plans the import; writes it unless this is a dry run or any row is in error."""
-    roster = read_file(data, fmt, limits)
+    """Plans the import; writes it unless this is a dry run or any row is in error.
+
+    `orgs` are the school's OneRoster orgs in a district's file (empty: the file's one
+    school); rows of other orgs are counted as "not this school", never errors."""
+    roster = read_file(data, fmt, limits, orgs)
     p = Planning(keys, tenant, actor_id, roster, default_age_band=default_age_band, region=region)
     await _plan(session, p)
     p.plan.dry_run = dry_run

@@ -322,7 +322,7 @@ def test_administrators_and_roles_at_other_orgs_are_skipped_with_a_notice() -> N
     assert roster.errors == []
     assert "u-aide" not in {person.source_id for person in roster.people}
     assert "e-2" not in {e.source_id for e in roster.enrollments}
-    assert "ignored 1 roles at orgs other than the school" in roster.notices
+    assert roster.not_this_school == {"roles.csv": 1}
     assert any("1 users with role 'administrator'" in notice for notice in roster.notices)
 
 

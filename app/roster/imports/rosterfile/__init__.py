@@ -7,6 +7,7 @@ row it belongs to is left out of the result.
 
 from __future__ import annotations
 
+from app.roster.imports.rosterfile.archive import pack_folder
 from app.roster.imports.rosterfile.oneroster import parse_oneroster
 from app.roster.imports.rosterfile.reading import decode_text, phone_key, read_table
 from app.roster.imports.rosterfile.rows import (
@@ -92,6 +93,7 @@ __all__ = [
     "Table",
     "age_band",
     "decode_text",
+    "pack_folder",
     "parse_oneroster",
     "parse_roster_file",
     "parse_simple_csv",

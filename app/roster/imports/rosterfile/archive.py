@@ -9,13 +9,17 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from pathlib import Path
 
 from app.roster.imports.rosterfile.reading import read_table
 from app.roster.imports.rosterfile.rows import (
     COLUMNS,
+    FILES_BY_VERSION,
     MAX_FILE_BYTES,
     OPTIONAL_FILES,
+    READ_COLUMNS,
     REQUIRED_COLUMNS,
+    VERSIONS,
     ZIP_NAME,
     ArchiveLimits,
     ArchiveTooLarge,
@@ -59,6 +63,16 @@ def unzip(data: bytes, out: RosterFile, limits: ArchiveLimits) -> dict[str, byte
             except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as e:
                 out.errors.append(RowError(name, 1, None, f"cannot unpack the file: {e}"))
     return files
+
+
+def pack_folder(folder: Path) -> bytes:
+    """A folder of OneRoster CSV files as the zip they would be sent in (roster files only)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and path.name in ROSTER_FILES:
+                archive.write(path, path.name)
+    return buffer.getvalue()
 
 
 def _roster_entries(entries: list[zipfile.ZipInfo], out: RosterFile) -> dict[str, zipfile.ZipInfo]:
@@ -123,8 +137,12 @@ def read_manifest(files: dict[str, bytes], out: RosterFile) -> dict[str, str]:
         prop, value = row["propertyName"], row["value"]
         if prop == "oneroster.version":
             version_seen = True
-            if value != "1.2":
-                message = f"only OneRoster 1.2 is supported, this file says {value!r}"
+            out.version = value
+            if value not in VERSIONS:
+                message = (
+                    f"OneRoster {value!r} cannot be read: Rostra reads OneRoster "
+                    f"{' and '.join(VERSIONS)} CSV"
+                )
                 out.errors.append(RowError("manifest.csv", line, "value", message))
         elif prop.startswith("file."):
             if value in ("bulk", "delta", "absent"):
@@ -151,7 +169,7 @@ def read_tables(
             out.mode[name] = "delta" if mode == "delta" else "bulk"
     is_delta = "delta" in out.mode.values()
     tables: dict[str, Table] = {}
-    for name in COLUMNS:
+    for name in FILES_BY_VERSION.get(out.version, COLUMNS):
         if name not in out.mode:
             if not is_delta and name not in OPTIONAL_FILES:
                 out.errors.append(RowError(name, 1, None, "a bulk roster needs this file"))
@@ -160,5 +178,5 @@ def read_tables(
             out.errors.append(RowError(name, 1, None, message))
         else:
             required = REQUIRED_COLUMNS[name]
-            tables[name] = read_table(name, files[name], COLUMNS[name], required, out.errors)
+            tables[name] = read_table(name, files[name], READ_COLUMNS[name], required, out.errors)
     return tables

@@ -21,6 +21,7 @@ from app.roster.imports.rosterfile.rows import (
     ENROLLMENT_ROLE_BY_ONEROSTER,
     PERSON_ROLE_BY_ONEROSTER,
     STATUSES,
+    VERSIONS,
     ArchiveLimits,
     CourseRow,
     EnrollmentRow,
@@ -39,7 +40,11 @@ from app.roster.imports.rosterfile.rows import (
 
 
 def parse_oneroster(
-    data: bytes, *, today: date | None = None, limits: ArchiveLimits | None = None
+    data: bytes,
+    *,
+    today: date | None = None,
+    limits: ArchiveLimits | None = None,
+    orgs: frozenset[str] = frozenset(),
 ) -> RosterFile:
     """Read a OneRoster 1.2 CSV zip.
 
@@ -51,8 +56,10 @@ def parse_oneroster(
     if files is None:
         return out
     declared = read_manifest(files, out)
+    if out.version not in VERSIONS:
+        return out  # one clear error, not a cascade of follow-on ones
     tables = read_tables(files, declared, out)
-    _OneRosterReader(out, tables, today).read()
+    _OneRosterReader(out, tables, today, orgs).read()
     return out
 
 
@@ -65,8 +72,13 @@ class _OneRosterReader:
     own error already says why.
     """
 
-    def __init__(self, out: RosterFile, tables: dict[str, Table], today: date | None) -> None:
+    def __init__(
+        self, out: RosterFile, tables: dict[str, Table], today: date | None, orgs: frozenset[str]
+    ) -> None:
         self.out = out
+        self.orgs = set(orgs)  # the school's orgs; empty: the file's one school org
+        self.elsewhere_count: Counter[str] = Counter()
+        self.other_classes: set[str] = set()
         self.tables = tables
         self.today = today
         self.present: dict[str, set[str]] = {name: set() for name in COLUMNS}
@@ -83,6 +95,7 @@ class _OneRosterReader:
         self.read_sessions()
         self.read_oneroster_courses()
         self.read_classes()
+        self.ours, self.theirs = self.users_by_org()
         self.read_users()
         self.read_roles()
         self.read_demographics()
@@ -91,6 +104,23 @@ class _OneRosterReader:
         self.out.sessions = list(self.sessions.values())
         self.out.courses = list(self.courses.values())
         self.out.people = list(self.people.values())
+        self.out.not_this_school = {k: v for k, v in sorted(self.elsewhere_count.items()) if v}
+
+    def not_this_school(self, file: str) -> None:
+        self.elsewhere_count[file] += 1
+
+    def ours_org(self, org_id: str) -> bool:
+        """An org of this school: the tenant file's, else the file's one school org (a delta
+        without orgs.csv names no school: every org passes)."""
+        return not self.orgs or org_id in self.orgs
+
+    def users_by_org(self) -> tuple[set[str], set[str]]:
+        """Users with a role at this school, and users with roles only at other orgs."""
+        ours: set[str] = set()
+        elsewhere: set[str] = set()
+        for _, row in self.tables.get("roles.csv", Table()).rows:
+            (ours if self.ours_org(row["orgSourcedId"]) else elsewhere).add(row["userSourcedId"])
+        return ours, elsewhere - ours
 
     def error(self, file: str, line: int, column: str | None, message: str) -> None:
         self.out.errors.append(RowError(file, line, column, message))
@@ -133,6 +163,9 @@ class _OneRosterReader:
         return "unknown" if self.out.mode.get(file) == "bulk" else "outside"
 
     def read_orgs(self) -> None:
+        if self.orgs:
+            self.read_district_orgs()
+            return
         others = 0
         for line, row, status in self.records("orgs.csv"):
             if row["type"] != "school":
@@ -140,7 +173,8 @@ class _OneRosterReader:
             elif self.out.school is not None:
                 message = (
                     f"more than one school org ({self.out.school.source_id!r} and "
-                    f"{row['sourcedId']!r}); send one school per file"
+                    f"{row['sourcedId']!r}): name this school's orgs in its tenant file "
+                    "([oneroster] orgs) to import a district's file"
                 )
                 self.error("orgs.csv", line, "type", message)
             else:
@@ -149,6 +183,19 @@ class _OneRosterReader:
             self.out.notices.append(f"ignored {others} orgs that are not the school")
         if self.out.school is None and self.out.mode.get("orgs.csv") == "bulk":
             self.error("orgs.csv", 1, "type", "no org has type 'school'")
+        if self.out.school is not None:
+            self.orgs = {self.out.school.source_id}
+
+    def read_district_orgs(self) -> None:
+        """A district's file: the tenant file names this school's orgs; the rest are others'."""
+        for _line, row, status in self.records("orgs.csv"):
+            if row["sourcedId"] not in self.orgs:
+                self.not_this_school("orgs.csv")
+            elif self.out.school is None or row["type"] == "school":
+                self.out.school = OrgRow(row["sourcedId"], row["name"], row["identifier"], status)
+        if self.out.school is None and self.out.mode.get("orgs.csv") == "bulk":
+            message = f"none of this school's orgs ({', '.join(sorted(self.orgs))}) is in the file"
+            self.error("orgs.csv", 1, "sourcedId", message)
 
     def read_sessions(self) -> None:
         file = "academicSessions.csv"
@@ -189,14 +236,18 @@ class _OneRosterReader:
         file = "classes.csv"
         code_lines: dict[str, int] = {}
         for line, row, status in self.records(file):
-            code, name, course_id = row["classCode"], row["title"], row["courseSourcedId"]
+            if row["schoolSourcedId"] and not self.ours_org(row["schoolSourcedId"]):
+                self.other_classes.add(row["sourcedId"])
+                self.not_this_school(file)
+                continue
+            # classCode is optional in the standard: a class without one goes by its sourcedId.
+            code = row["classCode"] or row["sourcedId"][:64]
+            name, course_id = row["title"], row["courseSourcedId"]
             term_id = next(iter(_split_list(row["termSourcedIds"])), "")
             course = self.reference("courses.csv", course_id, self.subjects)
             term = self.reference("academicSessions.csv", term_id, self.sessions)
             problems = [("title", "title is empty" if not name else _too_long(name, "name"))]
-            if not code:
-                problems.append(("classCode", "classCode is empty: every class needs a code"))
-            elif code in code_lines:
+            if code in code_lines:
                 message = f"classCode {code!r} is already used on line {code_lines[code]}"
                 problems.append(("classCode", message))
             else:
@@ -232,6 +283,9 @@ class _OneRosterReader:
             return
         phone_lines: dict[str, int] = {}
         for line, row, status in self.records(file):
+            if self.elsewhere(row):
+                self.not_this_school(file)
+                continue
             column = "sms" if row["sms"] else "phone"
             phone = row[column]
             key = phone_key(phone)
@@ -267,18 +321,35 @@ class _OneRosterReader:
                 line=line,
             )
             self.person_lines[row["sourcedId"]] = line
+            if self.out.version == "1.1" and active:
+                self.user_role_1_1(row)
+
+    def elsewhere(self, row: dict[str, str]) -> bool:
+        """A user of other orgs only (1.1: by orgSourcedIds; 1.2: by their roles)."""
+        if self.out.version == "1.1":
+            orgs = _split_list(row["orgSourcedIds"])
+            return bool(orgs) and bool(self.orgs) and not self.orgs.intersection(orgs)
+        return row["sourcedId"] in self.theirs
+
+    def user_role_1_1(self, row: dict[str, str]) -> None:
+        """OneRoster 1.1 names the role and the orgs in users.csv itself."""
+        user_id = row["sourcedId"]
+        role = PERSON_ROLE_BY_ONEROSTER.get(row["role"])
+        if role is None:
+            self.unmapped_role.setdefault(user_id, row["role"])
+        else:
+            self.people[user_id].role = role
 
     def read_roles(self) -> None:
         file = "roles.csv"
-        school = self.out.school
-        other_org = outside = 0
+        outside = 0
         for line, row, status in self.records(file):
             org_id, user_id = row["orgSourcedId"], row["userSourcedId"]
-            if school is not None and org_id != school.source_id:
+            if not self.ours_org(org_id):
                 if self.reference("orgs.csv", org_id, ()) == "unknown":
                     self.error(file, line, "orgSourcedId", f"unknown org {org_id!r}")
                 else:
-                    other_org += 1
+                    self.not_this_school(file)
                 continue
             user = self.reference("users.csv", user_id, self.people)
             if user == "unknown":
@@ -296,8 +367,6 @@ class _OneRosterReader:
                 person.role = role
                 if is_primary:
                     self.primary_role.add(user_id)
-        if other_org:
-            self.out.notices.append(f"ignored {other_org} roles at orgs other than the school")
         if outside:
             self.out.notices.append(f"ignored {outside} roles of users not in users.csv")
 
@@ -311,12 +380,13 @@ class _OneRosterReader:
                 self.error(file, line, "sourcedId", f"unknown user {user_id!r}")
             elif user == "outside":
                 outside += 1
-            if user != "accepted" or not row["birthDate"]:
+            column = "birthDate" if row["birthDate"] or self.out.version != "1.1" else "birthdate"
+            if user != "accepted" or not row[column]:
                 continue
-            born = parse_date(row["birthDate"])
+            born = parse_date(row[column])
             if born is None:
-                message = f"birthDate must be a date as YYYY-MM-DD, not {row['birthDate']!r}"
-                self.error(file, line, "birthDate", message)
+                message = f"{column} must be a date as YYYY-MM-DD, not {row[column]!r}"
+                self.error(file, line, column, message)
             else:
                 self.people[user_id].birth_date = born
         if outside:
@@ -326,6 +396,8 @@ class _OneRosterReader:
         """Drop people without a usable role, then check guardians and age bands."""
         roles_are_bulk = self.out.mode.get("roles.csv") == "bulk"
         skipped: Counter[str] = Counter()
+        if self.out.version == "1.1":  # the role is a users.csv column
+            roles_are_bulk = self.out.mode.get("users.csv") == "bulk"
         for source_id, person in list(self.people.items()):
             if person.role is not None:
                 continue
@@ -374,6 +446,10 @@ class _OneRosterReader:
         pair_lines: dict[tuple[str, str], int] = {}
         for line, row, status in self.records(file):
             class_id, user_id = row["classSourcedId"], row["userSourcedId"]
+            school_id = row["schoolSourcedId"]
+            if class_id in self.other_classes or (school_id and not self.ours_org(school_id)):
+                self.not_this_school(file)
+                continue
             course = self.reference("classes.csv", class_id, self.courses)
             person = self.reference("users.csv", user_id, self.people)
             if course == "unknown":

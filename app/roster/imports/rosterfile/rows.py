@@ -131,6 +131,9 @@ class RosterFile:
     enrollments: list[EnrollmentRow] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    version: str = "1.2"  # the OneRoster version the manifest declares
+    # Rows left out because they belong to other orgs of a district's file, by file name.
+    not_this_school: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -199,15 +202,30 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
+# The versions read: 1.1 carries each user's role and orgs in users.csv (no roles.csv) and
+# spells demographics' `birthdate` in lower case; the reader takes either.
+VERSIONS = ("1.1", "1.2")
+READ_COLUMNS: dict[str, tuple[str, ...]] = {
+    **COLUMNS,
+    "users.csv": (*COLUMNS["users.csv"], "orgSourcedIds", "role"),
+    "demographics.csv": (*COLUMNS["demographics.csv"], "birthdate"),
+}
+FILES_BY_VERSION = {
+    "1.1": tuple(name for name in COLUMNS if name != "roles.csv"),
+    "1.2": tuple(COLUMNS),
+}
+
+# Only what the standard requires; `classCode` is optional (a class without one is known
+# by its sourcedId).
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "orgs.csv": ("sourcedId", "name", "type"),
     "academicSessions.csv": ("sourcedId", "title", "startDate", "endDate"),
     "courses.csv": ("sourcedId", "title"),
-    "classes.csv": ("sourcedId", "title", "courseSourcedId", "classCode", "termSourcedIds"),
+    "classes.csv": ("sourcedId", "title", "courseSourcedId", "termSourcedIds"),
     "users.csv": ("sourcedId", "givenName", "familyName"),
     "roles.csv": ("sourcedId", "userSourcedId", "role", "orgSourcedId"),
     "enrollments.csv": ("sourcedId", "classSourcedId", "userSourcedId", "role"),
-    "demographics.csv": ("sourcedId", "birthDate"),
+    "demographics.csv": ("sourcedId",),
 }
 OPTIONAL_FILES = frozenset({"demographics.csv"})
 
