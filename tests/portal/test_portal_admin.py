@@ -125,3 +125,20 @@ async def test_admin_creates_a_course_schedules_a_lesson_and_enrols_by_phone(
         data={"csrf": token, "phones": "13800000201\n13800000202", "role": "student"},
     )
     assert enrolled.status_code == 200 and "已选课：2" in enrolled.text
+
+
+async def test_an_api_key_is_shown_once_and_works_for_ingestion(client, sign_in, schools):
+    """AUZ: the key the page shows authenticates the classroom service; the list never shows it."""
+    admin = await sign_in(NORTH_ADMIN)
+    page = await admin.get("/portal/s/demo-north/admin/api-keys")
+    made = await admin.post(
+        "/portal/s/demo-north/admin/api-keys", data={"csrf": csrf_of(page.text), "name": "班级"}
+    )
+    assert made.status_code == 200 and made.headers["cache-control"] == "no-store"
+    key = made.text.split('<code id="new-key">', 1)[1].split("<", 1)[0]
+    again = await admin.get("/portal/s/demo-north/admin/api-keys")
+    assert key not in again.text and "班级" in again.text
+    ingest = await client.post(
+        "/v1/ingest/events", json={"events": []}, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert ingest.status_code != 401
