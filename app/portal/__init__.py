@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.core.config import ROOT
-from app.portal import admin, auth, home, me, teach
+from app.portal import admin, admin_courses, auth, home, me, teach
 
 STATIC_DIR = Path(__file__).parent / "static"
 HTMX_DIR = ROOT / "node_modules" / "htmx.org" / "dist"  # from package-lock.json (npm ci)
@@ -18,5 +18,13 @@ def install(app: FastAPI) -> None:
     """The portal's routes, its own static files and the pinned third-party assets."""
     app.mount("/portal/static/vendor/htmx", StaticFiles(directory=HTMX_DIR, check_dir=False))
     app.mount("/portal/static/own", StaticFiles(directory=STATIC_DIR), name="portal-static")
-    for router in (auth.router, home.router, teach.router, me.router, admin.router, home.fallback):
+    for router in (
+        auth.router,
+        home.router,
+        teach.router,
+        me.router,
+        admin.router,
+        admin_courses.router,
+        home.fallback,
+    ):
         app.include_router(router)

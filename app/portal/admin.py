@@ -6,10 +6,12 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.authz import apikeys
 from app.authz.audit import record_access
 from app.core.deps import ContextDep, SessionDep
 from app.core.pagination import PageParams, decode_cursor
@@ -28,6 +30,7 @@ router = APIRouter(
     prefix="/portal/s/{slug}/admin", route_class=PortalRoute, include_in_schema=False
 )
 MANAGE = Purpose.TEACHING_MANAGEMENT
+SECURITY = Purpose.SECURITY
 PAGE_SIZE = 50
 MAX_IMPORT_BYTES = 20 * 2**20
 ROLES = [r.value for r in Role]
@@ -145,3 +148,38 @@ async def import_upload(
         applied=not dry_run and not result.errors,
         held=base64.b64encode(data).decode() if dry_run and not result.errors else "",
     )
+
+
+@router.get("/api-keys")
+async def api_keys(request: Request, slug: str, me: SignedIn, session: SessionDep) -> Response:
+    return await _keys_page(request, session, me, slug, None)
+
+
+async def _keys_page(
+    request: Request, session: AsyncSession, me: Any, slug: str, shown: str | None
+) -> Response:
+    member = await member_in(session, me.account, slug)
+    access = await access_to(request, session, member, RecordKind.API_KEY, Action.LIST, SECURITY)
+    keys = await apikeys.list_keys(session, access.tenant_id, after=None, fetch=200)
+    await record_access(session, access)
+    return page(request, "admin/api_keys.html", tenant=member.tenant, keys=keys, shown=shown)
+
+
+@router.post("/api-keys")
+async def create_api_key(
+    request: Request,
+    slug: str,
+    me: FormOfSession,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "classroom",
+) -> Response:
+    """The key is shown on this one answer, never again (it is stored hashed)."""
+    member = await member_in(session, me.account, slug)
+    access = await access_to(request, session, member, RecordKind.API_KEY, Action.CREATE, SECURITY)
+    key, plaintext = await apikeys.create_key(
+        session, access.tenant_id, name.strip()[:100] or "classroom", access.account_id
+    )
+    await record_access(session, access, detail={"api_key_id": str(key.id), "name": key.name})
+    response = await _keys_page(request, session, me, slug, plaintext)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -81,3 +81,64 @@ async def test_a_teacher_or_another_schools_admin_gets_no_roster(sign_in, school
     south = await sign_in(SOUTH_ADMIN)
     page = await south.get("/portal/s/demo-north/admin/members")
     assert page.status_code == 404 and "页面不存在" in page.text
+
+
+async def test_admin_creates_a_course_schedules_a_lesson_and_enrols_by_phone(
+    owner, sign_in, schools
+):
+    """ROS: the forms call the roster services; a refused batch enrols nobody."""
+    north = schools["demo-north"]
+    await add_member(owner, north, TEACHER, "teacher", name="张老师")
+    await add_member(owner, north, "+8613800000201", "student", name="学生甲")
+    await add_member(owner, north, "+8613800000202", "student", name="学生乙")
+    admin = await sign_in(NORTH_ADMIN)
+    page = await admin.get("/portal/s/demo-north/admin/courses")
+    token = csrf_of(page.text)
+    bad = await admin.post(
+        "/portal/s/demo-north/admin/courses",
+        data={"csrf": token, "code": "M7", "name": "数学", "starts_on": "2027-02-01",
+              "ends_on": "2026-09-01"},
+    )  # fmt: skip
+    assert bad.status_code == 422 and 'id="ends_on-error"' in bad.text
+    made = await admin.post(
+        "/portal/s/demo-north/admin/courses",
+        data={"csrf": token, "code": "M7", "name": "数学", "starts_on": "2026-09-01",
+              "ends_on": "2027-01-31"},
+    )  # fmt: skip
+    assert made.status_code == 303
+    listed = await admin.get("/portal/s/demo-north/admin/courses")
+    course_id = listed.text.split("/admin/courses/", 1)[1].split('"', 1)[0]
+    url = f"/portal/s/demo-north/admin/courses/{course_id}"
+    lesson = await admin.post(
+        url + "/lessons",
+        data={"csrf": token, "title": "第一课", "starts_at": "2026-12-10T09:00",
+              "duration_minutes": "45", "teacher_phone": "13800000101"},
+    )  # fmt: skip
+    assert lesson.status_code == 303, lesson.text
+    assert row_of((await admin.get(url)).text, "lessons", "第一课")[1] == "2026-12-10 01:00 UTC"
+    refused = await admin.post(
+        url + "/enrollments", data={"csrf": token, "phones": "13800000201\n12", "role": "student"}
+    )
+    assert refused.status_code == 422 and 'id="phones-error"' in refused.text
+    enrolled = await admin.post(
+        url + "/enrollments",
+        data={"csrf": token, "phones": "13800000201\n13800000202", "role": "student"},
+    )
+    assert enrolled.status_code == 200 and "已选课：2" in enrolled.text
+
+
+async def test_an_api_key_is_shown_once_and_works_for_ingestion(client, sign_in, schools):
+    """AUZ: the key the page shows authenticates the classroom service; the list never shows it."""
+    admin = await sign_in(NORTH_ADMIN)
+    page = await admin.get("/portal/s/demo-north/admin/api-keys")
+    made = await admin.post(
+        "/portal/s/demo-north/admin/api-keys", data={"csrf": csrf_of(page.text), "name": "班级"}
+    )
+    assert made.status_code == 200 and made.headers["cache-control"] == "no-store"
+    key = made.text.split('<code id="new-key">', 1)[1].split("<", 1)[0]
+    again = await admin.get("/portal/s/demo-north/admin/api-keys")
+    assert key not in again.text and "班级" in again.text
+    ingest = await client.post(
+        "/v1/ingest/events", json={"events": []}, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert ingest.status_code != 401

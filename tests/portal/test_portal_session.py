@@ -151,3 +151,30 @@ async def test_an_unexpected_error_is_a_500_page_naming_the_request_id(
     assert page.status_code == 500
     assert "req-portal-500" in page.text and "出错了" in page.text
     assert "secret internals" not in page.text and "Traceback" not in page.text
+
+
+async def test_first_sign_in_shows_the_pending_registration_and_notices(
+    client, login, sign_in, schools
+):
+    """PRX-2: the person sees which school registered them and confirms; notices to accept."""
+    from tests.roster.helpers import NORTH, person
+
+    admin = await login(NORTH_ADMIN)
+    made = await client.post(f"{NORTH}/members", json=person("13800000401"), headers=admin)
+    assert made.status_code == 201, made.text
+    browser = await sign_in("+8613800000401")
+    home = await browser.get("/portal/")
+    assert 'id="pending"' in home.text and "为您登记的学校" in home.text
+    assert 'id="notices"' in home.text
+    token = csrf_of(home.text)
+    membership = home.text.split("/portal/memberships/", 1)[1].split("/", 1)[0]
+    confirmed = await browser.post(
+        f"/portal/memberships/{membership}/confirm", data={"csrf": token}
+    )
+    assert confirmed.status_code == 303
+    notice = home.text.split("/portal/notices/", 1)[1].split("/", 1)[0]
+    accepted = await browser.post(f"/portal/notices/{notice}/accept", data={"csrf": token})
+    assert accepted.status_code == 303
+    after = await browser.get("/portal/")
+    assert 'id="pending"' not in after.text
+    assert after.text.count("/accept") == home.text.count("/accept") - 1
