@@ -9,8 +9,9 @@ primary key, not the ORM per row. The import is the school's consent attestation
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.repository import account_ids_by_phone_hashes
@@ -60,10 +61,18 @@ async def _same_org(session: AsyncSession, p: Planning) -> None:
         p.same_org = True
 
 
-async def _plan(session: AsyncSession, p: Planning) -> None:
-    """Read what the school has, then plan courses, people and their links in that order."""
+def _people_and_hashes(p: Planning) -> tuple[Any, dict[str, str]]:
     people = normalise_people(p)
-    hashes = {e164: phone_hash(p.keys, e164) for _, e164 in people if e164}
+    return people, {e164: phone_hash(p.keys, e164) for _, e164 in people if e164}
+
+
+async def _plan(session: AsyncSession, p: Planning) -> None:
+    """Read what the school has, then plan courses, people and their links in that order.
+
+    The CPU-heavy steps (normalising, hashing, planning) run in a worker thread, so other
+    requests are answered meanwhile; the reads stay on the request's session.
+    """
+    people, hashes = await anyio.to_thread.run_sync(_people_and_hashes, p)
     accounts = await account_ids_by_phone_hashes(session, hashes.values())
     await _same_org(session, p)
     tenant_id = p.tenant.id
@@ -71,10 +80,14 @@ async def _plan(session: AsyncSession, p: Planning) -> None:
     courses = await repository.courses(session, tenant_id)
     enrollments = await repository.enrollments(session, tenant_id)
     guardianships = await repository.guardianships(session, tenant_id)
-    plan_courses(p, courses)
-    plan_people(p, people, hashes, accounts, memberships)
-    plan_enrollments(p, enrollments, courses, memberships)
-    plan_guardianships(p, people, memberships, guardianships)
+
+    def plan() -> None:
+        plan_courses(p, courses)
+        plan_people(p, people, hashes, accounts, memberships)
+        plan_enrollments(p, enrollments, courses, memberships)
+        plan_guardianships(p, people, memberships, guardianships)
+
+    await anyio.to_thread.run_sync(plan)
 
 
 async def import_roster(
@@ -90,7 +103,7 @@ async def import_roster(
     region: str = "CN",
 ) -> tuple[ImportResult, Writes]:
     """Plans the import; writes it unless this is a dry run or any row is in error."""
-    roster = read_file(data, fmt)
+    roster = await anyio.to_thread.run_sync(read_file, data, fmt)  # parsing: off the loop
     p = Planning(keys, tenant, actor_id, roster, default_age_band=default_age_band, region=region)
     await _plan(session, p)
     p.plan.dry_run = dry_run
