@@ -15,6 +15,7 @@ from collections.abc import AsyncIterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+import anyio
 import orjson
 
 from app.core import csvout
@@ -64,11 +65,12 @@ class ExportZip:
                     )
                     count += 1
                     if len(block) >= BLOCK:
-                        json_entry.write(block)
+                        # Deflating is CPU work: a worker thread, so the loop serves others.
+                        await anyio.to_thread.run_sync(json_entry.write, bytes(block))
                         block.clear()
                 block += b"\n]\n"
-                json_entry.write(block)
-            self._copy_csv(name, csv_file)
+                await anyio.to_thread.run_sync(json_entry.write, bytes(block))
+            await anyio.to_thread.run_sync(self._copy_csv, name, csv_file)
         self.rows[name] = count
         return count
 

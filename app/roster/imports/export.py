@@ -3,10 +3,12 @@ import reads back)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from typing import Literal, cast
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock, csvout
@@ -56,11 +58,16 @@ async def export_roster(
         for e in await store.enrollments(session, tenant.id)
         if e.status == "active" and e.course_id in course_source and e.account_id in person_id
     ]
+    # Building the file is CPU work: a worker thread, so other requests go on meanwhile.
     if fmt == "csv":
-        return _simple_csv(course_rows, people, enrollment_rows), list(chosen)
-    data = write_oneroster(
-        school, terms, course_rows, people, enrollment_rows, modified_at=clock.now()
-    )
+        data = await anyio.to_thread.run_sync(_simple_csv, course_rows, people, enrollment_rows)
+        return data, list(chosen)
+    data = await anyio.to_thread.run_sync(
+        functools.partial(
+            write_oneroster, school, terms, course_rows, people, enrollment_rows,
+            modified_at=clock.now(),
+        )
+    )  # fmt: skip
     return data, list(chosen)
 
 

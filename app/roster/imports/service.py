@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+import anyio
 import phonenumbers
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,10 +119,18 @@ async def _same_org(session: AsyncSession, p: Planning) -> None:
         p.same_org = True
 
 
-async def _plan(session: AsyncSession, p: Planning) -> None:
-    """Read what the school has, then plan courses, people and their links in that order."""
+def _people_and_hashes(p: Planning) -> tuple[Any, dict[str, str]]:
     people = normalise_people(p)
-    hashes = {e164: phone_hash(p.keys, e164) for _, e164 in people if e164}
+    return people, {e164: phone_hash(p.keys, e164) for _, e164 in people if e164}
+
+
+async def _plan(session: AsyncSession, p: Planning) -> None:
+    """Read what the school has, then plan courses, people and their links in that order.
+
+    The CPU-heavy steps (normalising, hashing, planning) run in a worker thread, so other
+    requests are answered meanwhile; the reads stay on the request's session.
+    """
+    people, hashes = await anyio.to_thread.run_sync(_people_and_hashes, p)
     accounts = await account_ids_by_phone_hashes(session, hashes.values())
     await _same_org(session, p)
     tenant_id = p.tenant.id
@@ -129,10 +138,14 @@ async def _plan(session: AsyncSession, p: Planning) -> None:
     courses = await repository.courses(session, tenant_id)
     enrollments = await repository.enrollments(session, tenant_id)
     guardianships = await repository.guardianships(session, tenant_id)
-    plan_courses(p, courses)
-    plan_people(p, people, hashes, accounts, memberships)
-    plan_enrollments(p, enrollments, courses, memberships)
-    plan_guardianships(p, people, memberships, guardianships)
+
+    def plan() -> None:
+        plan_courses(p, courses)
+        plan_people(p, people, hashes, accounts, memberships)
+        plan_enrollments(p, enrollments, courses, memberships)
+        plan_guardianships(p, people, memberships, guardianships)
+
+    await anyio.to_thread.run_sync(plan)
 
 
 async def import_roster(
@@ -152,8 +165,9 @@ async def import_roster(
     """Plans the import; writes it unless this is a dry run or any row is in error.
 
     `orgs` are the school's OneRoster orgs in a district's file (empty: the file's one
-    school); rows of other orgs are counted as "not this school", never errors."""
-    roster = read_file(data, fmt, limits, orgs)
+    school); rows of other orgs are counted as "not this school", never errors. Parsing runs
+    off the event loop."""
+    roster = await anyio.to_thread.run_sync(read_file, data, fmt, limits, orgs)
     p = Planning(keys, tenant, actor_id, roster, default_age_band=default_age_band, region=region)
     await _plan(session, p)
     p.plan.dry_run = dry_run

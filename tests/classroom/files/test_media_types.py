@@ -73,3 +73,28 @@ async def test_every_answer_carries_the_security_headers(client, login, world):
         assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_a_file_stored_before_the_check_is_served_as_an_attachment(
+    client, login, owner, world
+):
+    """A row from before the check with `text/html` is never served as a page."""
+    from sqlalchemy import update
+
+    from app.classroom.models import LessonFile
+    from app.core.db import set_tenant
+
+    admin = await login(NORTH_ADMIN)
+    rec = (await _recording(client, admin, world, "r.mp4", mp4(b"x"), "video/mp4")).json()
+    async with owner.db.session() as session:
+        await set_tenant(session, world.north.id)
+        await session.execute(
+            update(LessonFile)
+            .where(LessonFile.tenant_id == world.north.id)
+            .values(content_type="text/html")
+        )
+    link = await client.get(f"/v1/tenants/demo-north/recordings/{rec['id']}/link", headers=admin)
+    download = await client.get(link.json()["url"])
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.headers["x-content-type-options"] == "nosniff"
