@@ -23,7 +23,7 @@ from app.core.config import Settings, get_settings
 from app.core.context import ServiceContext
 from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
-from app.core.middleware import RequestIdMiddleware
+from app.core.middleware import ControlCharacterGuard, RequestIdMiddleware
 from app.jobs import wiring as jobs_wiring
 from app.privacy.router import router as privacy_router
 from app.rights.export.router import router as export_router
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = ServiceContext.build(settings)
+    app.add_middleware(ControlCharacterGuard)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     authz_wiring.install(app)  # background audit sealer
