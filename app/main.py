@@ -25,7 +25,11 @@ from app.core.config import Settings, get_settings
 from app.core.context import ServiceContext
 from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
-from app.core.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
+from app.core.middleware import (
+    ControlCharacterGuard,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.jobs import wiring as jobs_wiring
 from app.portal import install as install_portal
 from app.privacy.router import router as privacy_router
@@ -68,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = ServiceContext.build(settings)
+    app.add_middleware(ControlCharacterGuard)
     app.add_middleware(
         BodyLimitMiddleware, limits=body_limits(settings), default_max_bytes=settings.body_max_bytes
     )

@@ -93,6 +93,24 @@ async def refresh_token_by_hash(session: AsyncSession, token_hash: str) -> Refre
     return result.scalar_one_or_none()
 
 
+async def claim_refresh_token(session: AsyncSession, token_id: uuid.UUID, at: datetime) -> bool:
+    """Marks the token used if nobody has: one conditional UPDATE, so only one caller wins.
+
+    On PostgreSQL a concurrent claim waits for the row lock, then finds `used_at` set.
+    """
+    result = await session.execute(
+        update(RefreshToken)
+        .where(
+            col(RefreshToken.id) == token_id,
+            col(RefreshToken.used_at).is_(None),
+            col(RefreshToken.revoked_at).is_(None),
+        )
+        .values(used_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
 async def revoke_family(
     session: AsyncSession, account_id: uuid.UUID, family_id: uuid.UUID, at: datetime
 ) -> None:

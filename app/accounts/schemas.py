@@ -4,17 +4,19 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.core.fields import ApiInput
 
-class OtpRequest(BaseModel):
+
+class OtpRequest(ApiInput):
     phone: str = Field(max_length=32, examples=["13800000001"])
 
 
-class TokenRequest(BaseModel):
+class TokenRequest(ApiInput):
     phone: str = Field(max_length=32)
     code: str = Field(min_length=4, max_length=8, pattern=r"^\d+$")
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(ApiInput):
     refresh_token: str = Field(min_length=10, max_length=200)
 
 

@@ -164,7 +164,10 @@ async def rotate_refresh(
     account = await repository.account_by_id(session, stored.account_id)
     if account is None or account.status != "active":
         return None
-    stored.used_at = now
+    if not await repository.claim_refresh_token(session, stored.id, now):
+        # Another request redeemed it a moment ago: that is reuse too.
+        await repository.revoke_family(session, stored.account_id, stored.family_id, now)
+        return None
     return await issue_tokens(session, settings, keys, account, stored.family_id)
 
 

@@ -27,7 +27,10 @@ class SmsSender(Protocol):
 
 
 class ConsoleSender:
-    """Logs the message and keeps it in the outbox table, where `rostra sms outbox` reads it."""
+    """Keeps the message in the outbox table, where `rostra sms outbox` reads it (development).
+
+    The log line names the masked number only: a login code never appears in a log.
+    """
 
     def __init__(self, keys: Keys) -> None:
         self.keys = keys
@@ -41,7 +44,7 @@ class ConsoleSender:
                 code=code,
             )
         )
-        log.info("sms.console", to=mask(phone), body=body)
+        log.info("sms.console", to=mask(phone), outbox="rostra sms outbox")
 
 
 class HttpSender:

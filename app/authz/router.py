@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
 from app.accounts.deps import CurrentAccount
 from app.accounts.models import ApiKey
@@ -28,6 +27,7 @@ from app.authz.schemas import (
 )
 from app.core.deps import ContextDep, SessionDep
 from app.core.errors import NotFound
+from app.core.fields import ApiDateTime
 from app.core.ids import parse_id
 from app.core.pagination import Page, PageParams, page_params, paginate
 from app.core.vocabulary import Action, Purpose, RecordKind
@@ -143,8 +143,8 @@ async def revoke_support_grant(grant_id: str, access: GrantDelete, session: Sess
 def audit_filter(
     person: Annotated[uuid.UUID | None, Query(description="account id: by or about")] = None,
     kind: Annotated[str | None, Query(max_length=32, description="record kind")] = None,
-    since: Annotated[AwareDatetime | None, Query(alias="from", description="at or after")] = None,
-    until: Annotated[AwareDatetime | None, Query(alias="to", description="before")] = None,
+    since: Annotated[ApiDateTime | None, Query(alias="from", description="at or after")] = None,
+    until: Annotated[ApiDateTime | None, Query(alias="to", description="before")] = None,
 ) -> AuditFilter:
     return AuditFilter(person=person, kind=kind, since=since, until=until)
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
+
+from app.core.fields import ApiDateTime, ApiInput
 
 
-class SupportGrantIn(BaseModel):
+class SupportGrantIn(ApiInput):
+    multiline: ClassVar[frozenset[str]] = frozenset({"reason"})
     staff_phone: str = Field(max_length=32, description="the platform staff account's number")
     record_kinds: list[str] = Field(min_length=1, max_length=19)
     purpose: str = Field(max_length=32, description="a purpose of policies/purposes.toml")
-    expires_at: AwareDatetime = Field(description="at most 7 days from now")
+    expires_at: ApiDateTime = Field(description="at most 7 days from now")
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -62,7 +65,7 @@ class MyAuditEntryOut(BaseModel):
     purpose: str | None
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(ApiInput):
     name: str = Field(min_length=1, max_length=100)
 
 

@@ -6,12 +6,13 @@ choose record kinds with it, rollups count by it.
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.classroom.netaddr import parse_ip
+from app.core.fields import ApiInput
 from app.core.vocabulary import ConsentCategory, RecordKind
 
 MAX_ID_LENGTH = 128
@@ -44,8 +45,8 @@ def _check_ip(value: str) -> str:
         ) from None
 
 
-class KindFields(BaseModel):
-    """Base of every kind's fields: strict JSON types, nothing unknown."""
+class KindFields(ApiInput):
+    """Base of every kind's fields: strict JSON types, nothing unknown, no control bytes."""
 
     model_config = ConfigDict(
         extra="forbid", strict=True, frozen=True, allow_inf_nan=False, use_enum_values=True
@@ -78,6 +79,7 @@ class Buzzer(KindFields):
 
 
 class Answerer(KindFields):
+    multiline: ClassVar[frozenset[str]] = frozenset({"question"})
     question: Annotated[str, Field(max_length=2000)]
     choice: ShortText
     correct: bool

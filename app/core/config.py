@@ -6,6 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,7 +33,7 @@ class Settings(BaseSettings):
 
     access_token_minutes: int = 15
     refresh_token_days: int = 30
-    jwt_private_key_pem: str | None = None  # production: an Ed25519 private key (PEM)
+    jwt_private_key_pem: str | None = None  # production: a P-256 EC private key (PEM), ES256
 
     otp_ttl_seconds: int = 300
     otp_max_attempts: int = 5
@@ -93,6 +95,12 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "ROSTRA_JWT_PRIVATE_KEY_PEM must be set when ROSTRA_ENV=production"
                 )
+            _require_es256_key(self.jwt_private_key_pem)
+            if self.sms_backend == "console":
+                raise ValueError(
+                    "ROSTRA_SMS_BACKEND=console keeps login codes in the database; "
+                    "set ROSTRA_SMS_BACKEND=http (and ROSTRA_SMS_GATEWAY_URL) in production"
+                )
         return self
 
     @property
@@ -106,6 +114,19 @@ class Settings(BaseSettings):
     @property
     def json_logs(self) -> bool:
         return self.log_json if self.log_json is not None else self.env == "production"
+
+
+def _require_es256_key(pem: str) -> None:
+    """Tokens are signed ES256: any other key would start, then fail on every token route."""
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        raise ValueError(
+            "ROSTRA_JWT_PRIVATE_KEY_PEM must be an unencrypted P-256 (ES256) EC private key "
+            "in PEM form, e.g. `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`"
+        )
 
 
 @lru_cache

@@ -1,14 +1,17 @@
-"""Request id on every request: in the logs and in the `X-Request-ID` header."""
+"""Request id on every request (logs, `X-Request-ID`); control characters kept out of URLs."""
 
 from __future__ import annotations
 
 import re
 import time
 import uuid
+from urllib.parse import parse_qsl
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.errors import problem
+from app.core.fields import control_character_problem
 from app.core.logging import log
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -80,3 +83,38 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class ControlCharacterGuard:
+    """422 naming the parameter when a query value (or the path) holds a control character.
+
+    One check for every route's query parameters, before any handler or database sees them.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            found = _url_problem(scope)
+            if found is not None:
+                field, message = found
+                response = problem(
+                    422, "validation", "Invalid input", f"{field}: {message}", scope["path"],
+                    field=field, errors=[{"field": field, "message": message}],
+                )  # fmt: skip
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _url_problem(scope: Scope) -> tuple[str, str] | None:
+    path_problem = control_character_problem(scope["path"])  # already percent-decoded
+    if path_problem is not None:
+        return "path", path_problem
+    query = scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        message = control_character_problem(name) or control_character_problem(value)
+        if message is not None:
+            return name, message
+    return None

@@ -13,6 +13,7 @@ from fastapi import Query
 from pydantic import BaseModel
 
 from app.core.errors import Invalid
+from app.core.fields import in_api_range
 from app.core.ids import parse_id
 
 T = TypeVar("T")
@@ -65,7 +66,7 @@ class PageParams(BaseModel):
         except ValueError:
             raise _forged() from None
         last = parse_id(str(self.cursor[1]))
-        if last is None or at.tzinfo is None:
+        if last is None or not in_api_range(at):
             raise _forged()
         return at, last
 

@@ -115,8 +115,8 @@ class TokenSigner:
                 expires_at=datetime.fromtimestamp(exp, tz=now.tzinfo),
                 staff=bool(claims.get("staff", False)),
             )
-        except (JoseError, ValueError, KeyError, TypeError):
-            return None
+        except (JoseError, ValueError, KeyError, TypeError, OverflowError, OSError):
+            return None  # any malformed claim (exp 1e20 overflows a datetime): not a token
 
 
 def _development_key(path: Path) -> str:

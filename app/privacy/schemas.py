@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
+from app.core.fields import ApiDate, ApiInput
 from app.core.vocabulary import ConsentCategory
 from app.privacy.consent import ConsentState
 from app.privacy.notices import NoticeState
@@ -54,13 +56,15 @@ class NoticeList(BaseModel):
     next_cursor: str | None = None  # every version of the caller's notices fits one page
 
 
-class NoticeIn(BaseModel):
+class NoticeIn(ApiInput):
     """A school publishes a new version of its notice (POL-6: versions are never edited)."""
+
+    multiline: ClassVar[frozenset[str]] = frozenset({"summary"})
 
     version: str = Field(min_length=1, max_length=32)
     title: str = Field(default="Privacy notice", min_length=1, max_length=200)
     summary: str = Field(default="", max_length=2000)
-    effective_on: date | None = None
+    effective_on: ApiDate | None = None
     reduces_rights: bool = False
 
 

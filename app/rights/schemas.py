@@ -5,14 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from app.core.fields import ApiInput
 from app.rights.models import DeletionGrounds, Erasure, RequestType
 
 
-class RequestIn(BaseModel):
+class RequestIn(ApiInput):
+    multiline: ClassVar[frozenset[str]] = frozenset({"details"})
     type: RequestType
     details: str | None = Field(default=None, max_length=4000)
     grounds: DeletionGrounds | None = None  # required for deletion (RGT-5/6)
@@ -31,7 +33,8 @@ class Decision(StrEnum):
     PARTIAL = "partial"
 
 
-class DecideIn(BaseModel):
+class DecideIn(ApiInput):
+    multiline: ClassVar[frozenset[str]] = frozenset({"reason"})
     decision: Decision
     reason: str | None = Field(default=None, max_length=2000)
 

@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
+
+from app.core.fields import ApiDate, ApiDateTime, ApiInput
 
 AgeBandIn = Literal["under14", "14to17", "adult"]
 PersonRoleIn = Literal["teacher", "assistant", "student", "guardian"]
 CourseRoleIn = Literal["teacher", "assistant", "student"]
 
 
-class Consent(BaseModel):
+class Consent(ApiInput):
     """The school's attestation that the person (or their guardian) agreed (PRX-2)."""
 
     given_by: Literal["self", "guardian"]
     method: Literal["paper_form", "in_person", "online"]
     notice_version: str = Field(max_length=32, description="the notice version shown")
-    given_at: datetime = Field(description="when consent was given; not in the future")
+    given_at: ApiDateTime = Field(description="when consent was given; not in the future")
 
 
-class MemberCreate(BaseModel):
+class MemberCreate(ApiInput):
     phone: str = Field(max_length=32, examples=["13800000201"])
     role: PersonRoleIn
     display_name: str | None = Field(default=None, max_length=200)
@@ -46,17 +48,18 @@ class MemberOut(BaseModel):
     confirmed_at: datetime | None = None
 
 
-class StatusChange(BaseModel):
+class StatusChange(ApiInput):
+    multiline: ClassVar[frozenset[str]] = frozenset({"reason"})
     reason: str = Field(min_length=1, max_length=500)
 
 
-class CourseCreate(BaseModel):
+class CourseCreate(ApiInput):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     subject: str | None = Field(default=None, max_length=100)
     term: str | None = Field(default=None, max_length=100)
-    starts_on: date
-    ends_on: date
+    starts_on: ApiDate
+    ends_on: ApiDate
 
 
 class CourseOut(BaseModel):
@@ -71,16 +74,16 @@ class CourseOut(BaseModel):
     created_at: datetime
 
 
-class LessonCreate(BaseModel):
+class LessonCreate(ApiInput):
     title: str = Field(min_length=1, max_length=200)
-    starts_at: datetime
+    starts_at: ApiDateTime
     duration_minutes: int
     teacher_phone: str | None = Field(default=None, max_length=32)
 
 
-class LessonUpdate(BaseModel):
+class LessonUpdate(ApiInput):
     title: str | None = Field(default=None, min_length=1, max_length=200)
-    starts_at: datetime | None = None
+    starts_at: ApiDateTime | None = None
     duration_minutes: int | None = None
     status: Literal["scheduled", "live", "ended", "cancelled"] | None = None
 
@@ -97,7 +100,7 @@ class LessonOut(BaseModel):
     actual_end: datetime | None
 
 
-class EnrollmentEntry(BaseModel):
+class EnrollmentEntry(ApiInput):
     phone: str = Field(max_length=32)
     role: CourseRoleIn
     display_name: str | None = Field(default=None, max_length=200)
@@ -107,7 +110,7 @@ class EnrollmentEntry(BaseModel):
     guardian_phone: str | None = Field(default=None, max_length=32)
 
 
-class EnrollmentBatch(BaseModel):
+class EnrollmentBatch(ApiInput):
     entries: list[EnrollmentEntry] = Field(min_length=1, max_length=1000)
     consent: Consent | None = Field(
         default=None, description="required when an entry is not yet a member of the school"
@@ -142,7 +145,8 @@ class EnrollmentOut(BaseModel):
     created_at: datetime
 
 
-class IssueNote(BaseModel):
+class IssueNote(ApiInput):
+    multiline: ClassVar[frozenset[str]] = frozenset({"note"})
     note: str | None = Field(default=None, max_length=1000)
 
 

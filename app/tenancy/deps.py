@@ -49,9 +49,12 @@ TenantDep = Annotated[Tenant, Depends(tenant_from_path)]
 
 
 async def member_of_tenant(
-    request: Request, session: SessionDep, tenant: TenantDep, account_id: TokenAccountId
+    request: Request, session: SessionDep, account_id: TokenAccountId, tenant: TenantDep
 ) -> Member:
-    """The caller and their roles here, read together: one query on every school request."""
+    """The caller and their roles here, read together: one query on every school request.
+
+    The token is resolved before the school, so without one every slug answers 401 alike.
+    """
     account, roles = await repository.account_and_roles(session, tenant.id, account_id)
     return Member(tenant=tenant, account=signed_in(request, account), roles=roles)
 

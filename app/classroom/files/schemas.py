@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from app.classroom.models import LessonFile, RecordingGrant
 from app.core import clock
+from app.core.fields import ApiDateTime, ApiInput
 
 
 class FileOut(BaseModel):
@@ -45,10 +46,10 @@ class LinkOut(BaseModel):
     expires_at: datetime
 
 
-class GrantCreate(BaseModel):
+class GrantCreate(ApiInput):
     phone: str | None = Field(default=None, max_length=32)
     course_id: uuid.UUID | None = None
-    expires_at: AwareDatetime
+    expires_at: ApiDateTime
 
     @model_validator(mode="after")
     def _one_grantee(self) -> GrantCreate:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from app.classroom.kinds import KINDS, MAX_ID_LENGTH, KindSpec, NoFields
 from app.classroom.netaddr import ip_keyed_hash, truncate_ip
+from app.core.fields import control_character_problem, in_api_range
 from app.core.vocabulary import ConsentCategory, RecordKind
 
 MAX_CLIENT_ID_LENGTH = 128
@@ -68,6 +69,10 @@ def _check_text(
             EventError(index, name, f"String should have at most {max_length} characters")
         )
         return None
+    problem = control_character_problem(value)
+    if problem is not None:
+        errors.append(EventError(index, name, problem))
+        return None
     return value
 
 
@@ -81,9 +86,12 @@ def _parse_at(value: Any) -> datetime | str:
     if match["zone"] is None:
         return "Input should have timezone info"
     try:
-        return datetime.fromisoformat(value.upper()).astimezone(UTC)
+        parsed = datetime.fromisoformat(value.upper())
     except ValueError:
         return "Input should be a valid date-time"
+    if not in_api_range(parsed):
+        return "Input should be a date-time between 2000-01-01 and 2100-01-01 (UTC)"
+    return parsed.astimezone(UTC)
 
 
 def _participant(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,6 +12,7 @@ from app.classroom.records import service
 from app.classroom.records.deps import event_accesses
 from app.classroom.records.schemas import EventOut, PersonOut, RollupOut, SpanOut
 from app.core.deps import SessionDep
+from app.core.fields import ApiDateTime
 from app.core.pagination import Page, PageParams, page_params
 from app.core.vocabulary import Action, Purpose, RecordKind
 from app.tenancy.deps import MemberDep
@@ -23,8 +23,8 @@ LESSON = "/v1/tenants/{slug}/lessons/{lesson_id}"
 
 EventKind = Annotated[str | None, Query(description="only this event kind")]
 EventPerson = Annotated[str | None, Query(description="only this account id")]
-EventsFrom = Annotated[datetime | None, Query(alias="from", description="at or after")]
-EventsTo = Annotated[datetime | None, Query(alias="to", description="before")]
+EventsFrom = Annotated[ApiDateTime | None, Query(alias="from", description="at or after")]
+EventsTo = Annotated[ApiDateTime | None, Query(alias="to", description="before")]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, String, Uuid, column, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -94,3 +94,13 @@ async def children_of(
     )
     found: Sequence[Account] = (await session.execute(query)).scalars().all()
     return found
+# The notice table belongs to privacy, a layer above the roster: named here, not imported.
+_NOTICE = table("notice", column("tenant_id", Uuid()), column("version", String()))
+
+
+async def has_notice_version(session: AsyncSession, tenant_id: uuid.UUID, version: str) -> bool:
+    """Whether the school has published this version of its notice."""
+    query = select(_NOTICE.c.version).where(
+        _NOTICE.c.tenant_id == tenant_id, _NOTICE.c.version == version
+    )
+    return (await session.execute(query.limit(1))).first() is not None

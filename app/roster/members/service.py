@@ -188,6 +188,15 @@ async def ensure_guardian(
     return guardian
 
 
+async def require_published_notice(session: AsyncSession, tenant: Tenant, consent: Consent) -> None:
+    """The attested version must be one the school has: declared in its file or published."""
+    version = consent.notice_version
+    if version != tenant.notice_version and not await repository.has_notice_version(
+        session, tenant.id, version
+    ):
+        raise Invalid("consent.notice_version", f"the school has no notice version {version!r}")
+
+
 async def register(
     session: AsyncSession,
     keys: Keys,
@@ -203,6 +212,7 @@ async def register(
     field: str = "phone",
 ) -> Registered:
     """Link or create the account, then the pending membership and its attestation."""
+    await require_published_notice(session, tenant, consent)
     account, _ = await get_or_create_account(session, keys, e164, display_name, "school")
     existing = await repository.membership_of(session, tenant.id, account.id, role)
     if existing is not None:
