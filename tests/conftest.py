@@ -41,6 +41,15 @@ BACKENDS = [
 ]
 # A test about PostgreSQL itself (row-level security): runs only as [postgres].
 postgres_only = pytest.mark.parametrize("database", [BACKENDS[1]], indirect=True)
+# Cross-school modules run a third time as [postgres-owner]: the app connects as the owner,
+# whom row-level security does not bind, so the application's own tenant predicates are the
+# only wall and a missing one shows (on [postgres] RLS would hide it).
+OWNER_BACKEND = pytest.param(
+    "postgres-owner",
+    id="postgres-owner",
+    marks=pytest.mark.skipif(PG_OFF, reason="ROSTRA_TEST_PG=off"),
+)
+cross_school = pytest.mark.parametrize("database", [*BACKENDS, OWNER_BACKEND], indirect=True)
 
 
 @dataclass(frozen=True)
@@ -106,12 +115,15 @@ def database(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[TestDatabase]:
     backend: str = request.param
-    if backend not in _databases:
-        if backend == "postgres":
-            _databases[backend] = _create_postgres(f"rostra_test_{_worker()}_{os.getpid()}")
+    built = "postgres" if backend == "postgres-owner" else backend
+    if built not in _databases:
+        if built == "postgres":
+            _databases[built] = _create_postgres(f"rostra_test_{_worker()}_{os.getpid()}")
         else:
-            _databases[backend] = _create_sqlite(tmp_path_factory.mktemp("sqlite"))
-    db = _databases[backend]
+            _databases[built] = _create_sqlite(tmp_path_factory.mktemp("sqlite"))
+    db = _databases[built]
+    if backend == "postgres-owner":
+        db = TestDatabase("postgres", db.owner_url, db.owner_url)  # RLS does not bind the app
     yield db
     _empty_all_tables(db)
     clock.reset()

@@ -15,7 +15,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import httpx
@@ -23,13 +23,20 @@ import pytest
 
 from app.authz.apikeys import create_key
 from app.authz.models import SupportGrant
-from app.classroom.models import LessonFile, RecordingGrant
+from app.classroom.models import (
+    AttendanceSpan,
+    ClassroomEvent,
+    LessonFile,
+    LessonRollup,
+    RecordingGrant,
+)
 from app.core import clock
 from app.core.db import set_tenant
 from app.core.policy import get_policy
 from app.core.vocabulary import Action, RecordKind, Role
 from app.tenancy.deps import Member
 from tests.authz.world import PHONES, World, add_entry, build_world
+from tests.conftest import cross_school
 
 Mode = Literal["list", "one", "nested", "create", "delete", "export"]
 Target = Literal["in", "out", "other"]
@@ -447,12 +454,74 @@ async def _seed(owner, schools) -> Seeded:
                 expires_at=clock.now() + timedelta(days=1),
             )
         )
+        await _seed_lesson_rows(session, world)
         keys = {}
         for target, tenant in (("in", world.a), ("other", world.b)):
             await set_tenant(session, tenant.id)
             keys[target] = (await create_key(session, tenant.id, "matrix", None))[0].id
     member = Member(world.a, world.people["admin"], frozenset())
     return Seeded(world, about, grants, member.options, files, keys)
+
+
+# Rows seeded in lesson L1 for S1 and their classmate S3, and where the matrix reads them back.
+SEEDED_EVENTS = {"behaviour.camera_on": "behaviour", "tool.buzzer": "tool_use"}
+SEEDED_EVENTS["diagnostics.sample"] = "diagnostics"
+LESSON_PEOPLE = ("student", "classmate")
+
+
+async def _seed_lesson_rows(session: Any, world: World) -> None:
+    """Events, attendance spans and rollups of two students of L1, so nested reads have rows."""
+    await set_tenant(session, world.a.id)
+    lesson, at = world.lessons["l1"], datetime(2026, 10, 1, 8, 5, tzinfo=UTC)
+    for who in LESSON_PEOPLE:
+        account = world.id(who)
+        for kind, record_kind in SEEDED_EVENTS.items():
+            session.add(
+                ClassroomEvent(
+                    tenant_id=world.a.id, client_id=f"matrix-{who}-{kind}", lesson_id=lesson,
+                    account_id=account, at=at, kind=kind, record_kind=record_kind, data={},
+                )
+            )  # fmt: skip
+        session.add(
+            AttendanceSpan(
+                tenant_id=world.a.id, lesson_id=lesson, account_id=account, joined_at=at,
+                left_at=at + timedelta(minutes=30),
+            )
+        )  # fmt: skip
+        session.add(
+            LessonRollup(tenant_id=world.a.id, lesson_id=lesson, account_id=account, joins=1)
+        )
+    await session.flush()
+
+
+def _people_reached(s: Seeded, caller: str, scopes: frozenset[str]) -> set[str]:
+    """Whose rows of L1 a caller with these scopes must see, of S1 and S3."""
+    if scopes & {"tenant", "taught_courses", "class_visible"}:
+        return {str(s.world.id(who)) for who in LESSON_PEOPLE}
+    reached = set()
+    if "children" in scopes:
+        reached.add(str(s.world.id("student")))  # G1's child; S3 has no guardian here
+    if "self" in scopes and caller in LESSON_PEOPLE:
+        reached.add(str(s.world.id(caller)))
+    return reached
+
+
+def _nested_rows(s: Seeded, case: Case, scopes: frozenset[str], response: Any) -> str | None:
+    """The rows of a nested read of L1: exactly the people in the caller's scopes."""
+    path, items = case.endpoint.path, response.json()["items"]
+    if "/recordings" in path and "{id}/grants" not in path:
+        ids = {str(item["id"]) for item in items}
+        wanted = str(s.files["recording"]["in"])
+        return None if wanted in ids else f"recording {wanted} missing"
+    kind = path.partition("kind=")[2].partition("&")[0]
+    if not (kind in SEEDED_EVENTS or path.endswith(("/attendance", "/rollups"))):
+        return None
+    users = {str(i["user"]["id"] if isinstance(i["user"], dict) else i["user"]) for i in items}
+    seen = users & {str(s.world.id(who)) for who in LESSON_PEOPLE}
+    wanted_people = _people_reached(s, CALLER[case.role], scopes)
+    if seen != wanted_people:
+        return f"rows of {sorted(seen)}, expected {sorted(wanted_people)}"
+    return None
 
 
 def _expected(case: Case, scopes: frozenset[str]) -> int:
@@ -489,6 +558,7 @@ def _listed(endpoint: Endpoint, response: httpx.Response) -> set[str]:
     return {str(item.get(endpoint.item_key)) for item in items}
 
 
+@cross_school  # also as the owner: the code's own tenant predicates, without RLS
 @pytest.mark.parametrize("role", list(Role))
 async def test_matrix(client, login, owner, schools, role: Role):
     seeded = await _seed(owner, schools)
@@ -505,6 +575,10 @@ async def test_matrix(client, login, owner, schools, role: Role):
                 f"{case.name}: {response.status_code} != {expected} {response.text[:120]}"
             )
             continue
+        if case.endpoint.mode == "nested" and expected == 200 and case.target == "in":
+            problem = _nested_rows(seeded, case, scopes, response)
+            if problem is not None:
+                failures.append(f"{case.name}: {problem}")
         if case.endpoint.mode in ("list", "export") and expected == 200 and record is not None:
             present = str(record) in _listed(case.endpoint, response)
             if present != (case.target == "in"):

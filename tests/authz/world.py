@@ -1,8 +1,10 @@
 """A small seeded world for authorisation tests, written through the owner connection.
 
-School A (demo-north): admin, teacher T1 (course C1, with assistant AS1 and student S1),
-guardian G1 of S1, teacher T2 (course C2, with student S2). School B (demo-south): its
-admin, a student SB in course CB. One platform staff account, member of no school.
+School A (demo-north): admin, teacher T1 (course C1, with assistant AS1, student S1 and
+classmate S3), guardian G1 of S1, teacher T2 (course C2, with student S2), guardian G2 of S2
+(two guardians with different children: a guardian reaches only their own). School B
+(demo-south): its admin, a student SB in course CB. One platform staff account, member of
+no school.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ PHONES = {
     "assistant": "+8613800000151",
     "student": "+8613800000201",
     "student2": "+8613800000202",
+    "classmate": "+8613800000203",
     "guardian": "+8613800000301",
+    "guardian2": "+8613800000302",
     "admin_b": "+8613900000001",
     "student_b": "+8613900000201",
     "staff": "+8613600000001",
@@ -40,7 +44,9 @@ ROLE_OF = {
     "assistant": "assistant",
     "student": "student",
     "student2": "student",
+    "classmate": "student",
     "guardian": "guardian",
+    "guardian2": "guardian",
 }
 
 
@@ -108,6 +114,7 @@ async def build_world(owner: ServiceContext, schools: dict[str, Any]) -> World:
             (c1, "teacher", "teacher"),
             (c1, "assistant", "assistant"),
             (c1, "student", "student"),
+            (c1, "classmate", "student"),
             (c2, "teacher2", "teacher"),
             (c2, "student2", "student"),
         ):
@@ -120,13 +127,14 @@ async def build_world(owner: ServiceContext, schools: dict[str, Any]) -> World:
             lesson = _lesson(world.a.id, course.id, world.id(teacher))
             session.add(lesson)
             world.lessons[name] = lesson.id
-        session.add(
-            Guardianship(
-                tenant_id=world.a.id,
-                guardian_id=world.id("guardian"),
-                student_id=world.id("student"),
+        for guardian, child in (("guardian", "student"), ("guardian2", "student2")):
+            session.add(
+                Guardianship(
+                    tenant_id=world.a.id,
+                    guardian_id=world.id(guardian),
+                    student_id=world.id(child),
+                )
             )
-        )
         await session.flush()
 
         await set_tenant(session, world.b.id)

@@ -11,7 +11,10 @@ from app.authz.models import AuditEntry
 from app.core import clock
 from app.core.db import set_tenant
 from tests.classroom.conftest import NORTH_ADMIN, SOUTH_ADMIN, STUDENT, event, send
+from tests.conftest import cross_school
 from tests.factories import mp4
+
+pytestmark = cross_school  # also as the owner: the code's own tenant predicates, without RLS
 
 
 async def test_south_admin_gets_404_for_everything_of_north(client, login, world):
