@@ -19,6 +19,7 @@ from app.roster.imports.rosterfile.rows import (
     AGE_BANDS,
     COLUMNS,
     ENROLLMENT_ROLE_BY_ONEROSTER,
+    ENROLLMENT_ROLE_COLUMN,
     PERSON_ROLE_BY_ONEROSTER,
     STATUSES,
     VERSIONS,
@@ -459,6 +460,8 @@ class _OneRosterReader:
             if course in ("unknown", "rejected") or person in ("unknown", "rejected"):
                 continue
             role = ENROLLMENT_ROLE_BY_ONEROSTER.get(row["role"])
+            if role == "teacher" and row[ENROLLMENT_ROLE_COLUMN] == "assistant":
+                role = "assistant"
             if role is None:
                 skipped[row["role"]] += 1
                 continue

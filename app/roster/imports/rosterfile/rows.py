@@ -158,6 +158,9 @@ def age_band(birth_date: date, today: date) -> AgeBand:
 # A OneRoster extension column (`metadata.` prefix) carrying the age band the school stated,
 # so an export read back keeps it when there is no birth date.
 AGE_BAND_COLUMN = "metadata.rostra.ageBand"
+# The 1.2 enrolment roles are administrator, proctor, student and teacher: an assistant is
+# written as a non-primary `teacher` with this extension column saying `assistant`.
+ENROLLMENT_ROLE_COLUMN = "metadata.rostra.role"
 
 # The OneRoster 1.2 CSV binding's columns for the files a roster needs.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -187,11 +190,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "roles.csv": (
         "sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role",
-        "orgSourcedId", "userProfileSourcedId", "beginDate", "endDate",
+        "beginDate", "endDate", "orgSourcedId", "userProfileSourcedId",
     ),
     "enrollments.csv": (
         "sourcedId", "status", "dateLastModified", "classSourcedId", "schoolSourcedId",
-        "userSourcedId", "role", "primary", "beginDate", "endDate",
+        "userSourcedId", "role", "primary", "beginDate", "endDate", ENROLLMENT_ROLE_COLUMN,
     ),
     "demographics.csv": (
         "sourcedId", "status", "dateLastModified", "birthDate", "sex",
@@ -259,6 +262,12 @@ ONEROSTER_ROLE_BY_PERSON_ROLE = {
     "assistant": "aide",
     "student": "student",
     "guardian": "parent",
+}
+# Enrolment role -> (the 1.2 enrolment role, primary, metadata.rostra.role).
+ONEROSTER_ENROLLMENT: dict[str, tuple[str, str, str]] = {
+    "teacher": ("teacher", "true", ""),
+    "assistant": ("teacher", "false", "assistant"),
+    "student": ("student", "false", ""),
 }
 ENROLLMENT_ROLE_BY_PERSON_ROLE: dict[str, EnrollmentRole] = {
     "teacher": "teacher",
