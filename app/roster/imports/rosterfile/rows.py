@@ -134,6 +134,8 @@ class RosterFile:
     version: str = "1.2"  # the OneRoster version the manifest declares
     # Rows left out because they belong to other orgs of a district's file, by file name.
     not_this_school: dict[str, int] = field(default_factory=dict)
+    # A delta's demographics of users its users.csv does not carry: sourcedId -> (line, date).
+    birth_dates: dict[str, tuple[int, date]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
