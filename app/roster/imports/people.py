@@ -108,7 +108,7 @@ def plan_people(
                 and m.status in LIVE
                 and m.role != Role.SCHOOL_ADMIN
             ):
-                p.plan.people.deactivated += 1
+                p.retire("people", m.source_id, f"{m.role}, {IMPORT_REASON}")
                 p.membership_update(m, status="inactive", status_reason=IMPORT_REASON)
 
 
@@ -116,7 +116,7 @@ def _plan_person(p: Planning, school: _School, person: PersonRow, e164: str | No
     account_id, found = _resolve(p, school, person, e164)
     if person.status == "tobedeleted":
         if found is not None and found.status in LIVE and found.role != Role.SCHOOL_ADMIN:
-            p.plan.people.deactivated += 1
+            p.retire("people", found.source_id, f"{found.role}, {DELETED_REASON}")
             p.membership_update(found, status="inactive", status_reason=DELETED_REASON)
         return
     if person.role is None:  # a delta's changed user without a roles.csv row
@@ -221,7 +221,7 @@ def _retire_other_role(
     if sourced.role != Role.SCHOOL_ADMIN:
         retire: dict[str, Any] = {"source_id": None}
         if sourced.status in LIVE:
-            p.plan.people.deactivated += 1
+            p.retire("people", sourced.source_id, f"{sourced.role}, {ROLE_REASON}")
             retire |= {"status": "inactive", "status_reason": ROLE_REASON}
         p.membership_update(sourced, **retire)
     if found is sourced:
