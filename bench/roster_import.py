@@ -11,6 +11,12 @@ count classes + users + enrolments for all three. PostgreSQL runs in a scratch d
 `rostra_bench_roster` (created and dropped as the `postgres` superuser), the app
 connecting as the plain `rostra_app` role under row-level security; SQLite in a file under
 var/bench/.
+
+A district file (20 schools of 100 classes, 10,000 users and 20,000 enrolments each, so
+200,000 users and 400,000 enrolments, also scaled by ROSTRA_BENCH_SCALE) gives
+`district_plan_seconds` (a dry run over the whole file for the one school that is this
+tenant's, peak RSS reported) and `district_import_one_school` (rows/s of this school's rows;
+baseline: a bare bulk insert of the same rows in the same run).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import resource
 import time
 import uuid
 from pathlib import Path
@@ -31,13 +38,16 @@ from app.core.db import Database, set_tenant
 from app.core.migrate import grant_app_role, upgrade
 from app.core.security import Keys
 from app.roster.imports import repository as import_store
-from app.roster.imports.rosterfile.generate import generate_oneroster
+from app.roster.imports.rosterfile.generate import generate_district, generate_oneroster
 from app.roster.imports.service import Writes, import_roster
 from app.tenancy.models import Tenant
 from bench.report import Figure, figure, write
 
 SCALE = float(os.environ.get("ROSTRA_BENCH_SCALE", "1"))
 COURSES, USERS, ENROLLMENTS = (max(1, round(n * SCALE)) for n in (2000, 50000, 100000))
+DISTRICT_SCHOOLS = 20
+DISTRICT_EACH = tuple(max(1, round(n * SCALE)) for n in (100, 10000, 20000))
+DISTRICT_ORGS = frozenset({"dist-1"})
 PG_HOST = os.environ.get("ROSTRA_TEST_PG_HOST", "127.0.0.1:5432")
 PG_ADMIN = os.environ.get("ROSTRA_TEST_PG_ADMIN", "postgres")
 PG_DB = "rostra_bench_roster"
@@ -87,14 +97,20 @@ def _baseline_rows(writes: Writes, tenant_id: uuid.UUID) -> dict[str, list[dict[
 
 
 async def _timed_import(
-    db: Database, keys: Keys, tenant: Tenant, data: bytes, *, dry_run: bool
+    db: Database,
+    keys: Keys,
+    tenant: Tenant,
+    data: bytes,
+    *,
+    dry_run: bool,
+    orgs: frozenset[str] = frozenset(),
 ) -> tuple[float, Writes]:
     started = time.perf_counter()
     session: AsyncSession
     async with db.session() as session:
         await set_tenant(session, tenant.id)
         result, writes = await import_roster(
-            session, keys, tenant, None, data, dry_run=dry_run, default_age_band=None
+            session, keys, tenant, None, data, dry_run=dry_run, default_age_band=None, orgs=orgs
         )
     seconds = time.perf_counter() - started
     if result.errors:
@@ -140,11 +156,60 @@ async def _run(backend: str, owner_url: str, app_url: str, keys: Keys, data: byt
     ]
 
 
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+async def _run_district(
+    backend: str, owner_url: str, app_url: str, keys: Keys, data: bytes
+) -> list[Figure]:
+    """The dry run over the whole district file, then this school's import vs bulk insert."""
+    school_rows = sum(DISTRICT_EACH)
+    settings = Settings(secret_key=SECRET, database_url=app_url)
+    owner = Database(settings, owner_url)
+    db = Database(settings, app_url)
+    try:
+        async with owner.session() as session:
+            imported = Tenant(slug="bench-district", name="Bench district", region="CN")
+            baseline = Tenant(slug="bench-district-base", name="Bench district base", region="CN")
+            session.add_all([imported, baseline])
+        rss_before = _peak_rss_mib()
+        plan, writes = await _timed_import(
+            db, keys, imported, data, dry_run=True, orgs=DISTRICT_ORGS
+        )
+        rss_peak = _peak_rss_mib()
+        rows = _baseline_rows(writes, baseline.id)
+        bulk = await _timed_baseline(db, baseline, rows)
+        del rows, writes
+        gc.collect()
+        seconds, _ = await _timed_import(
+            db, keys, imported, data, dry_run=False, orgs=DISTRICT_ORGS
+        )
+    finally:
+        await db.dispose()
+        await owner.dispose()
+    print(
+        f"{backend} district: plan {plan:.2f}s (peak RSS {rss_peak:.0f} MiB, "
+        f"{rss_before:.0f} MiB before), import of one school {seconds:.2f}s, "
+        f"bare bulk insert {bulk:.2f}s"
+    )
+    return [
+        figure(f"{backend}_district_plan_seconds", plan, "s", 60.0),
+        figure(f"{backend}_district_plan_peak_rss", rss_peak, "MiB", 1024.0),
+        figure(
+            f"{backend}_district_import_one_school",
+            school_rows / seconds,
+            "rows/s",
+            school_rows / bulk,
+        ),
+    ]
+
+
 def _pg_admin() -> psycopg.Connection[Any]:
     return psycopg.connect(f"postgresql://{PG_ADMIN}@{PG_HOST}/postgres", autocommit=True)
 
 
-def postgres(keys: Keys, data: bytes) -> list[Figure]:
+def postgres(keys: Keys, data: bytes, district: bytes) -> list[Figure]:
     with _pg_admin() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{PG_DB}"')
@@ -156,13 +221,14 @@ def postgres(keys: Keys, data: bytes) -> list[Figure]:
         upgrade(owner)
         grant_app_role(owner, APP_ROLE)
         app_url = f"postgresql+asyncpg://{APP_ROLE}@{PG_HOST}/{PG_DB}"
-        return asyncio.run(_run("postgres", owner, app_url, keys, data))
+        figures = asyncio.run(_run("postgres", owner, app_url, keys, data))
+        return figures + asyncio.run(_run_district("postgres", owner, app_url, keys, district))
     finally:
         with _pg_admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
 
 
-def sqlite(keys: Keys, data: bytes) -> list[Figure]:
+def sqlite(keys: Keys, data: bytes, district: bytes) -> list[Figure]:
     directory = ROOT / "var" / "bench"
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "roster_import.db"
@@ -171,7 +237,8 @@ def sqlite(keys: Keys, data: bytes) -> list[Figure]:
     url = f"sqlite+aiosqlite:///{path}"
     upgrade(url)
     try:
-        return asyncio.run(_run("sqlite", url, url, keys, data))
+        figures = asyncio.run(_run("sqlite", url, url, keys, data))
+        return figures + asyncio.run(_run_district("sqlite", url, url, keys, district))
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -185,7 +252,17 @@ def main() -> None:
         f"generated {COURSES} classes, {USERS} users, {ENROLLMENTS} enrolments "
         f"({len(data) / 2**20:.1f} MiB) in {time.perf_counter() - started:.1f}s"
     )
-    figures = postgres(keys, data) + sqlite(keys, data)
+    started = time.perf_counter()
+    courses, users, enrollments = DISTRICT_EACH
+    district = generate_district(DISTRICT_SCHOOLS, courses, users, enrollments, seed=2)
+    print(
+        f"generated a district of {DISTRICT_SCHOOLS} schools x {DISTRICT_EACH} "
+        f"({len(district) / 2**20:.1f} MiB) in {time.perf_counter() - started:.1f}s"
+    )
+    only = os.environ.get("ROSTRA_BENCH_BACKENDS", "postgres,sqlite").split(",")
+    figures = (postgres(keys, data, district) if "postgres" in only else []) + (
+        sqlite(keys, data, district) if "sqlite" in only else []
+    )
     write("roster_import", figures)
 
 

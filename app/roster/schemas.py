@@ -178,4 +178,6 @@ class ImportPlan(BaseModel):
     guardianships: EntityPlan = Field(default_factory=EntityPlan)
     # Rows of other orgs in a district's file, by file: left out, never errors.
     not_this_school: dict[str, int] = Field(default_factory=dict)
+    # What the import retires, named before anything is written: kind -> "sourcedId: why".
+    retiring: dict[str, list[str]] = Field(default_factory=dict)
     notices: list[str] = Field(default_factory=list)

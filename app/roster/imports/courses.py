@@ -25,7 +25,7 @@ def plan_courses(p: Planning, existing: list[CourseState]) -> None:
             continue
         if row.status == "tobedeleted":
             if found is not None and found.status == "active":
-                plan.deactivated += 1
+                p.retire("courses", found.source_id or found.code, "tobedeleted in the file")
                 _deactivate(p, found)
             if found is not None:
                 p.course_of_source[row.source_id] = found.id
@@ -43,7 +43,7 @@ def plan_courses(p: Planning, existing: list[CourseState]) -> None:
     if p.retires_missing("classes.csv"):
         for course in existing:
             if course.source_id and course.source_id not in in_file and course.status == "active":
-                plan.deactivated += 1
+                p.retire("courses", course.source_id, "not in the bulk file")
                 _deactivate(p, course)
 
 

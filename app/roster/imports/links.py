@@ -50,7 +50,7 @@ def plan_enrollments(
     if p.retires_missing("enrollments.csv"):
         for e in existing:
             if e.source_id and e.source_id not in in_file and e.status == "active":
-                p.plan.enrollments.deactivated += 1
+                p.retire("enrollments", e.source_id, "not in the bulk file")
                 _enrollment_update(p, e, status="removed", removed_at=p.now)
 
 
@@ -87,7 +87,7 @@ def _plan_enrollment(
     found = (school.by_source.get(row.source_id) if p.oneroster else None) or school.by_key.get(key)
     if row.status == "tobedeleted":
         if found is not None and found.status == "active":
-            plan.deactivated += 1
+            p.retire("enrollments", found.source_id, "tobedeleted in the file")
             _enrollment_update(p, found, status="removed", removed_at=p.now)
         return
     if key in seen:

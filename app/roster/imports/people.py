@@ -20,7 +20,7 @@ from app.roster.imports.plan import (
     Planning,
 )
 from app.roster.imports.repository import MembershipState
-from app.roster.imports.rosterfile import PersonRow
+from app.roster.imports.rosterfile import PersonRow, age_band
 
 Person = tuple[PersonRow, str | None]
 
@@ -99,6 +99,7 @@ def plan_people(
     for person, e164 in people:
         in_file.add(person.source_id)
         _plan_person(p, school, person, e164)
+    _apply_birth_dates(p, school)
     if p.retires_missing("users.csv"):
         for m in existing:
             if (
@@ -107,7 +108,7 @@ def plan_people(
                 and m.status in LIVE
                 and m.role != Role.SCHOOL_ADMIN
             ):
-                p.plan.people.deactivated += 1
+                p.retire("people", m.source_id, f"{m.role}, {IMPORT_REASON}")
                 p.membership_update(m, status="inactive", status_reason=IMPORT_REASON)
 
 
@@ -115,13 +116,15 @@ def _plan_person(p: Planning, school: _School, person: PersonRow, e164: str | No
     account_id, found = _resolve(p, school, person, e164)
     if person.status == "tobedeleted":
         if found is not None and found.status in LIVE and found.role != Role.SCHOOL_ADMIN:
-            p.plan.people.deactivated += 1
+            p.retire("people", found.source_id, f"{found.role}, {DELETED_REASON}")
             p.membership_update(found, status="inactive", status_reason=DELETED_REASON)
         return
-    if person.role is None:
+    if person.role is None:  # a delta's changed user without a roles.csv row
         if found is None:
             message = "no role for this user, and the school does not know them"
             p.error(p.users_file, person.line, "sourcedId", message)
+        else:
+            _update(p, person, found, None)
         return
     band = p.age_band_of(person)
     column = "agentSourcedIds" if p.oneroster else "guardian_phone"
@@ -142,6 +145,29 @@ def _plan_person(p: Planning, school: _School, person: PersonRow, e164: str | No
         _register(p, school, person, e164, account_id, band)
     else:
         _update(p, person, found, band)
+
+
+def _apply_birth_dates(p: Planning, school: _School) -> None:
+    """A delta's demographics row for a student the school knows sets their age band; one
+    that makes them under 14 needs their guardian sent with them in users.csv."""
+    today = p.now.date()
+    for source_id, (line, born) in p.roster.birth_dates.items():
+        found = school.by_source.get(source_id)
+        if found is None:
+            p.error("demographics.csv", line, "sourcedId", f"unknown user {source_id!r}")
+            continue
+        band = age_band(born, today)
+        if found.role != Role.STUDENT or found.age_band == band:
+            p.plan.people.unchanged += 1
+        elif band == "under14":
+            message = (
+                "this birthDate makes the student under 14: send them in users.csv with "
+                "their guardian (agentSourcedIds)"
+            )
+            p.error("demographics.csv", line, "birthDate", message)
+        else:
+            p.plan.people.updated += 1
+            p.membership_update(found, age_band=band)
 
 
 def is_guardian(school: _School, source_id: str) -> bool:
@@ -195,7 +221,7 @@ def _retire_other_role(
     if sourced.role != Role.SCHOOL_ADMIN:
         retire: dict[str, Any] = {"source_id": None}
         if sourced.status in LIVE:
-            p.plan.people.deactivated += 1
+            p.retire("people", sourced.source_id, f"{sourced.role}, {ROLE_REASON}")
             retire |= {"status": "inactive", "status_reason": ROLE_REASON}
         p.membership_update(sourced, **retire)
     if found is sourced:

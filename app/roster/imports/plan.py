@@ -84,5 +84,10 @@ class Planning:
             {"tenant_id": self.tenant.id, "id": m.id, "updated_at": self.now, **changes}
         )
 
+    def retire(self, kind: str, name: str | None, reason: str) -> None:
+        """Count a retirement and name it in the plan (people, courses or enrollments)."""
+        getattr(self.plan, kind).deactivated += 1
+        self.plan.retiring.setdefault(kind, []).append(f"{name or '(no sourcedId)'}: {reason}")
+
     def sorted_errors(self) -> list[RowError]:
         return sorted(self.errors, key=lambda e: (e.file, e.line, e.column or ""))

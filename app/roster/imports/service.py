@@ -117,6 +117,11 @@ async def _same_org(session: AsyncSession, p: Planning) -> None:
             )
     elif school is not None:
         p.same_org = True
+    if p.same_org and source is not None:
+        p.plan.notices.append(
+            f"a bulk file of {source.org_source_id!r} ({source.org_name}) retires what the "
+            "school imported from it before and this file leaves out (see retiring)"
+        )
 
 
 def _people_and_hashes(p: Planning) -> tuple[Any, dict[str, str]]:

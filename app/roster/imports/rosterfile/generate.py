@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import random
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 
 from app.roster.imports.rosterfile import (
@@ -149,3 +151,30 @@ def _enrollments(
                           student_id, "student")
         )  # fmt: skip
     return links
+
+
+def generate_district(
+    schools: int, courses: int, users: int, enrollments: int, seed: int = 1
+) -> bytes:
+    """A district's bulk zip: `schools` generated schools (orgs `dist-1` ...), each with
+    `courses`, `users` and `enrollments` of its own, their files joined."""
+    tables: dict[str, list[bytes]] = {}
+    manifest = b""
+    for number in range(1, schools + 1):
+        school = generate_oneroster(
+            courses, users, enrollments, seed=seed * 1000 + number, school_id=f"dist-{number}"
+        )
+        with zipfile.ZipFile(io.BytesIO(school)) as archive:
+            for name in archive.namelist():
+                content = archive.read(name)
+                if name == "manifest.csv":
+                    manifest = content
+                    continue
+                header, _, body = content.partition(b"\r\n")
+                tables.setdefault(name, [header + b"\r\n"]).append(body)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("manifest.csv", manifest)
+        for name, parts in tables.items():
+            out.writestr(name, b"".join(parts))
+    return buffer.getvalue()

@@ -19,6 +19,7 @@ from app.roster.imports.rosterfile.rows import (
     AGE_BANDS,
     COLUMNS,
     ENROLLMENT_ROLE_BY_ONEROSTER,
+    ENROLLMENT_ROLE_COLUMN,
     PERSON_ROLE_BY_ONEROSTER,
     STATUSES,
     VERSIONS,
@@ -371,26 +372,25 @@ class _OneRosterReader:
             self.out.notices.append(f"ignored {outside} roles of users not in users.csv")
 
     def read_demographics(self) -> None:
+        """Birth dates; in a delta, one of a user not in users.csv is kept for the school's
+        own record of them (`birth_dates`)."""
         file = "demographics.csv"
-        outside = 0
         for line, row, _status in self.records(file):
             user_id = row["sourcedId"]
             user = self.reference("users.csv", user_id, self.people)
             if user == "unknown":
                 self.error(file, line, "sourcedId", f"unknown user {user_id!r}")
-            elif user == "outside":
-                outside += 1
             column = "birthDate" if row["birthDate"] or self.out.version != "1.1" else "birthdate"
-            if user != "accepted" or not row[column]:
+            if user not in ("accepted", "outside") or not row[column]:
                 continue
             born = parse_date(row[column])
             if born is None:
                 message = f"{column} must be a date as YYYY-MM-DD, not {row[column]!r}"
                 self.error(file, line, column, message)
+            elif user == "outside":
+                self.out.birth_dates[user_id] = (line, born)
             else:
                 self.people[user_id].birth_date = born
-        if outside:
-            self.out.notices.append(f"ignored {outside} demographics of users not in users.csv")
 
     def settle_people(self) -> None:
         """Drop people without a usable role, then check guardians and age bands."""
@@ -459,6 +459,8 @@ class _OneRosterReader:
             if course in ("unknown", "rejected") or person in ("unknown", "rejected"):
                 continue
             role = ENROLLMENT_ROLE_BY_ONEROSTER.get(row["role"])
+            if role == "teacher" and row[ENROLLMENT_ROLE_COLUMN] == "assistant":
+                role = "assistant"
             if role is None:
                 skipped[row["role"]] += 1
                 continue

@@ -134,6 +134,8 @@ class RosterFile:
     version: str = "1.2"  # the OneRoster version the manifest declares
     # Rows left out because they belong to other orgs of a district's file, by file name.
     not_this_school: dict[str, int] = field(default_factory=dict)
+    # A delta's demographics of users its users.csv does not carry: sourcedId -> (line, date).
+    birth_dates: dict[str, tuple[int, date]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -158,6 +160,9 @@ def age_band(birth_date: date, today: date) -> AgeBand:
 # A OneRoster extension column (`metadata.` prefix) carrying the age band the school stated,
 # so an export read back keeps it when there is no birth date.
 AGE_BAND_COLUMN = "metadata.rostra.ageBand"
+# The 1.2 enrolment roles are administrator, proctor, student and teacher: an assistant is
+# written as a non-primary `teacher` with this extension column saying `assistant`.
+ENROLLMENT_ROLE_COLUMN = "metadata.rostra.role"
 
 # The OneRoster 1.2 CSV binding's columns for the files a roster needs.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -187,11 +192,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "roles.csv": (
         "sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role",
-        "orgSourcedId", "userProfileSourcedId", "beginDate", "endDate",
+        "beginDate", "endDate", "orgSourcedId", "userProfileSourcedId",
     ),
     "enrollments.csv": (
         "sourcedId", "status", "dateLastModified", "classSourcedId", "schoolSourcedId",
-        "userSourcedId", "role", "primary", "beginDate", "endDate",
+        "userSourcedId", "role", "primary", "beginDate", "endDate", ENROLLMENT_ROLE_COLUMN,
     ),
     "demographics.csv": (
         "sourcedId", "status", "dateLastModified", "birthDate", "sex",
@@ -259,6 +264,12 @@ ONEROSTER_ROLE_BY_PERSON_ROLE = {
     "assistant": "aide",
     "student": "student",
     "guardian": "parent",
+}
+# Enrolment role -> (the 1.2 enrolment role, primary, metadata.rostra.role).
+ONEROSTER_ENROLLMENT: dict[str, tuple[str, str, str]] = {
+    "teacher": ("teacher", "true", ""),
+    "assistant": ("teacher", "false", "assistant"),
+    "student": ("student", "false", ""),
 }
 ENROLLMENT_ROLE_BY_PERSON_ROLE: dict[str, EnrollmentRole] = {
     "teacher": "teacher",

@@ -15,7 +15,9 @@ from app.roster.imports.rosterfile.reading import (
 from app.roster.imports.rosterfile.rows import (
     AGE_BAND_COLUMN,
     COLUMNS,
+    ENROLLMENT_ROLE_COLUMN,
     MANIFEST_FILES,
+    ONEROSTER_ENROLLMENT,
     ONEROSTER_ROLE_BY_PERSON_ROLE,
     CourseRow,
     EnrollmentRow,
@@ -45,7 +47,8 @@ def write_oneroster(
     `sessions`, an enrollment's course is not in `courses`): that is a caller's bug.
     """
     stamp_at = (modified_at or datetime.now(UTC)).astimezone(UTC)
-    common = {"dateLastModified": stamp_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+    # Bulk mode: status and dateLastModified stay blank in every row.
+    common = {"status": "", "dateLastModified": ""}
     subject_ids = _subject_ids(school, sessions, courses)
     files = _school_tables(school, sessions, courses, subject_ids, common)
     files |= _people_tables(school, courses, people, enrollments, common)
@@ -79,20 +82,20 @@ def _school_tables(
     school_id = school.source_id
     return {
         "orgs.csv": [{
-            **common, "sourcedId": school_id, "status": school.status, "name": school.name,
+            **common, "sourcedId": school_id, "name": school.name,
             "type": "school", "identifier": school.identifier,
         }],
         "academicSessions.csv": [{
-            **common, "sourcedId": s.source_id, "status": s.status, "title": s.title,
+            **common, "sourcedId": s.source_id, "title": s.title,
             "type": s.type, "startDate": s.starts_on.isoformat(), "endDate": s.ends_on.isoformat(),
             "schoolYear": s.school_year or str(s.ends_on.year),
         } for s in sessions],
         "courses.csv": [{
-            **common, "sourcedId": course_id, "status": "active", "title": subject,
+            **common, "sourcedId": course_id, "title": subject,
             "orgSourcedId": school_id,
         } for subject, course_id in subject_ids.items()],
         "classes.csv": [{
-            **common, "sourcedId": c.source_id, "status": c.status, "title": c.name,
+            **common, "sourcedId": c.source_id, "title": c.name,
             "courseSourcedId": subject_ids[c.subject or c.name], "classCode": c.code,
             "classType": "scheduled", "schoolSourcedId": school_id,
             "termSourcedIds": c.term_source_id,
@@ -123,7 +126,7 @@ def _people_tables(
 
     return {
         "users.csv": [{
-            **common, "sourcedId": p.source_id, "status": p.status, "enabledUser": "true",
+            **common, "sourcedId": p.source_id, "enabledUser": "true",
             "username": p.source_id, "givenName": split_name(p.display_name)[0],
             "familyName": split_name(p.display_name)[1], "sms": p.phone,
             "agentSourcedIds": ",".join(
@@ -132,18 +135,18 @@ def _people_tables(
             "primaryOrgSourcedId": school_id, AGE_BAND_COLUMN: p.age_band or "",
         } for p in people],
         "roles.csv": [{
-            **common, "sourcedId": f"{p.source_id}-role", "status": p.status,
+            **common, "sourcedId": f"{p.source_id}-role",
             "userSourcedId": p.source_id, "roleType": "primary",
             "role": ONEROSTER_ROLE_BY_PERSON_ROLE[p.role], "orgSourcedId": school_id,
         } for p in people if p.role is not None],
         "enrollments.csv": [{
-            **common, "sourcedId": e.source_id, "status": e.status, "classSourcedId": class_of(e),
+            **common, "sourcedId": e.source_id, "classSourcedId": class_of(e),
             "schoolSourcedId": school_id, "userSourcedId": e.person_source_id,
-            "role": ONEROSTER_ROLE_BY_PERSON_ROLE[e.role],
-            "primary": "true" if e.role == "teacher" else "false",
+            "role": ONEROSTER_ENROLLMENT[e.role][0], "primary": ONEROSTER_ENROLLMENT[e.role][1],
+            ENROLLMENT_ROLE_COLUMN: ONEROSTER_ENROLLMENT[e.role][2],
         } for e in enrollments],
         "demographics.csv": [{
-            **common, "sourcedId": p.source_id, "status": p.status,
+            **common, "sourcedId": p.source_id,
             "birthDate": p.birth_date.isoformat(),
         } for p in people if p.birth_date is not None],
     }  # fmt: skip
