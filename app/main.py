@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.accounts.router import router as auth_router
+from app.accounts.sessions_router import router as sessions_router
 from app.analytics.record_router import router as learning_record_router
 from app.analytics.reports_router import router as reports_router
 from app.analytics.router import router as analytics_router
@@ -37,6 +38,7 @@ ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, privacy_router, export_router]
 ROUTERS += [rights_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
+ROUTERS += [sessions_router]
 
 
 def body_limits(settings: Settings) -> list[BodyLimit]:

@@ -70,6 +70,7 @@ class AccessClaims:
     account_id: str
     expires_at: datetime
     staff: bool
+    session_id: str | None = None  # the device session (refresh-token family) it belongs to
 
 
 class TokenSigner:
@@ -91,15 +92,19 @@ class TokenSigner:
     def jwks(self) -> dict[str, Any]:
         return dict(KeySet([self.key]).as_dict(private=False))
 
-    def issue(self, account_id: str, now: datetime, *, staff: bool = False) -> tuple[str, int]:
+    def issue(
+        self, account_id: str, now: datetime, *, staff: bool = False, sid: str | None = None
+    ) -> tuple[str, int]:
         lifetime = timedelta(minutes=self.settings.access_token_minutes)
-        claims = {
+        claims: dict[str, Any] = {
             "sub": account_id,
             "iat": int(now.timestamp()),
             "exp": int((now + lifetime).timestamp()),
             "iss": "rostra",
             "staff": staff,
         }
+        if sid is not None:
+            claims["sid"] = sid
         token = jwt.encode({"alg": JWT_ALG, "kid": self.key.kid}, claims, self.key, [JWT_ALG])
         return token, int(lifetime.total_seconds())
 
@@ -114,6 +119,7 @@ class TokenSigner:
                 account_id=str(claims["sub"]),
                 expires_at=datetime.fromtimestamp(exp, tz=now.tzinfo),
                 staff=bool(claims.get("staff", False)),
+                session_id=str(claims["sid"]) if "sid" in claims else None,
             )
         except (JoseError, ValueError, KeyError, TypeError):
             return None
