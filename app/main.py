@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app.accounts.password_router import router as password_router
 from app.accounts.router import router as auth_router
 from app.accounts.sessions_router import router as sessions_router
 from app.analytics.record_router import router as learning_record_router
@@ -38,7 +39,7 @@ ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, privacy_router, export_router]
 ROUTERS += [rights_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
-ROUTERS += [sessions_router]
+ROUTERS += [sessions_router, password_router]
 
 
 def body_limits(settings: Settings) -> list[BodyLimit]:

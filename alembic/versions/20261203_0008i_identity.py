@@ -1,4 +1,4 @@
-"""identity: device sessions, compromise reports, SMS-only sign-in after a report (#16)
+"""identity: device sessions, password failures, compromise reports, SMS-only sign-in (#16)
 
 Revision ID: 0008i
 Revises: 0007
@@ -62,8 +62,21 @@ def upgrade() -> None:
             batch_op.f("ix_securityreport_account_id"), ["account_id"], unique=False
         )
 
+    op.create_table(
+        "passwordfailure",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("phone_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("at", app.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_passwordfailure")),
+    )
+    with op.batch_alter_table("passwordfailure", schema=None) as batch_op:
+        batch_op.create_index("ix_passwordfailure_phone_at", ["phone_hash", "at"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("passwordfailure", schema=None) as batch_op:
+        batch_op.drop_index("ix_passwordfailure_phone_at")
+    op.drop_table("passwordfailure")
     with op.batch_alter_table("securityreport", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_securityreport_account_id"))
     op.drop_table("securityreport")

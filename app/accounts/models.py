@@ -98,3 +98,13 @@ class SecurityReport(SQLModel, table=True):
     sessions_ended: int = Field(default=0)
     admins_told: int = Field(default=0)  # school admins sent an SMS about it
     created_at: datetime = utc_field(default_now=True)
+
+
+class PasswordFailure(SQLModel, table=True):
+    """A wrong password for a number: counted like wrong codes, for the same lockout."""
+
+    id: uuid.UUID = id_field()
+    phone_hash: str = Field(max_length=64)
+    at: datetime = utc_field(default_now=True)
+
+    __table_args__ = (Index("ix_passwordfailure_phone_at", "phone_hash", "at"),)
