@@ -33,13 +33,14 @@ from app.rights.export.router import router as export_router
 from app.rights.router import router as rights_router
 from app.roster.router import router as roster_router
 from app.tenancy.router import router as members_router
+from app.tenancy.security_router import router as security_router
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
 ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, privacy_router, export_router]
 ROUTERS += [rights_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
-ROUTERS += [sessions_router, password_router]
+ROUTERS += [sessions_router, password_router, security_router]
 
 
 def body_limits(settings: Settings) -> list[BodyLimit]:

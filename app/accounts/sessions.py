@@ -61,6 +61,8 @@ async def sign_in(
     """A new token pair in a new family, recorded as a session of this device."""
     now = clock.now()
     account.last_login_at = now
+    if via == "code":
+        account.code_required = False  # the fresh SMS code a compromise report asked for
     pair = await service.issue_tokens(session, settings, keys, account)
     # No coarse location: the city needs the person's consent and a lookup Rostra does not have.
     session.add(
