@@ -9,7 +9,6 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, KeySet
+from joserfc.jwk import ECKey
 
+from app.core import clock
 from app.core.config import Settings
-
-JWT_ALG = "ES256"
+from app.core.signing_keys import JWT_ALG, KeyRing
 
 
 def derive_key(secret: str, purpose: str) -> bytes:
@@ -78,19 +77,22 @@ class TokenSigner:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        lifetime = timedelta(minutes=settings.access_token_minutes)
+        self.ring = KeyRing(self._base_pem, settings.var_dir / "jwt_keys", lifetime)
 
-    @cached_property
-    def key(self) -> ECKey:
+    def _base_pem(self) -> str:
         pem = self.settings.jwt_private_key_pem
-        if pem is None:
-            pem = _development_key(self.settings.var_dir / "jwt_es256.pem")
-        key = ECKey.import_key(pem)
-        return ECKey.import_key(
-            pem, parameters={"kid": key.thumbprint(), "use": "sig", "alg": JWT_ALG}
-        )
+        return pem or _development_key(self.settings.var_dir / "jwt_es256.pem")
 
-    def jwks(self) -> dict[str, Any]:
-        return dict(KeySet([self.key]).as_dict(private=False))
+    @property
+    def key(self) -> ECKey:
+        """The key that signs now: the newest of the ring."""
+        return self.ring.signing_key()
+
+    def jwks(self, now: datetime | None = None) -> dict[str, Any]:
+        """The public keys that still verify: the signing key and recently retired ones."""
+        live = self.ring.live_keys(now or clock.now())
+        return dict(live.as_dict(private=False))
 
     def issue(
         self, account_id: str, now: datetime, *, staff: bool = False, sid: str | None = None
@@ -105,12 +107,13 @@ class TokenSigner:
         }
         if sid is not None:
             claims["sid"] = sid
-        token = jwt.encode({"alg": JWT_ALG, "kid": self.key.kid}, claims, self.key, [JWT_ALG])
+        key = self.key
+        token = jwt.encode({"alg": JWT_ALG, "kid": key.kid}, claims, key, [JWT_ALG])
         return token, int(lifetime.total_seconds())
 
     def verify(self, token: str, now: datetime) -> AccessClaims | None:
         try:
-            decoded = jwt.decode(token, KeySet([self.key]), [JWT_ALG])
+            decoded = jwt.decode(token, self.ring.live_keys(now), [JWT_ALG])
             claims = decoded.claims
             exp = int(claims["exp"])
             if claims.get("iss") != "rostra" or exp <= now.timestamp():
