@@ -19,10 +19,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 tenants_app = typer.Typer(help="Schools declared in tenants/*.toml.", no_args_is_help=True)
 sms_app = typer.Typer(help="SMS messages (development outbox).", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+keys_app = typer.Typer(help="Access-token signing keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(sms_app, name="sms")
 app.add_typer(demo_app, name="demo")
+app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(roster_app, name="roster")
@@ -133,6 +135,18 @@ async def _apply(directory: Path | None, dry_run: bool) -> list[str]:
     else:
         lines.append(f"applied: {changed} school(s) changed" if changed else "no changes")
     return lines
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """A new key signs from now on; older ones stay in the JWKS until their tokens expire."""
+    from app.core import clock
+    from app.core.signing_keys import rotate
+
+    settings = get_settings()
+    kid = rotate(settings.var_dir / "jwt_keys", clock.now())
+    minutes = settings.access_token_minutes
+    typer.echo(f"new signing key {kid}; the previous one stays valid for {minutes} minutes")
 
 
 @sms_app.command("outbox")

@@ -10,7 +10,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app.accounts.password_router import router as password_router
 from app.accounts.router import router as auth_router
+from app.accounts.sessions_router import router as sessions_router
 from app.analytics.record_router import router as learning_record_router
 from app.analytics.reports_router import router as reports_router
 from app.analytics.router import router as analytics_router
@@ -37,12 +39,14 @@ from app.rights.export.router import router as export_router
 from app.rights.router import router as rights_router
 from app.roster.router import router as roster_router
 from app.tenancy.router import router as members_router
+from app.tenancy.security_router import router as security_router
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
 ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, privacy_router, export_router]
 ROUTERS += [rights_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
+ROUTERS += [sessions_router, password_router, security_router]
 
 
 def body_limits(settings: Settings) -> list[BodyLimit]:

@@ -23,6 +23,7 @@ class Account(SQLModel, table=True):
     is_staff: bool = Field(default=False)
     status: str = Field(default="active", max_length=16)
     password_hash: str | None = Field(default=None, max_length=255)
+    code_required: bool = Field(default=False)  # after a compromise report: SMS sign-in only
     created_at: datetime = utc_field(default_now=True)
     last_login_at: datetime | None = utc_field(nullable=True)
 
@@ -73,3 +74,37 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = utc_field(default_now=True)
     last_used_at: datetime | None = utc_field(nullable=True)
     revoked_at: datetime | None = utc_field(nullable=True)
+
+
+class DeviceSession(SQLModel, table=True):
+    """One refresh-token family: a device the person signed in on (ACC-12/13)."""
+
+    id: uuid.UUID = id_field()
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
+    family_id: uuid.UUID = Field(unique=True)
+    device_name: str = Field(max_length=200)
+    signed_in_via: str = Field(default="code", max_length=16)  # code | password | oidc
+    location: str | None = Field(default=None, max_length=100)  # a city, only with consent
+    created_at: datetime = utc_field(default_now=True)
+    last_used_at: datetime = utc_field(default_now=True)
+    ended_at: datetime | None = utc_field(nullable=True)
+
+
+class SecurityReport(SQLModel, table=True):
+    """The person said their account may be taken over (SEC-14): what was done about it."""
+
+    id: uuid.UUID = id_field()
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
+    sessions_ended: int = Field(default=0)
+    admins_told: int = Field(default=0)  # school admins sent an SMS about it
+    created_at: datetime = utc_field(default_now=True)
+
+
+class PasswordFailure(SQLModel, table=True):
+    """A wrong password for a number: counted like wrong codes, for the same lockout."""
+
+    id: uuid.UUID = id_field()
+    phone_hash: str = Field(max_length=64)
+    at: datetime = utc_field(default_now=True)
+
+    __table_args__ = (Index("ix_passwordfailure_phone_at", "phone_hash", "at"),)

@@ -7,10 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.accounts import service
+from app.accounts import service, sessions
 from app.accounts.schemas import OtpRequest, RefreshRequest, TokenRequest, TokenResponse
 from app.accounts.sms import make_sender
-from app.core import clock
 from app.core.deps import ContextDep, SessionDep
 from app.core.errors import Unauthorized, problem
 from app.core.phones import normalize_field
@@ -24,6 +23,11 @@ async def send_code(body: OtpRequest, ctx: ContextDep, session: SessionDep) -> d
     sender = make_sender(ctx.settings, ctx.keys)
     await service.request_code(session, ctx.settings, ctx.keys, sender, e164)
     return {"sent": True, "expires_in": ctx.settings.otp_ttl_seconds}
+
+
+def device_of(request: Request) -> sessions.Device:
+    """The client may name itself (`X-Device-Name`); otherwise its user agent names it."""
+    return sessions.Device(request.headers.get("X-Device-Name"), request.headers.get("User-Agent"))
 
 
 def _unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
@@ -43,8 +47,9 @@ async def exchange_code(
     account, _created = await service.get_or_create_account(session, ctx.keys, e164)
     if account.status != "active":
         return _unauthorized(request, Unauthorized("this account cannot sign in"))
-    account.last_login_at = clock.now()
-    pair = await service.issue_tokens(session, ctx.settings, ctx.keys, account)
+    pair = await sessions.sign_in(
+        session, ctx.settings, ctx.keys, account, device_of(request), via="code"
+    )
     return TokenResponse(
         access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
     )
@@ -57,6 +62,7 @@ async def refresh(
     pair = await service.rotate_refresh(session, ctx.settings, ctx.keys, body.refresh_token)
     if pair is None:
         return _unauthorized(request, Unauthorized("the refresh token is invalid or was reused"))
+    await sessions.touch(session, pair.family_id)
     return TokenResponse(
         access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
     )

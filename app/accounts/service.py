@@ -103,6 +103,7 @@ class TokenPair:
     access_token: str
     expires_in: int
     refresh_token: str
+    family_id: uuid.UUID
 
 
 class InvalidCode(Unauthorized):
@@ -135,18 +136,23 @@ async def issue_tokens(
 ) -> TokenPair:
     now = clock.now()
     await set_account(session, account.id)  # row-level security: a person's own tokens
-    access, expires_in = keys.signer.issue(str(account.id), now, staff=account.is_staff)
+    family_id = family_id or uuid.uuid4()
+    access, expires_in = keys.signer.issue(
+        str(account.id), now, staff=account.is_staff, sid=str(family_id)
+    )
     refresh = random_token()
     session.add(
         RefreshToken(
             account_id=account.id,
-            family_id=family_id or uuid.uuid4(),
+            family_id=family_id,
             token_hash=sha256_hex(refresh),
             created_at=now,
             expires_at=now + timedelta(days=settings.refresh_token_days),
         )
     )
-    return TokenPair(access_token=access, expires_in=expires_in, refresh_token=refresh)
+    return TokenPair(
+        access_token=access, expires_in=expires_in, refresh_token=refresh, family_id=family_id
+    )
 
 
 async def rotate_refresh(

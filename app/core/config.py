@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     otp_resend_seconds: int = 60
     otp_daily_limit: int = 10
 
+    # argon2id (RFC 9106's second choice: 3 passes over 64 MiB); changing them rehashes at login.
+    password_time_cost: int = 3
+    password_memory_kib: int = 64 * 1024
+    password_parallelism: int = 4
+    password_min_length: int = 10
+    password_max_length: int = 128
+    password_fresh_session_seconds: int = 600  # setting a password without a fresh SMS code
+
     sms_backend: Literal["console", "http"] = "console"
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None

@@ -9,7 +9,6 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, KeySet
+from joserfc.jwk import ECKey
 
+from app.core import clock
 from app.core.config import Settings
-
-JWT_ALG = "ES256"
+from app.core.signing_keys import JWT_ALG, KeyRing
 
 
 def derive_key(secret: str, purpose: str) -> bytes:
@@ -70,6 +69,7 @@ class AccessClaims:
     account_id: str
     expires_at: datetime
     staff: bool
+    session_id: str | None = None  # the device session (refresh-token family) it belongs to
 
 
 class TokenSigner:
@@ -77,35 +77,43 @@ class TokenSigner:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        lifetime = timedelta(minutes=settings.access_token_minutes)
+        self.ring = KeyRing(self._base_pem, settings.var_dir / "jwt_keys", lifetime)
 
-    @cached_property
-    def key(self) -> ECKey:
+    def _base_pem(self) -> str:
         pem = self.settings.jwt_private_key_pem
-        if pem is None:
-            pem = _development_key(self.settings.var_dir / "jwt_es256.pem")
-        key = ECKey.import_key(pem)
-        return ECKey.import_key(
-            pem, parameters={"kid": key.thumbprint(), "use": "sig", "alg": JWT_ALG}
-        )
+        return pem or _development_key(self.settings.var_dir / "jwt_es256.pem")
 
-    def jwks(self) -> dict[str, Any]:
-        return dict(KeySet([self.key]).as_dict(private=False))
+    @property
+    def key(self) -> ECKey:
+        """The key that signs now: the newest of the ring."""
+        return self.ring.signing_key()
 
-    def issue(self, account_id: str, now: datetime, *, staff: bool = False) -> tuple[str, int]:
+    def jwks(self, now: datetime | None = None) -> dict[str, Any]:
+        """The public keys that still verify: the signing key and recently retired ones."""
+        live = self.ring.live_keys(now or clock.now())
+        return dict(live.as_dict(private=False))
+
+    def issue(
+        self, account_id: str, now: datetime, *, staff: bool = False, sid: str | None = None
+    ) -> tuple[str, int]:
         lifetime = timedelta(minutes=self.settings.access_token_minutes)
-        claims = {
+        claims: dict[str, Any] = {
             "sub": account_id,
             "iat": int(now.timestamp()),
             "exp": int((now + lifetime).timestamp()),
             "iss": "rostra",
             "staff": staff,
         }
-        token = jwt.encode({"alg": JWT_ALG, "kid": self.key.kid}, claims, self.key, [JWT_ALG])
+        if sid is not None:
+            claims["sid"] = sid
+        key = self.key
+        token = jwt.encode({"alg": JWT_ALG, "kid": key.kid}, claims, key, [JWT_ALG])
         return token, int(lifetime.total_seconds())
 
     def verify(self, token: str, now: datetime) -> AccessClaims | None:
         try:
-            decoded = jwt.decode(token, KeySet([self.key]), [JWT_ALG])
+            decoded = jwt.decode(token, self.ring.live_keys(now), [JWT_ALG])
             claims = decoded.claims
             exp = int(claims["exp"])
             if claims.get("iss") != "rostra" or exp <= now.timestamp():
@@ -114,6 +122,7 @@ class TokenSigner:
                 account_id=str(claims["sub"]),
                 expires_at=datetime.fromtimestamp(exp, tz=now.tzinfo),
                 staff=bool(claims.get("staff", False)),
+                session_id=str(claims["sid"]) if "sid" in claims else None,
             )
         except (JoseError, ValueError, KeyError, TypeError, OverflowError, OSError):
             return None  # any malformed claim (exp 1e20 overflows a datetime): not a token

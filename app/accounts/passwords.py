@@ -1,0 +1,106 @@
+"""Optional passwords: argon2id off the event loop, strength rules, the shared lockout (ACC-5)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from functools import lru_cache
+
+import anyio.to_thread
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.ext.asyncio import AsyncSession
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from app.accounts import password_repository
+from app.accounts.models import Account, PasswordFailure
+from app.core import clock
+from app.core.config import Settings
+from app.core.errors import Invalid, TooMany
+
+# zxcvbn's list of the 30,000 most common passwords (from leaked password sets; MIT licence).
+COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
+
+
+@lru_cache(maxsize=4)
+def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+def hasher(settings: Settings) -> PasswordHasher:
+    return _hasher(
+        settings.password_time_cost, settings.password_memory_kib, settings.password_parallelism
+    )
+
+
+def check_strength(settings: Settings, password: str, e164: str) -> None:
+    """422 naming the first rule the password breaks: length, common, phone."""
+    if len(password) < settings.password_min_length:
+        raise _weak("length", f"at least {settings.password_min_length} characters")
+    if len(password) > settings.password_max_length:
+        raise _weak("length", f"at most {settings.password_max_length} characters")
+    if password.lower() in COMMON_PASSWORDS or password.strip().lower() in COMMON_PASSWORDS:
+        raise _weak("common", "this password is among the most common ones; choose another")
+    digits = re.sub(r"\D", "", password)
+    national = e164.lstrip("+")[-11:]
+    if len(digits) >= 7 and (digits in e164 or national[-7:] in digits):
+        raise _weak("phone", "the password may not contain your phone number")
+
+
+def _weak(rule: str, message: str) -> Invalid:
+    return Invalid("password", message, rule=rule)
+
+
+async def hash_password(settings: Settings, password: str) -> str:
+    # ~100 ms of CPU per hash: in a worker thread, so other requests keep being served.
+    return await anyio.to_thread.run_sync(hasher(settings).hash, password)
+
+
+_NO_PASSWORD_HASHES: dict[tuple[int, int, int], str] = {}
+
+
+def _no_password_hash(ph: PasswordHasher) -> str:
+    """Verified against when the number has no password, so both answers take as long."""
+    params = (ph.time_cost, ph.memory_cost, ph.parallelism)
+    if params not in _NO_PASSWORD_HASHES:
+        _NO_PASSWORD_HASHES[params] = ph.hash("no password is set for this number")
+    return _NO_PASSWORD_HASHES[params]
+
+
+async def verify_password(settings: Settings, account: Account | None, password: str) -> bool:
+    """True if right; on a right password under old parameters the stored hash is renewed."""
+    stored = account.password_hash if account is not None else None
+    ph = hasher(settings)
+    target = stored if stored else await anyio.to_thread.run_sync(_no_password_hash, ph)
+    try:
+        await anyio.to_thread.run_sync(ph.verify, target, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if account is None or stored is None:
+        return False
+    if ph.check_needs_rehash(stored):
+        account.password_hash = await hash_password(settings, password)
+    return True
+
+
+def _window(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.otp_ttl_seconds)
+
+
+async def refuse_if_locked(session: AsyncSession, settings: Settings, phone_hash: str) -> None:
+    """As many wrong passwords as a code allows tries, within a code's lifetime: 429."""
+    now = clock.now()
+    count, oldest = await password_repository.failures_since(
+        session, phone_hash, now - _window(settings)
+    )
+    if count >= settings.otp_max_attempts:
+        retry = int(((oldest or now) + _window(settings) - now).total_seconds()) + 1
+        raise TooMany("too many wrong passwords; wait or sign in with an SMS code", retry)
+
+
+def count_failure(session: AsyncSession, phone_hash: str) -> None:
+    session.add(PasswordFailure(phone_hash=phone_hash, at=clock.now()))
+
+
+async def forget_failures(session: AsyncSession, phone_hash: str) -> None:
+    await password_repository.forget_failures(session, phone_hash)
