@@ -26,6 +26,8 @@ from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
 from app.core.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.jobs import wiring as jobs_wiring
+from app.oneroster.errors import install_status_info
+from app.oneroster.router import router as oneroster_router
 from app.portal import install as install_portal
 from app.privacy.router import router as privacy_router
 from app.rights.export.router import router as export_router
@@ -38,6 +40,7 @@ ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, privacy_router, export_router]
 ROUTERS += [rights_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
+ROUTERS += [oneroster_router]
 
 
 def body_limits(settings: Settings) -> list[BodyLimit]:
@@ -73,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
+    install_status_info(app)
     authz_wiring.install(app)  # background audit sealer
     jobs_wiring.install(app)  # in-process job worker (SQLite, or ROSTRA_JOBS_IN_PROCESS)
 
