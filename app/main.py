@@ -27,6 +27,7 @@ from app.core.logging import configure_logging, log
 from app.core.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.jobs import wiring as jobs_wiring
 from app.oneroster.errors import install_status_info
+from app.oneroster.rest import router as oneroster_rest_router
 from app.oneroster.router import router as oneroster_router
 from app.portal import install as install_portal
 from app.privacy.router import router as privacy_router
@@ -40,7 +41,7 @@ ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, privacy_router, export_router]
 ROUTERS += [rights_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
-ROUTERS += [oneroster_router]
+ROUTERS += [oneroster_router, oneroster_rest_router]
 
 
 def body_limits(settings: Settings) -> list[BodyLimit]:

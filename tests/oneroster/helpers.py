@@ -45,3 +45,39 @@ async def token(
     response = await token_response(client, registered, scope)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def roster_world(client: httpx.AsyncClient, login: Any) -> dict[str, Any]:
+    """Demo North: courses A and B (term '2026 autumn'), a teacher and an adult student each.
+
+    Returns the admin's headers and the OneRoster sourcedIds of the classes.
+    """
+    from tests.roster.helpers import consent, course
+
+    admin = await login(NORTH_ADMIN)
+    classes = {}
+    people = (("A", "13800000851", "Ada Teacher", "13800000861", "Ben Student"),)
+    people += (("B", "13800000852", "Cy Teacher", "13800000862", "Dee Student"),)
+    for code, t_phone, t_name, s_phone, s_name in people:
+        made = await client.post(f"{NORTH}/courses", json=course(code), headers=admin)
+        assert made.status_code == 201, made.text
+        path = f"{NORTH}/courses/{made.json()['id']}/enrollments"
+        entries = [
+            {"phone": t_phone, "role": "teacher", "display_name": t_name},
+            {"phone": s_phone, "role": "student", "display_name": s_name, "age_band": "adult"},
+        ]
+        enrolled = await client.post(
+            path, json={"entries": entries, "consent": consent()}, headers=admin
+        )
+        assert enrolled.status_code == 200, enrolled.text
+        classes[code] = made.json()["id"]
+    return {"admin": admin, "classes": classes}
+
+
+def status_info(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The standard's status-info payload, with the code the test expects."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["imsx_codeMajor"] == "failure" and body["imsx_severity"] == "error"
+    assert body["imsx_description"] and "imsx_CodeMinor" in body
+    return body
