@@ -8,8 +8,9 @@ is a `StatusInfoError` (400) naming it.
 
 from __future__ import annotations
 
+import operator
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -73,17 +74,20 @@ def _comparison(column: ColumnElement[Any], op: str, text: str, field: str) -> C
     value = _value(column.type, text, field)
     if value is _NO_MATCH:
         return false() if op != "!=" else column.is_not(None)
-    comparisons: dict[str, ColumnElement[bool]] = {
-        "=": column == value,
-        "!=": column != value,
-        ">": column > value,
-        ">=": column >= value,
-        "<": column < value,
-        "<=": column <= value,
-    }
-    return comparisons[op]
+    if isinstance(value, bool) and op not in ("=", "!="):
+        raise StatusInfoError(400, "invalid_filter_field", f"{field} takes only = or !=")
+    compared: ColumnElement[bool] = OPERATORS[op](column, value)
+    return compared
 
 
+OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
 _NO_MATCH = object()  # an id that is no id matches nothing
 
 
