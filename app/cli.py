@@ -12,6 +12,7 @@ import typer
 
 from app.authz.cli import apikeys_app, audit_app
 from app.core.config import get_settings
+from app.oneroster.cli import oneroster_app
 from app.roster.cli import roster_app
 
 app = typer.Typer(help="Rostra: online-classroom records for schools.", no_args_is_help=True)
@@ -28,6 +29,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(roster_app, name="roster")
+app.add_typer(oneroster_app, name="oneroster")
 
 
 @app.command()

@@ -33,6 +33,9 @@ from app.core.middleware import (
     SecurityHeadersMiddleware,
 )
 from app.jobs import wiring as jobs_wiring
+from app.oneroster.errors import install_status_info
+from app.oneroster.rest import router as oneroster_rest_router
+from app.oneroster.router import router as oneroster_router
 from app.portal import install as install_portal
 from app.privacy.router import router as privacy_router
 from app.rights.export.router import router as export_router
@@ -47,6 +50,7 @@ ROUTERS += [classroom_files_router, privacy_router, export_router]
 ROUTERS += [rights_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
 ROUTERS += [sessions_router, password_router, security_router]
+ROUTERS += [oneroster_router, oneroster_rest_router]
 
 
 def body_limits(settings: Settings) -> list[BodyLimit]:
@@ -83,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
+    install_status_info(app)
     authz_wiring.install(app)  # background audit sealer
     jobs_wiring.install(app)  # in-process job worker (SQLite, or ROSTRA_JOBS_IN_PROCESS)
 

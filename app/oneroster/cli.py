@@ -1,0 +1,80 @@
+"""`rostra oneroster clients create SLUG NAME --scope ... [--purpose ...] [--json]`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+import typer
+
+from app.core.config import get_settings
+from app.core.db import Database
+from app.core.errors import Invalid
+from app.core.vocabulary import Action, ActorKind, Purpose, RecordKind
+
+oneroster_app = typer.Typer(help="The OneRoster 1.2 REST provider.", no_args_is_help=True)
+clients_app = typer.Typer(help="OneRoster clients of a school.", no_args_is_help=True)
+oneroster_app.add_typer(clients_app, name="clients")
+
+
+@clients_app.command("create")
+def create_client(
+    slug: Annotated[str, typer.Argument(help="the school")],
+    name: Annotated[str, typer.Argument(help="what reads the roster, e.g. classroom-prod")],
+    scope: Annotated[list[str], typer.Option(help="a scope (repeat): roster-core.readonly, ...")],
+    purpose: Annotated[str, typer.Option(help="the published purpose")] = "teaching_management",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Register a client; its secret is shown here once and stored only as a hash."""
+    try:
+        created = asyncio.run(_create(slug, name, scope, purpose))
+    except Invalid as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    if created is None:
+        typer.echo(f"error: no school {slug!r} (run `rostra tenants apply` first)", err=True)
+        raise typer.Exit(2)
+    if as_json:
+        typer.echo(json.dumps(created))
+    else:
+        typer.echo(f"client_id: {created['client_id']}\nclient_secret: {created['client_secret']}")
+
+
+async def _create(slug: str, name: str, scopes: list[str], purpose: str) -> dict[str, Any] | None:
+    from app.authz.audit import record
+    from app.core.db import set_tenant
+    from app.oneroster import service
+    from app.tenancy.repository import tenant_by_slug
+
+    settings = get_settings()
+    db = Database(settings, settings.owner_database_url)
+    try:
+        async with db.session() as session:
+            tenant = await tenant_by_slug(session, slug)
+            if tenant is None:
+                return None
+            await set_tenant(session, tenant.id)
+            client, secret = await service.create_client(
+                session, tenant.id, name=name[:100], scopes=scopes, purpose=purpose, created_by=None
+            )
+            await record(
+                session,
+                tenant_id=tenant.id,
+                actor_id=None,
+                actor_kind=ActorKind.SYSTEM,
+                record_kind=RecordKind.API_KEY,
+                action=Action.CREATE,
+                purpose=Purpose.SECURITY,
+                detail=service.created_detail(client, "cli"),
+            )
+            return {
+                "id": str(client.id),
+                "name": client.name,
+                "client_id": client.client_id,
+                "client_secret": secret,
+                "scopes": client.scopes,
+                "purpose": client.purpose,
+            }
+    finally:
+        await db.dispose()
