@@ -94,6 +94,8 @@ async def children_of(
     )
     found: Sequence[Account] = (await session.execute(query)).scalars().all()
     return found
+
+
 # The notice table belongs to privacy, a layer above the roster: named here, not imported.
 _NOTICE = table("notice", column("tenant_id", Uuid()), column("version", String()))
 
