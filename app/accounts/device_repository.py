@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.accounts.models import DeviceSession, RefreshToken
+from app.core.db import set_account
 
 
 async def session_by_family(session: AsyncSession, family_id: uuid.UUID) -> DeviceSession | None:
@@ -44,6 +45,7 @@ async def revoke_account_tokens(
     session: AsyncSession, account_id: uuid.UUID, at: datetime, keep_family: uuid.UUID | None
 ) -> None:
     """Every refresh token of the account stops working, except those of `keep_family`."""
+    await set_account(session, account_id)  # row-level security: the person's own tokens
     query = update(RefreshToken).where(
         col(RefreshToken.account_id) == account_id, col(RefreshToken.revoked_at).is_(None)
     )

@@ -114,7 +114,7 @@ async def end_all(
 
 async def _end(session: AsyncSession, found: DeviceSession, now: datetime) -> None:
     found.ended_at = now
-    await repository.revoke_family(session, found.family_id, now)
+    await repository.revoke_family(session, found.account_id, found.family_id, now)
 
 
 async def is_fresh(
