@@ -7,6 +7,8 @@ import sys
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import ValidationError
 
 from app.accounts.sms import HttpSender, SmsUnavailable
@@ -55,11 +57,21 @@ def test_production_start_with_default_secret_fails():
 def test_production_start_with_the_default_audit_key_fails():
     """The audit chain's key must be a production secret of its own (SEC-7)."""
     secret = "s" * 40
+    pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    rest = {"jwt_private_key_pem": pem, "sms_backend": "http", "sms_gateway_url": "https://sms/x"}
     with pytest.raises(ValidationError, match="ROSTRA_AUDIT_KEY"):
-        Settings(env="production", secret_key=secret, jwt_private_key_pem="pem")
+        Settings(env="production", secret_key=secret, **rest)
     with pytest.raises(ValidationError, match="ROSTRA_AUDIT_KEY"):
-        Settings(env="production", secret_key=secret, audit_key=secret, jwt_private_key_pem="pem")
-    Settings(env="production", secret_key=secret, audit_key="a" * 40, jwt_private_key_pem="pem")
+        Settings(env="production", secret_key=secret, audit_key=secret, **rest)
+    Settings(env="production", secret_key=secret, audit_key="a" * 40, **rest)
 
 
 async def test_http_sms_sender_retries_then_delivers():

@@ -27,6 +27,7 @@ def _production(**over: object) -> Settings:
     values: dict[str, object] = {
         "env": "production",
         "secret_key": SECRET,
+        "audit_key": "an-audit-key-of-its-own-that-is-long-enough-7",
         "jwt_private_key_pem": _pem(ec.generate_private_key(ec.SECP256R1())),
         "sms_backend": "http",
         "sms_gateway_url": "https://sms.example/send",
