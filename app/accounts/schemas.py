@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from app.core.fields import ApiInput
+from app.core.phones import narrow
 
 
 class OtpRequest(ApiInput):
@@ -13,7 +14,10 @@ class OtpRequest(ApiInput):
 
 class TokenRequest(ApiInput):
     phone: str = Field(max_length=32)
-    code: str = Field(min_length=4, max_length=8, pattern=r"^\d+$")
+    # Full-width digits typed on a phone keyboard are the same code (NFKC, as for numbers).
+    code: Annotated[str, BeforeValidator(lambda v: narrow(v) if isinstance(v, str) else v)] = Field(
+        min_length=4, max_length=8, pattern=r"^[0-9]+$"
+    )
 
 
 class RefreshRequest(ApiInput):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import phonenumbers
 
 from app.core.errors import Invalid
@@ -11,9 +13,19 @@ class InvalidPhone(ValueError):
     pass
 
 
+def narrow(raw: str) -> str:
+    """NFKC: full-width digits, plus signs and spaces (１３８, ＋, U+3000) as their ASCII forms."""
+    return unicodedata.normalize("NFKC", raw)
+
+
 def normalize(raw: str, region: str = "CN") -> str:
-    """E.164 form of a number, or InvalidPhone with the reason."""
-    if not raw or not raw.strip():
+    """E.164 form of a number, or InvalidPhone with the reason.
+
+    The one normalisation of every path (registration, sign-in, ingestion, imports): NFKC
+    first, so full-width digits and plus signs (１３８…, ＋８６) read as the ASCII ones.
+    """
+    raw = narrow(raw or "")
+    if not raw.strip():
         raise InvalidPhone("a phone number is required")
     try:
         parsed = phonenumbers.parse(raw, region)

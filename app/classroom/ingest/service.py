@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,8 @@ from app.core.security import Keys
 from app.core.vocabulary import Action
 
 MAX_LISTED_ERRORS = 1000
+# How far from its lesson's schedule an event may be dated (late uploads, long overruns).
+EVENT_WINDOW = timedelta(days=1)
 # The audit log names what an ingestion client wrote; events have no record kind of their own.
 AUDIT_RECORD_KIND = "classroom_event"
 TARGETED_KINDS = frozenset(
@@ -177,6 +179,10 @@ class _Resolver:
         if lesson is None:
             errors.append(EventError(event.index, "lesson", "Unknown lesson"))
             return None
+        outside = _outside_window(event, lesson)
+        if outside is not None:
+            errors.append(EventError(event.index, "at", outside))
+            return None
         account = self._participant(event, errors)
         if account is None:
             return None
@@ -204,6 +210,20 @@ class _Resolver:
         if account is None:
             errors.append(EventError(event.index, "user", "Not an account id"))
         return account
+
+
+def _outside_window(event: ValidEvent, lesson: LessonFacts) -> str | None:
+    """Why the event cannot belong to its lesson's time, or None when it can."""
+    planned_end = lesson.starts_at + timedelta(minutes=lesson.duration_minutes)
+    if not lesson.starts_at - EVENT_WINDOW <= event.at <= planned_end + EVENT_WINDOW:
+        return (
+            "Outside this lesson's window: events must be at most a day before its "
+            "scheduled start or a day after its scheduled end"
+        )
+    started = lesson.actual_start
+    if event.kind == "lesson.ended" and started is not None and event.at < started:
+        return "lesson.ended before the lesson started"
+    return None
 
 
 async def _resolve(
