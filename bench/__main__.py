@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-NAMES = ("ingest", "roster_import", "authz", "analytics", "privacy")
+NAMES = ("ingest", "roster_import", "authz", "analytics", "privacy", "identity")
 
 
 def main(argv: list[str]) -> int:
