@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-NAMES = ("ingest", "roster_import", "authz", "analytics", "privacy", "portal")
+NAMES = ("ingest", "roster_import", "authz", "analytics", "privacy", "portal", "identity")
 
 
 def main(argv: list[str]) -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from argon2 import PasswordHasher
@@ -17,6 +19,8 @@ from app.accounts.models import Account, PasswordFailure
 from app.core import clock
 from app.core.config import Settings
 from app.core.errors import Invalid, TooMany
+
+T = TypeVar("T")
 
 # zxcvbn's list of the 30,000 most common passwords (from leaked password sets; MIT licence).
 COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
@@ -51,9 +55,24 @@ def _weak(rule: str, message: str) -> Invalid:
     return Invalid("password", message, rule=rule)
 
 
+_limiters: dict[int, anyio.CapacityLimiter] = {}
+
+
+def _limiter(settings: Settings) -> anyio.CapacityLimiter:
+    """At most `password_hash_threads` hashes at once: a burst queues, not thrashes the CPU."""
+    size = settings.password_hash_threads
+    if size not in _limiters:
+        _limiters[size] = anyio.CapacityLimiter(size)
+    return _limiters[size]
+
+
+async def _in_thread(settings: Settings, fn: Callable[..., T], *args: Any) -> T:
+    return await anyio.to_thread.run_sync(fn, *args, limiter=_limiter(settings))
+
+
 async def hash_password(settings: Settings, password: str) -> str:
     # ~100 ms of CPU per hash: in a worker thread, so other requests keep being served.
-    return await anyio.to_thread.run_sync(hasher(settings).hash, password)
+    return await _in_thread(settings, hasher(settings).hash, password)
 
 
 _NO_PASSWORD_HASHES: dict[tuple[int, int, int], str] = {}
@@ -71,9 +90,9 @@ async def verify_password(settings: Settings, account: Account | None, password:
     """True if right; on a right password under old parameters the stored hash is renewed."""
     stored = account.password_hash if account is not None else None
     ph = hasher(settings)
-    target = stored if stored else await anyio.to_thread.run_sync(_no_password_hash, ph)
+    target = stored if stored else await _in_thread(settings, _no_password_hash, ph)
     try:
-        await anyio.to_thread.run_sync(ph.verify, target, password)
+        await _in_thread(settings, ph.verify, target, password)
     except (VerificationError, InvalidHashError):
         return False
     if account is None or stored is None:

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     password_time_cost: int = 3
     password_memory_kib: int = 64 * 1024
     password_parallelism: int = 4
+    password_hash_threads: int = 2  # hashes at once per process (about the cores)
     password_min_length: int = 10
     password_max_length: int = 128
     password_fresh_session_seconds: int = 600  # setting a password without a fresh SMS code
