@@ -41,6 +41,7 @@ from app.roster.imports import repository as import_store
 from app.roster.imports.rosterfile.generate import generate_district, generate_oneroster
 from app.roster.imports.service import Writes, import_roster
 from app.tenancy.models import Tenant
+from bench import oneroster
 from bench.report import Figure, figure, write
 
 SCALE = float(os.environ.get("ROSTRA_BENCH_SCALE", "1"))
@@ -264,6 +265,7 @@ def main() -> None:
         sqlite(keys, data, district) if "sqlite" in only else []
     )
     write("roster_import", figures)
+    oneroster.main()
 
 
 if __name__ == "__main__":

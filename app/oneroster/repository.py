@@ -49,15 +49,21 @@ class PageQuery:
 async def collection_page(
     session: AsyncSession, tenant_id: uuid.UUID, sub: Subquery, page: PageQuery
 ) -> tuple[Sequence[RowMapping], int]:
-    """One page of a collection's subquery of the school, and how many rows match in all."""
-    matching = select(sub).where(*page.where)
-    total = (await session.execute(select(func.count()).select_from(matching.subquery()))).scalar()
+    """One page of a collection's subquery of the school, and how many rows match in all.
+
+    The total rides on the page's rows (a window count: one pass over the school, not two);
+    only a page past the end asks for it separately.
+    """
+    matching = select(sub, func.count().over().label("_total")).where(*page.where)
     keys = [sub.c[page.sort]] if page.sort and page.sort != "sourcedId" else []
     keys.append(sub.c.sourcedId)
     ordered = [key.desc() if page.descending else key.asc() for key in keys]
     query = matching.order_by(*ordered).limit(page.limit).offset(page.offset)
     rows = (await session.execute(query)).mappings().all()
-    return rows, int(total or 0)
+    if rows:
+        return rows, int(rows[0]["_total"])
+    counted = select(func.count()).select_from(select(sub).where(*page.where).subquery())
+    return rows, int((await session.execute(counted)).scalar() or 0)
 
 
 async def one_of_collection(
