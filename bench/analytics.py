@@ -35,12 +35,9 @@ import structlog
 
 from app.core.ids import new_id
 from bench.report import Figure, figure, write
+from bench.scratch import Scratch, admin
 
-PG_HOST = os.environ.get("ROSTRA_TEST_PG_HOST", "127.0.0.1:5432")
-PG_ADMIN = os.environ.get("ROSTRA_TEST_PG_ADMIN", "postgres")
-PG_DB = "rostra_bench_analytics"
-APP_ROLE = "rostra_app"
-SECRET = "bench-secret-key-that-is-long-enough-123456"
+DB = Scratch("rostra_bench_analytics")
 SCHOOLS = 100
 LESSONS_PER_COURSE = 20  # one course per school: 2,000 lessons
 STUDENTS_PER_COURSE = 40
@@ -85,32 +82,10 @@ class World:
         self.lessons = [[new_id() for _ in range(LESSONS_PER_COURSE)] for _ in range(SCHOOLS)]
 
 
-def _admin() -> psycopg.Connection[Any]:
-    return psycopg.connect(f"postgresql://{PG_ADMIN}@{PG_HOST}/postgres", autocommit=True)
-
-
-def _owner() -> psycopg.Connection[Any]:
-    return psycopg.connect(f"postgresql://{PG_ADMIN}@{PG_HOST}/{PG_DB}")
-
-
-def create_database() -> None:
-    from app.core.migrate import grant_app_role, upgrade
-
-    with _admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{PG_DB}"')
-        known = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,))
-        if known.fetchone() is None:
-            admin.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS")
-    owner = f"postgresql+asyncpg://{PG_ADMIN}@{PG_HOST}/{PG_DB}"
-    upgrade(owner)
-    grant_app_role(owner, APP_ROLE)
-
-
 def load_roster(world: World) -> None:
     """Schools, people, one course each with its teacher, 40 students and 20 lessons."""
     now = datetime.now(UTC)
-    with _owner() as conn, conn.cursor() as cur:
+    with DB.owner() as conn, conn.cursor() as cur:
         with cur.copy(
             "COPY tenant (id, slug, name, region, options, retention, notice_version, "
             "created_at, updated_at) FROM STDIN"
@@ -253,7 +228,7 @@ def _detach(conn: psycopg.Connection[Any]) -> list[str]:
 def load_events(first: int, last: int) -> float:
     """Events [first, last) generated in PostgreSQL, with keys and indexes rebuilt after."""
     started = time.perf_counter()
-    with _owner() as conn:
+    with DB.owner() as conn:
         restore = _detach(conn)
         conn.execute("SET maintenance_work_mem = '256MB'")
         conn.execute(_event_insert(first, last))
@@ -266,7 +241,7 @@ def load_events(first: int, last: int) -> float:
 def derive_rollups() -> float:
     """lesson_rollup from the events: the figures ingestion keeps current, in one aggregate."""
     started = time.perf_counter()
-    with _owner() as conn:
+    with DB.owner() as conn:
         conn.execute("TRUNCATE lesson_rollup")
         conn.execute(f"""
             INSERT INTO lesson_rollup (tenant_id, lesson_id, account_id, attended_seconds, joins,
@@ -308,7 +283,7 @@ def raw_group_by(world: World, school: int) -> tuple[float, float]:
                         avg((data->>'latency_ms')::float) {sampled},
                         avg((data->>'packet_loss')::float) {sampled}
                     FROM classroom_event WHERE tenant_id = %s GROUP BY lesson_id"""
-    with _owner() as conn:
+    with DB.owner() as conn:
         rows = conn.execute(course_sql, (tenant, lessons)).fetchall()
         assert len(rows) == LESSONS_PER_COURSE * STUDENTS_PER_COURSE, len(rows)
         course = _median_ms(lambda: conn.execute(course_sql, (tenant, lessons)).fetchall())
@@ -316,23 +291,11 @@ def raw_group_by(world: World, school: int) -> tuple[float, float]:
     return course, report
 
 
-def _settings() -> Any:
-    from app.core.config import Settings
-
-    return Settings(
-        env="test",
-        database_url=f"postgresql+asyncpg://{APP_ROLE}@{PG_HOST}/{PG_DB}",
-        migrate_database_url=f"postgresql+asyncpg://{PG_ADMIN}@{PG_HOST}/{PG_DB}",
-        secret_key=SECRET,
-        log_json=False,
-    )
-
-
 async def over_http(world: World, school: int) -> tuple[float, float]:
     """(ms per course view as the teacher, ms per course report as the admin), medians."""
     from app.main import create_app
 
-    app = create_app(_settings())
+    app = create_app(DB.settings())
     structlog.configure(logger_factory=structlog.ReturnLoggerFactory())
     signer = app.state.ctx.keys.signer
     now = datetime.now(UTC)
@@ -385,7 +348,7 @@ def _measure(world: World, label: str) -> dict[str, float]:
 
 def main() -> None:
     try:
-        with _admin():
+        with admin():
             pass
     except psycopg.OperationalError as exc:
         print(f"analytics: PostgreSQL unreachable ({exc.__class__.__name__}); nothing measured")
@@ -393,7 +356,7 @@ def main() -> None:
     print("analytics: PostgreSQL scratch database, 100 schools, 2,000 lessons, 20,000 people")
     world = World()
     try:
-        create_database()
+        DB.create()
         load_roster(world)
         took = load_events(0, MILLION)
         print(f"  {MILLION:,} events generated in {took:.1f}s; rollups in {derive_rollups():.1f}s")
@@ -404,8 +367,7 @@ def main() -> None:
         at_10m = _measure(world, "10M events")
     finally:
         if not KEEP:
-            with _admin() as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+            DB.drop()
     figures: list[Figure] = [
         figure("course_view_1m", at_1m["view"], "ms", at_1m["raw_course"]),
         figure("course_view_10m", at_10m["view"], "ms", at_1m["view"]),

@@ -32,37 +32,14 @@ import structlog
 
 from app.core.ids import new_id
 from bench.report import Figure, figure, write
+from bench.scratch import Scratch, admin
 
-PG_HOST = os.environ.get("ROSTRA_TEST_PG_HOST", "127.0.0.1:5432")
-PG_ADMIN = os.environ.get("ROSTRA_TEST_PG_ADMIN", "postgres")
-PG_DB = "rostra_bench_portal"
-APP_ROLE = "rostra_app"
-SECRET = "bench-secret-key-that-is-long-enough-123456"
+DB = Scratch("rostra_bench_portal")
 MEMBERS = int(os.environ.get("ROSTRA_BENCH_PORTAL_MEMBERS", "50000"))
 LESSONS, STUDENTS = 20, 40
 START = datetime(2026, 10, 1, 2, 0, tzinfo=UTC)
 REQUESTS = 30
 SLUG = "bench-portal"
-
-
-def _admin() -> psycopg.Connection[Any]:
-    return psycopg.connect(f"postgresql://{PG_ADMIN}@{PG_HOST}/postgres", autocommit=True)
-
-
-def _owner() -> psycopg.Connection[Any]:
-    return psycopg.connect(f"postgresql://{PG_ADMIN}@{PG_HOST}/{PG_DB}")
-
-
-def _settings() -> Any:
-    from app.core.config import Settings
-
-    return Settings(
-        env="test",
-        database_url=f"postgresql+asyncpg://{APP_ROLE}@{PG_HOST}/{PG_DB}",
-        migrate_database_url=f"postgresql+asyncpg://{PG_ADMIN}@{PG_HOST}/{PG_DB}",
-        secret_key=SECRET,
-        log_json=False,
-    )
 
 
 class World:
@@ -73,20 +50,6 @@ class World:
         self.lessons = [new_id() for _ in range(LESSONS)]
 
 
-def create_database() -> None:
-    from app.core.migrate import grant_app_role, upgrade
-
-    with _admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{PG_DB}"')
-        known = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,))
-        if known.fetchone() is None:
-            admin.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS")
-    owner = f"postgresql+asyncpg://{PG_ADMIN}@{PG_HOST}/{PG_DB}"
-    upgrade(owner)
-    grant_app_role(owner, APP_ROLE)
-
-
 def load(world: World, keys: Any) -> None:
     """The school, its roster (phone hashes as the app computes them), the course, rollups."""
     from app.accounts.service import phone_hash
@@ -94,7 +57,7 @@ def load(world: World, keys: Any) -> None:
     now = datetime.now(UTC)
     people = [(world.teacher, "teacher"), (world.admin, "school_admin")]
     people += [(s, "student") for s in world.students]
-    with _owner() as conn, conn.cursor() as cur:
+    with DB.owner() as conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO tenant (id, slug, name, region, options, retention, notice_version, "
             "created_at, updated_at) VALUES (%s, %s, 'Bench school', 'CN', '{}', '{}', '1', "
@@ -189,7 +152,7 @@ async def _cookie(app: Any, account_id: uuid.UUID) -> dict[str, str]:
 async def over_http(world: World) -> dict[str, float]:
     from app.main import create_app
 
-    app = create_app(_settings())
+    app = create_app(DB.settings())
     structlog.configure(logger_factory=structlog.ReturnLoggerFactory())
     signer = app.state.ctx.keys.signer
 
@@ -222,7 +185,7 @@ async def over_http(world: World) -> dict[str, float]:
 
 def main() -> None:
     try:
-        with _admin():
+        with admin():
             pass
     except psycopg.OperationalError as exc:
         print(f"portal: PostgreSQL unreachable ({exc.__class__.__name__}); nothing measured")
@@ -232,12 +195,11 @@ def main() -> None:
     print(f"portal: PostgreSQL scratch database, {MEMBERS:,} members, {LESSONS}x{STUDENTS} course")
     world = World()
     try:
-        create_database()
-        load(world, Keys(_settings()))
+        DB.create()
+        load(world, Keys(DB.settings()))
         got = asyncio.run(over_http(world))
     finally:
-        with _admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        DB.drop()
     figures: list[Figure] = [
         figure("portal_course_page_ms", got["portal_course"], "ms", got["api_course"]),
         figure("portal_members_page_ms", got["portal_members"], "ms", got["api_members"]),

@@ -31,14 +31,11 @@ from app.core.context import ServiceContext
 from app.core.ids import new_id
 from app.core.security import Keys
 from bench.report import Figure, figure, write
+from bench.scratch import Scratch
 
 EVENTS = int(os.environ.get("ROSTRA_BENCH_EVENTS", "50000"))
 LESSONS = 400
-PG_HOST = os.environ.get("ROSTRA_TEST_PG_HOST", "127.0.0.1:5432")
-PG_ADMIN = os.environ.get("ROSTRA_TEST_PG_ADMIN", "postgres")
-PG_DB = "rostra_bench_privacy"
-APP_ROLE = "rostra_app"
-SECRET = "bench-secret-key-that-is-long-enough-123456"
+DB = Scratch("rostra_bench_privacy")
 PHONE = "+8613800000201"
 KINDS = (
     ("attendance.joined", "attendance", "{}"),
@@ -52,15 +49,8 @@ KINDS = (
 
 
 def _settings(objects: Any) -> Settings:
-    return Settings(
-        env="test",
-        database_url=f"postgresql+asyncpg://{APP_ROLE}@{PG_HOST}/{PG_DB}",
-        migrate_database_url=f"postgresql+asyncpg://{PG_ADMIN}@{PG_HOST}/{PG_DB}",
-        secret_key=SECRET,
-        object_store_dir=objects,
-        var_dir=ROOT / "var" / "bench",
-        log_json=False,
-    )
+    settings: Settings = DB.settings(object_store_dir=objects, var_dir=ROOT / "var" / "bench")
+    return settings
 
 
 class World:
@@ -70,22 +60,6 @@ class World:
         self.classmates = [new_id() for _ in range(29)]
         self.course = new_id()
         self.lessons = [new_id() for _ in range(LESSONS)]
-
-
-def _create_database() -> None:
-    from app.core.migrate import grant_app_role, upgrade
-
-    with psycopg.connect(f"postgresql://{PG_ADMIN}@{PG_HOST}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{PG_DB}"')
-        if (
-            admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
-            is None
-        ):
-            admin.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS")
-    owner = f"postgresql+asyncpg://{PG_ADMIN}@{PG_HOST}/{PG_DB}"
-    upgrade(owner)
-    grant_app_role(owner, APP_ROLE)
 
 
 def _load_people(cur: psycopg.Cursor[Any], w: World, keys: Keys, now: datetime) -> None:
@@ -159,12 +133,12 @@ def _load_events(cur: psycopg.Cursor[Any], w: World, now: datetime) -> None:
 
 
 def load() -> World:
-    _create_database()
+    DB.create()
     w, now = World(), datetime.now(UTC)
     keys = Keys(_settings(ROOT / "var" / "bench" / "privacy-objects"))
     started = time.perf_counter()
     with (
-        psycopg.connect(f"postgresql://{PG_ADMIN}@{PG_HOST}/{PG_DB}") as conn,
+        DB.owner() as conn,
         conn.cursor() as cur,
     ):
         _load_people(cur, w, keys, now)
@@ -188,7 +162,7 @@ def copy_baseline(w: World) -> float:
         "TO STDOUT WITH CSV",
     )
     with (
-        psycopg.connect(f"postgresql://{PG_ADMIN}@{PG_HOST}/{PG_DB}") as conn,
+        DB.owner() as conn,
         conn.cursor() as cur,
     ):
         started = time.perf_counter()
@@ -253,8 +227,7 @@ def main() -> None:
     try:
         figures = asyncio.run(_run(w))
     finally:
-        with psycopg.connect(f"postgresql://{PG_ADMIN}@{PG_HOST}/postgres", autocommit=True) as a:
-            a.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        DB.drop()
     write("privacy", figures)
 
 
