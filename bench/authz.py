@@ -52,6 +52,7 @@ from app.core.policy import get_policy
 from app.core.vocabulary import Action, RecordKind, Scope
 from app.tenancy.deps import TenantDep
 from bench.report import Figure, figure, write
+from bench.scratch import Scratch, admin
 
 SCHOOLS = 1000
 ROLE_MIX = (
@@ -61,12 +62,9 @@ ROLE_MIX = (
     ("assistant", 4),
     ("school_admin", 3),
 )
-PG_HOST = os.environ.get("ROSTRA_TEST_PG_HOST", "127.0.0.1:5432")
-PG_ADMIN = os.environ.get("ROSTRA_TEST_PG_ADMIN", "postgres")
 PG_DB = os.environ.get("ROSTRA_BENCH_AUTHZ_DB", "rostra_bench_authz")
 # Off: skip the naive-Casbin comparison (its 1M-rule load alone takes many minutes).
 NAIVE = os.environ.get("ROSTRA_BENCH_AUTHZ_NAIVE", "on") != "off"
-APP_ROLE = "rostra_app"
 SECRET = "bench-secret-key-that-is-long-enough-123456"
 
 NAIVE_MODEL = """
@@ -205,12 +203,7 @@ def naive_casbin(n: int, samples: int = 300, first_uses: int = 60) -> dict[str, 
 # --- PostgreSQL: 1M memberships, 1M events ---
 
 
-def _admin() -> psycopg.Connection[Any]:
-    return psycopg.connect(f"postgresql://{PG_ADMIN}@{PG_HOST}/postgres", autocommit=True)
-
-
-def _owner_conninfo() -> str:
-    return f"postgresql://{PG_ADMIN}@{PG_HOST}/{PG_DB}"
+SCRATCH = Scratch(PG_DB)
 
 
 class Loaded:
@@ -226,22 +219,12 @@ class Loaded:
 
 
 def load_postgres(events: int = 1_000_000, lessons: int = 1000) -> Loaded:
-    from app.core.migrate import grant_app_role, upgrade
-
-    with _admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{PG_DB}"')
-        known = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,))
-        if known.fetchone() is None:
-            admin.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS")
-    owner = f"postgresql+asyncpg://{PG_ADMIN}@{PG_HOST}/{PG_DB}"
-    upgrade(owner)
-    grant_app_role(owner, APP_ROLE)
+    SCRATCH.create()
     world = Loaded()
     now = datetime.now(UTC)
     rng = random.Random(3)
     started = time.perf_counter()
-    with psycopg.connect(_owner_conninfo()) as conn, conn.cursor() as cur:
+    with SCRATCH.owner() as conn, conn.cursor() as cur:
         with cur.copy(
             "COPY tenant (id, slug, name, region, options, retention, notice_version, "
             "created_at, updated_at) FROM STDIN"
@@ -321,15 +304,7 @@ def load_postgres(events: int = 1_000_000, lessons: int = 1000) -> Loaded:
 
 
 def _app_settings() -> Any:
-    from app.core.config import Settings
-
-    return Settings(
-        env="test",
-        database_url=f"postgresql+asyncpg://{APP_ROLE}@{PG_HOST}/{PG_DB}",
-        migrate_database_url=f"postgresql+asyncpg://{PG_ADMIN}@{PG_HOST}/{PG_DB}",
-        secret_key=SECRET,
-        log_json=False,
-    )
+    return SCRATCH.settings(secret_key=SECRET)
 
 
 async def time_roles_lookup(world: Loaded) -> float:
@@ -372,7 +347,7 @@ def _explain_roles(world: Loaded) -> tuple[str, float]:
         "ON membership.tenant_id = %s AND membership.account_id = account.id "
         "AND membership.status IN ('pending', 'active') WHERE account.id = %s"
     )
-    with psycopg.connect(_owner_conninfo()) as conn:
+    with SCRATCH.owner() as conn:
         tenant, account = world.sample[0]
         plan = [str(row[0]) for row in conn.execute("EXPLAIN " + query, (tenant, account))]
         spent = 0.0
@@ -520,7 +495,7 @@ def main() -> None:
         figures += naive_figures(policy_1m)
 
     try:
-        with _admin():
+        with admin():
             pass
     except psycopg.OperationalError as exc:
         print(f"authz: PostgreSQL unreachable ({exc.__class__.__name__}); skipping DB figures")
@@ -542,8 +517,7 @@ def main() -> None:
         )
         figures.append(figure("authz_list_events", rates["policy"], "req/s", rates["off"]))
     finally:
-        with _admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        SCRATCH.drop()
     write("authz", figures)
 
 

@@ -29,7 +29,6 @@ from typing import Any
 
 import httpx
 import orjson
-import psycopg
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
@@ -37,11 +36,12 @@ from app.accounts.models import Account, ApiKey
 from app.accounts.service import new_account
 from app.core.config import ROOT, Settings
 from app.core.ids import new_id
-from app.core.migrate import grant_app_role, upgrade
+from app.core.migrate import upgrade
 from app.core.security import Keys, sha256_hex
 from app.roster.models import Course, Enrollment, Lesson
 from app.tenancy.models import Membership, Tenant
 from bench.report import Figure, figure, write
+from bench.scratch import Scratch
 
 EVENTS = int(os.environ.get("ROSTRA_BENCH_EVENTS", "1000000"))
 LESSONS = 100
@@ -49,11 +49,8 @@ STUDENTS_PER_LESSON = 30
 BATCH = 1000
 CONCURRENCY = int(os.environ.get("ROSTRA_BENCH_CONCURRENCY", "4"))
 PG_WORKERS = int(os.environ.get("ROSTRA_BENCH_WORKERS", "2"))
-PG_HOST = os.environ.get("ROSTRA_TEST_PG_HOST", "127.0.0.1:5432")
-PG_ADMIN = os.environ.get("ROSTRA_TEST_PG_ADMIN", "postgres")
 PG_DB = os.environ.get("ROSTRA_BENCH_INGEST_DB", "rostra_bench_ingest")
 SERVER_START_SECONDS = float(os.environ.get("ROSTRA_BENCH_SERVER_START", "300"))
-APP_ROLE = "rostra_app"
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 COLUMNS = (
@@ -292,29 +289,16 @@ def _http(
     return seconds, again
 
 
-def _pg_admin() -> psycopg.Connection[Any]:
-    return psycopg.connect(f"postgresql://{PG_ADMIN}@{PG_HOST}/postgres", autocommit=True)
-
-
 def postgres(keys: Keys) -> tuple[Figure, Figure]:
-    with _pg_admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{PG_DB}"')
-        if (
-            admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
-            is None
-        ):
-            admin.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS")
-    owner = f"postgresql+asyncpg://{PG_ADMIN}@{PG_HOST}/{PG_DB}"
+    scratch = Scratch(PG_DB)
+    owner = scratch.owner_url
     try:
-        upgrade(owner)
-        grant_app_role(owner, APP_ROLE)
+        scratch.create()
         world = _seed(owner.replace("+asyncpg", "+psycopg"), keys)
         batches = _events(world)
         total = sum(len(b) for b in batches)
         rows = _rows(world, batches)
-        conninfo = f"postgresql://{PG_ADMIN}@{PG_HOST}/{PG_DB}"
-        with psycopg.connect(conninfo) as conn:
+        with scratch.owner() as conn:
             started = time.perf_counter()
             conn.execute(
                 "CREATE TEMP TABLE load (LIKE classroom_event INCLUDING DEFAULTS) ON COMMIT DROP"
@@ -334,13 +318,13 @@ def postgres(keys: Keys) -> tuple[Figure, Figure]:
         print(f"postgres bulk load: {total} rows in {bulk:.1f}s")
         bodies = [orjson.dumps({"events": b}) for b in batches]
         env = {
-            "ROSTRA_DATABASE_URL": f"postgresql+asyncpg://{APP_ROLE}@{PG_HOST}/{PG_DB}",
+            "ROSTRA_DATABASE_URL": scratch.app_url,
             "ROSTRA_MIGRATE_DATABASE_URL": owner,
             "ROSTRA_SECRET_KEY": SECRET,
             "ROSTRA_LOG_JSON": "false",
         }
         seconds, again = _http(env, world, bodies, workers=PG_WORKERS)
-        with psycopg.connect(conninfo) as conn:
+        with scratch.owner() as conn:
             stored = conn.execute("SELECT count(*) FROM classroom_event").fetchone()
             rollups = conn.execute("SELECT count(*) FROM lesson_rollup").fetchone()
         print(
@@ -351,8 +335,7 @@ def postgres(keys: Keys) -> tuple[Figure, Figure]:
             figure("postgres_http_reingest", total / again, "events/s", total / bulk),
         )
     finally:
-        with _pg_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        scratch.drop()
 
 
 def sqlite(keys: Keys) -> Figure:

@@ -30,12 +30,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import ROOT, Settings
 from app.core.db import Database, set_tenant
-from app.core.migrate import grant_app_role, upgrade
+from app.core.migrate import upgrade
 from app.core.security import Keys
 from app.roster.imports import repository as import_store
 from app.roster.imports.rosterfile.generate import generate_district, generate_oneroster
@@ -43,16 +42,14 @@ from app.roster.imports.service import Writes, import_roster
 from app.tenancy.models import Tenant
 from bench import oneroster
 from bench.report import Figure, figure, write
+from bench.scratch import Scratch
 
 SCALE = float(os.environ.get("ROSTRA_BENCH_SCALE", "1"))
 COURSES, USERS, ENROLLMENTS = (max(1, round(n * SCALE)) for n in (2000, 50000, 100000))
 DISTRICT_SCHOOLS = 20
 DISTRICT_EACH = tuple(max(1, round(n * SCALE)) for n in (100, 10000, 20000))
 DISTRICT_ORGS = frozenset({"dist-1"})
-PG_HOST = os.environ.get("ROSTRA_TEST_PG_HOST", "127.0.0.1:5432")
-PG_ADMIN = os.environ.get("ROSTRA_TEST_PG_ADMIN", "postgres")
 PG_DB = "rostra_bench_roster"
-APP_ROLE = "rostra_app"
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 ID_COLUMNS = ("id", "account_id", "membership_id", "course_id", "guardian_id", "student_id")
 TABLES = (
@@ -206,27 +203,15 @@ async def _run_district(
     ]
 
 
-def _pg_admin() -> psycopg.Connection[Any]:
-    return psycopg.connect(f"postgresql://{PG_ADMIN}@{PG_HOST}/postgres", autocommit=True)
-
-
 def postgres(keys: Keys, data: bytes, district: bytes) -> list[Figure]:
-    with _pg_admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{PG_DB}"')
-        found = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
-        if found is None:
-            admin.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS")
-    owner = f"postgresql+asyncpg://{PG_ADMIN}@{PG_HOST}/{PG_DB}"
+    scratch = Scratch(PG_DB)
+    owner, app_url = scratch.owner_url, scratch.app_url
     try:
-        upgrade(owner)
-        grant_app_role(owner, APP_ROLE)
-        app_url = f"postgresql+asyncpg://{APP_ROLE}@{PG_HOST}/{PG_DB}"
+        scratch.create()
         figures = asyncio.run(_run("postgres", owner, app_url, keys, data))
         return figures + asyncio.run(_run_district("postgres", owner, app_url, keys, district))
     finally:
-        with _pg_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        scratch.drop()
 
 
 def sqlite(keys: Keys, data: bytes, district: bytes) -> list[Figure]:
