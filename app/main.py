@@ -43,6 +43,7 @@ from app.rights.router import router as rights_router
 from app.roster.router import router as roster_router
 from app.tenancy.router import router as members_router
 from app.tenancy.security_router import router as security_router
+from app.tenancy.tenantfile import TenantFileError, calling_regions
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
 ROUTERS += [classroom_ingest_router, classroom_records_router]
@@ -64,8 +65,21 @@ def body_limits(settings: Settings) -> list[BodyLimit]:
     ]
 
 
+def with_sms_regions(settings: Settings) -> Settings:
+    """Unset, the calling regions login codes may go to are those of the schools' tenant files
+    (the default region when there are none)."""
+    if settings.sms_allowed_regions is not None:
+        return settings
+    try:
+        regions = calling_regions(settings.tenants_dir) or {settings.default_region}
+    except TenantFileError as exc:  # `tenants apply` reports it; codes still reach home
+        log.warning("sms.regions_unread", error=str(exc), region=settings.default_region)
+        regions = {settings.default_region}
+    return settings.model_copy(update={"sms_allowed_regions": sorted(regions)})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    settings = with_sms_regions(settings or get_settings())
     configure_logging(settings.json_logs)
 
     @asynccontextmanager
