@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy import text
 
 from app.accounts.password_router import router as password_router
@@ -31,6 +31,7 @@ from app.core.middleware import (
     ControlCharacterGuard,
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
+    add_security_headers,
 )
 from app.jobs import wiring as jobs_wiring
 from app.oneroster.errors import install_status_info
@@ -106,9 +107,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     jobs_wiring.install(app)  # in-process job worker (SQLite, or ROSTRA_JOBS_IN_PROCESS)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled", error=repr(exc))
-        return problem(500, "internal", "Internal error", "an unexpected error", request.url.path)
+        response = problem(
+            500, "internal", "Internal error", "an unexpected error", request.url.path
+        )
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:  # the id the log line carries, as on every other answer
+            response.headers["X-Request-ID"] = str(request_id)
+        return add_security_headers(response)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
