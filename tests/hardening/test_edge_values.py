@@ -1,14 +1,16 @@
 """Property: no generated edge value gets a 500, on any write route or list filter (#11).
 
-Every route of the OpenAPI document that takes a body or query parameters (the OneRoster
-REST surface aside: its own tests cover its filters) is called as North's school admin (the
-ingestion routes with North's API key), with path parameters naming the seeded world and
+Every route of the OpenAPI document that takes a body or query parameters is called as
+North's school admin (ingestion with North's API key; the OneRoster list routes, whose
+`filter` is a filter too, with a OneRoster client's token; `/oauth/token` reads its form
+itself and is left to its own tests), with path parameters naming the seeded world and
 values from `tests/hardening/edges.py`: times at the ends of the range, control and
 full-width characters, huge numbers, empty and oversized strings, wrong JSON types. Any
 answer may be 4xx; none may be 5xx (SEC-2: bad input is refused, not crashed on).
 
-Three examples per database keep it near 15 s each; `EDGE_EXAMPLES=40` hunts longer
-(that ran clean on both databases on 2026-12-04: ~8,000 requests, no 500).
+Three examples per database keep it near 15 s each; `EDGE_EXAMPLES=30` hunts longer (on
+2026-12-04 that sent about 6,000 requests over both databases: no 500). A planted fault (the
+control-character rule switched off) fails it on [postgres] with the NUL bytes it sent.
 """
 
 from __future__ import annotations
