@@ -9,6 +9,8 @@ and oversized strings, the wrong JSON type.
 
 from __future__ import annotations
 
+import gzip
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -86,10 +88,27 @@ class Request:
     json: Any = None  # sent as JSON text with `\\uXXXX` escapes, lone surrogates included
     files: dict[str, Any] | None = None
     data: dict[str, str] | None = None
+    encoding: str = "json"  # ingestion also takes NDJSON and gzip: "ndjson", "gzip", "bad-gzip"
+
+    def body(self) -> tuple[bytes, dict[str, str]]:
+        """The JSON body as sent: escaped (lone surrogates, NaN, 1e308 as a client may send
+        them), as NDJSON lines, or gzipped (a broken gzip stream too)."""
+        if self.encoding == "ndjson":
+            lines = self.json.get("events") if isinstance(self.json, dict) else None
+            lines = lines if isinstance(lines, list) else [self.json]
+            ndjson = "\n".join(json.dumps(line) for line in lines).encode()
+            return ndjson, {"Content-Type": "application/x-ndjson"}
+        raw = json.dumps(self.json).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.encoding == "gzip":
+            return gzip.compress(raw), {**headers, "Content-Encoding": "gzip"}
+        if self.encoding == "bad-gzip":
+            return gzip.compress(raw)[:-9], {**headers, "Content-Encoding": "gzip"}
+        return raw, headers
 
     def short(self) -> str:
         shown = repr(self.json if self.files is None else (self.data, list(self.files)))
-        return f"{self.method} {self.path} {self.params} {shown[:400]}"
+        return f"{self.method} {self.path} {self.params} {self.encoding} {shown[:400]}"
 
 
 class Generator:
@@ -173,12 +192,15 @@ class Generator:
         return st.fixed_dictionaries(fixed, optional=optional)
 
     def request(self, method: str, path: str, op: Schema) -> st.SearchStrategy[Request]:
+        content = op.get("requestBody", {}).get("content", {})
+        encodings = ["json", "ndjson", "gzip", "bad-gzip"]
         return st.builds(
             Request,
             method=st.just(method.upper()),
             path=self.path(path, op),
             params=self.query(op),
             json=self.json_body(op),
+            encoding=st.sampled_from(encodings if "application/x-ndjson" in content else ["json"]),
             **self.form(op),
         )
 

@@ -15,7 +15,6 @@ control-character rule switched off) fails it on [postgres] with the NUL bytes i
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import AsyncIterator
 from typing import Any
@@ -101,9 +100,9 @@ async def call(
     extra: dict[str, Any] = {}
     if request.files is not None:
         extra = {"files": request.files or None, "data": request.data}
-    elif request.json is not None:  # escaped, as a client may: lone surrogates, NaN, 1e308
-        body = json.dumps(request.json).encode()
-        extra = {"content": body, "headers": {**headers, "Content-Type": "application/json"}}
+    elif request.json is not None:
+        body, body_headers = request.body()
+        extra = {"content": body, "headers": {**headers, **body_headers}}
     extra.setdefault("headers", headers)
     return await client.request(request.method, request.path, params=request.params, **extra)
 
