@@ -51,6 +51,25 @@ class SmsMessage(SQLModel, table=True):
     sent_at: datetime = utc_field(default_now=True)
 
 
+class SmsSend(SQLModel, table=True):
+    """One login-code request, counted for the hourly caps against SMS pumping (#11).
+
+    No number: the client's keyed IP hash, the number's calling region, and whether the code
+    really went out (a number outside the allowed regions is answered alike but sent nothing).
+    """
+
+    id: uuid.UUID = id_field()
+    at: datetime = utc_field(default_now=True)
+    ip_hash: str | None = Field(default=None, max_length=64)
+    region: str = Field(max_length=8)
+    delivered: bool = Field(default=True)
+
+    __table_args__ = (
+        Index("ix_smssend_at", "at"),
+        Index("ix_smssend_ip_at", "ip_hash", "at"),
+    )
+
+
 class RefreshToken(SQLModel, table=True):
     id: uuid.UUID = id_field()
     account_id: uuid.UUID = Field(foreign_key="account.id", index=True)

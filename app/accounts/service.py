@@ -9,13 +9,14 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import repository
+from app.accounts import repository, sms_caps
 from app.accounts.models import Account, OtpCode, RefreshToken
 from app.accounts.sms import SmsSender
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import set_account
 from app.core.errors import TooMany, Unauthorized
+from app.core.logging import log
 from app.core.phones import mask
 from app.core.security import Keys, keyed_hash, random_code, random_token, sha256_hex
 
@@ -68,9 +69,15 @@ def _code_hmac(keys: Keys, e164: str, code: str) -> str:
 
 
 async def request_code(
-    session: AsyncSession, settings: Settings, keys: Keys, sender: SmsSender, e164: str
+    session: AsyncSession,
+    settings: Settings,
+    keys: Keys,
+    sender: SmsSender,
+    e164: str,
+    client_ip: str | None = None,
 ) -> None:
-    """Send a login code. Same answer whether or not the number has an account."""
+    """Send a login code. Same answer whether or not the number has an account, and whether
+    or not its calling region is allowed (then nothing is sent: see `sms_caps`)."""
     now = clock.now()
     digest = phone_hash(keys, e164)
     latest = await repository.latest_code(session, digest)
@@ -83,6 +90,8 @@ async def request_code(
         oldest = await repository.oldest_code_since(session, digest, day_ago)
         retry = int(((oldest or now) + timedelta(days=1) - now).total_seconds()) + 1
         raise TooMany("too many codes for this number today", retry)
+    region = sms_caps.calling_region(e164)
+    deliver = await sms_caps.count_send(session, settings, keys, client_ip, region, now)
     code = random_code()
     session.add(
         OtpCode(
@@ -92,6 +101,9 @@ async def request_code(
             expires_at=now + timedelta(seconds=settings.otp_ttl_seconds),
         )
     )
+    if not deliver:
+        log.info("sms.region_refused", to=mask(e164), region=region)
+        return
     minutes = settings.otp_ttl_seconds // 60
     await sender.send(
         session, e164, f"[Rostra] Your login code is {code}. It expires in {minutes} minutes.", code

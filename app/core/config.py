@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
+import phonenumbers
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SECRET = "dev-only-change-me"
@@ -54,6 +55,12 @@ class Settings(BaseSettings):
     sms_gateway_token: str | None = None
     sms_timeout_seconds: float = 5.0
     sms_retries: int = 2
+    # Against SMS pumping (#11): login codes go only to numbers of these calling regions
+    # (ISO 3166 codes; `create_app` fills in the regions of the schools' tenant files when
+    # unset), and at most this many go out per client IP and in all per hour.
+    sms_allowed_regions: Annotated[list[str] | None, NoDecode] = None
+    sms_ip_hourly_limit: int = Field(default=100, ge=1)
+    sms_global_hourly_limit: int = Field(default=5000, ge=1)
 
     default_region: str = "CN"
     log_json: bool | None = None
@@ -78,6 +85,21 @@ class Settings(BaseSettings):
     audit_key: str = DEFAULT_AUDIT_KEY
     # Where signed checkpoints of every school's chain head go (default: var_dir/audit-checkpoints).
     audit_checkpoint_dir: Path | None = None
+
+    @field_validator("sms_allowed_regions", mode="before")
+    @classmethod
+    def _region_list(cls, value: Any) -> Any:
+        """`ROSTRA_SMS_ALLOWED_REGIONS=CN,HK` (or a JSON list); codes upper-cased."""
+        if isinstance(value, str):
+            value = [part for part in value.replace("[", "").replace("]", "").split(",")]
+            value = [part.strip().strip('"').strip("'") for part in value]
+        if isinstance(value, list | tuple | set):
+            regions = sorted({str(part).strip().upper() for part in value if str(part).strip()})
+            unknown = [r for r in regions if r not in phonenumbers.SUPPORTED_REGIONS]
+            if unknown:
+                raise ValueError(f"unknown calling region(s) {', '.join(unknown)}")
+            return regions
+        return value
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

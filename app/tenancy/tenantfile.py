@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.core.phones import InvalidPhone, normalize
@@ -93,3 +94,16 @@ def load_tenant_dir(directory: Path) -> list[tuple[TenantSpec, str]]:
             raise TenantFileError(directory / f"{spec.slug}.toml", "slug", "declared twice")
         seen.add(spec.slug)
     return specs
+
+
+def calling_regions(directory: Path) -> set[str]:
+    """The phone regions of the declared schools (`CN-BJ` -> `CN`, or `[oneroster]
+    phone_region`): where login codes go by default. Empty if no file declares one."""
+    if not directory.is_dir():
+        return set()
+    regions = set()
+    for spec, _ in load_tenant_dir(directory):
+        region = spec.oneroster.phone_region or spec.region.split("-", 1)[0].upper()
+        if region in phonenumbers.SUPPORTED_REGIONS:
+            regions.add(region)
+    return regions
