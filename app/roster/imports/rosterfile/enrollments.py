@@ -28,7 +28,13 @@ def read_enrollments(r: OneRosterReader) -> None:
             r.error(file, line, "classSourcedId", f"unknown class {class_id!r}")
         if person == "unknown":
             r.error(file, line, "userSourcedId", f"unknown user {user_id!r}")
-        if course in ("unknown", "rejected") or person in ("unknown", "rejected"):
+        if course == "unknown" or person == "unknown":
+            continue
+        if "rejected" in (course, person):
+            column, ref = ("classSourcedId", class_id)
+            if person == "rejected":
+                column, ref = ("userSourcedId", user_id)
+            r.dependent(file, line, column, f"skipped with {ref!r}, which is in error")
             continue
         role = ENROLLMENT_ROLE_BY_ONEROSTER.get(row["role"])
         if role == "teacher" and row[ENROLLMENT_ROLE_COLUMN] == "assistant":

@@ -66,3 +66,4 @@ def _read(r: OneRosterReader) -> None:
     r.out.courses = list(r.courses.values())
     r.out.people = list(r.people.values())
     r.out.not_this_school = {k: v for k, v in sorted(r.elsewhere_count.items()) if v}
+    r.out.present = r.present

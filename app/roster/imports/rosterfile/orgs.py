@@ -107,7 +107,13 @@ def read_classes(r: OneRosterReader) -> None:
             problems.append(("termSourcedIds", "termSourcedIds is empty"))
         elif term == "unknown":
             problems.append(("termSourcedIds", f"unknown term {term_id!r}"))
-        if r.report(file, line, problems) or "rejected" in (course, term):
+        if r.report(file, line, problems):
+            continue
+        if "rejected" in (course, term):
+            column, ref = ("courseSourcedId", course_id)
+            if term == "rejected":
+                column, ref = ("termSourcedIds", term_id)
+            r.dependent(file, line, column, f"skipped with {ref!r}, which is in error")
             continue
         code_lines[code] = line
         session = r.sessions.get(term_id)

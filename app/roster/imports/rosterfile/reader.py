@@ -46,7 +46,7 @@ class OneRosterReader:
         self.people: dict[str, PersonRow] = {}
         self.person_lines: dict[str, int] = {}
         self.primary_role: set[str] = set()
-        self.unmapped_role: dict[str, str] = {}
+        self.unmapped_roles: dict[str, list[str]] = {}  # roles Rostra has no use for
         self.ours: set[str] = set()
         self.theirs: set[str] = set()
 
@@ -68,6 +68,10 @@ class OneRosterReader:
 
     def error(self, file: str, line: int, column: str | None, message: str) -> None:
         self.out.errors.append(RowError(file, line, column, message))
+
+    def dependent(self, file: str, line: int, column: str | None, message: str) -> None:
+        """A row left out with a row it depends on (that row's own error says why)."""
+        self.out.dependents.append(RowError(file, line, column, message))
 
     def report(self, file: str, line: int, problems: list[tuple[str, str | None]]) -> bool:
         """Record the row's problems (None means fine); True if there were any."""

@@ -17,6 +17,7 @@ from app.roster.imports.rosterfile.rows import (
     AGE_BAND_COLUMN,
     AGE_BANDS,
     PERSON_ROLE_BY_ONEROSTER,
+    PersonRole,
     PersonRow,
     age_band,
 )
@@ -83,7 +84,7 @@ def _user_role_1_1(r: OneRosterReader, row: dict[str, str]) -> None:
     user_id = row["sourcedId"]
     role = PERSON_ROLE_BY_ONEROSTER.get(row["role"])
     if role is None:
-        r.unmapped_role.setdefault(user_id, row["role"])
+        r.unmapped_roles.setdefault(user_id, []).append(row["role"])
     else:
         r.people[user_id].role = role
 
@@ -108,15 +109,26 @@ def read_roles(r: OneRosterReader) -> None:
             continue
         role = PERSON_ROLE_BY_ONEROSTER.get(row["role"])
         if role is None:
-            r.unmapped_role.setdefault(user_id, row["role"])
+            r.unmapped_roles.setdefault(user_id, []).append(row["role"])
             continue
-        person, is_primary = r.people[user_id], row["roleType"] == "primary"
-        if person.role is None or (is_primary and user_id not in r.primary_role):
-            person.role = role
-            if is_primary:
-                r.primary_role.add(user_id)
+        _add_role(r, r.people[user_id], role, primary=row["roleType"] == "primary")
     if outside:
         r.out.notices.append(f"ignored {outside} roles of users not in users.csv")
+
+
+def _add_role(r: OneRosterReader, person: PersonRow, role: PersonRole, *, primary: bool) -> None:
+    """Each role at the school is kept; the first primary one (else the first) leads."""
+    if role in person.roles:
+        return
+    if person.role is None:
+        person.role = role
+    elif primary and person.source_id not in r.primary_role:
+        person.other_roles.insert(0, person.role)
+        person.role = role
+    else:
+        person.other_roles.append(role)
+    if primary:
+        r.primary_role.add(person.source_id)
 
 
 def read_demographics(r: OneRosterReader) -> None:
@@ -147,11 +159,14 @@ def settle_people(r: OneRosterReader) -> None:
     skipped: Counter[str] = Counter()
     if r.out.version == "1.1":  # the role is a users.csv column
         roles_are_bulk = r.out.mode.get("users.csv") == "bulk"
+    kept_roles: Counter[str] = Counter()  # roles skipped of people imported in another role
     for source_id, person in list(r.people.items()):
+        unmapped = r.unmapped_roles.get(source_id, [])
         if person.role is not None:
+            kept_roles.update(unmapped)
             continue
-        if source_id in r.unmapped_role:
-            skipped[r.unmapped_role[source_id]] += 1
+        if unmapped:
+            skipped[unmapped[0]] += 1
         elif roles_are_bulk:
             skipped[""] += 1
         else:
@@ -160,12 +175,17 @@ def settle_people(r: OneRosterReader) -> None:
     for role, count in sorted(skipped.items()):
         held = "no role" if role == "" else f"role {role!r}"
         r.out.notices.append(
-            f"skipped {count} users with {held} at the school: only teachers, aides, "
-            "students and parents/guardians/relatives are imported"
+            f"skipped {count} users with {held} at the school: only administrators, teachers, "
+            "aides, students and parents/guardians/relatives are imported"
+        )
+    for role, count in sorted(kept_roles.items()):
+        r.out.notices.append(
+            f"skipped {count} roles {role!r} of users imported in their other roles: "
+            "Rostra has no use for it"
         )
     for source_id, person in list(r.people.items()):
         line = r.person_lines[source_id]
-        if person.role not in ("student", None):
+        if person.role is not None and "student" not in person.roles:
             person.guardian_source_ids = []
         problem = None
         kept = []
@@ -173,13 +193,16 @@ def settle_people(r: OneRosterReader) -> None:
             found = r.reference("users.csv", agent, r.people)
             if found == "unknown":
                 problem = f"unknown guardian {agent!r}"
-            elif found != "rejected":
+            elif found == "rejected":
+                message = f"the link to guardian {agent!r} is skipped: that row is in error"
+                r.dependent("users.csv", line, "agentSourcedIds", message)
+            else:
                 kept.append(agent)
         person.guardian_source_ids = kept
         if r.today is not None and person.birth_date is not None:
             person.age_band = age_band(person.birth_date, r.today)
             if (
-                person.role == "student"
+                "student" in person.roles
                 and person.status == "active"
                 and person.age_band == "under14"
                 and not kept
