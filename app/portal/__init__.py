@@ -8,7 +8,16 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.core.config import ROOT
-from app.portal import admin, admin_courses, admin_people, auth, home, me, teach
+from app.portal import (
+    admin,
+    admin_courses,
+    admin_oversight,
+    admin_people,
+    auth,
+    home,
+    me,
+    teach,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 HTMX_DIR = ROOT / "node_modules" / "htmx.org" / "dist"  # from package-lock.json (npm ci)
@@ -26,6 +35,7 @@ def install(app: FastAPI) -> None:
         admin.router,
         admin_courses.router,
         admin_people.router,
+        admin_oversight.router,
         home.fallback,
     ):
         app.include_router(router)

@@ -9,6 +9,7 @@ validation error (required, too long, not a date...), else the English as it cam
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,6 +19,7 @@ from app.core.errors import DomainError
 from app.portal.i18n import Gettext
 
 FieldErrors = dict[str, str]
+BEIJING = timezone(timedelta(hours=8))  # the forms say "Beijing time"
 
 # pydantic's error types, by the start of their name, to one sentence each.
 KINDS = (
@@ -35,6 +37,15 @@ KINDS = (
     ("less_than", "The number is too large."),
     ("uuid", "Choose one of the options."),
 )
+
+
+def local_datetime(raw: str) -> datetime | None:
+    """A `datetime-local` or date input (Beijing time, unless it names its offset)."""
+    try:
+        parsed = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=BEIJING)
 
 
 def field_name(location: object) -> str:
