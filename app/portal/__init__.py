@@ -13,6 +13,7 @@ from app.portal import (
     admin_courses,
     admin_oversight,
     admin_people,
+    admin_reports,
     auth,
     home,
     me,
@@ -36,6 +37,7 @@ def install(app: FastAPI) -> None:
         admin_courses.router,
         admin_people.router,
         admin_oversight.router,
+        admin_reports.router,
         home.fallback,
     ):
         app.include_router(router)
