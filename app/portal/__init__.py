@@ -17,6 +17,7 @@ from app.portal import (
     auth,
     home,
     me,
+    recordings,
     teach,
 )
 
@@ -33,6 +34,7 @@ def install(app: FastAPI) -> None:
         home.router,
         teach.router,
         me.router,
+        recordings.router,
         admin.router,
         admin_courses.router,
         admin_people.router,
