@@ -153,3 +153,27 @@ async def exchange_code(
     if not isinstance(token.get("id_token"), str):
         raise ProviderRefused("the provider's token answer has no ID token")
     return dict(token)
+
+
+async def phone_from_userinfo(
+    settings: Settings,
+    provider: Provider,
+    doc: dict[str, Any],
+    access_token: str,
+    id_claims: dict[str, Any],
+) -> dict[str, Any]:
+    """The phone claims of the userinfo answer, if it is about the ID token's subject."""
+    url = doc.get("userinfo_endpoint")
+    if not isinstance(url, str):
+        return {}
+    try:
+        async with httpx.AsyncClient(timeout=settings.oidc_timeout_seconds) as http:
+            response = await http.get(url, headers={"Authorization": f"Bearer {access_token}"})
+        response.raise_for_status()
+        info = response.json()
+    except (httpx.HTTPError, ValueError):
+        return {}  # no phone then: the person confirms one by SMS code
+    if not isinstance(info, dict) or info.get("sub") != id_claims.get("sub"):
+        return {}
+    wanted = (provider.phone_claim, "phone_number_verified")
+    return {k: info[k] for k in wanted if k in info}

@@ -119,14 +119,19 @@ async def _verified_claims(
     nonce = _derived(keys, "nonce", state)
     if not hmac.compare_digest(sha256_hex(nonce), attempt.nonce_hash):
         raise InvalidState("this sign-in's nonce does not match")
-    return validate_id_token(
+    access_token = token.get("access_token")
+    claims = validate_id_token(
         token["id_token"],
         await oidc.signing_keys(settings, doc),
         provider,
         nonce=nonce,
-        access_token=token.get("access_token"),
+        access_token=access_token,
         now=clock.now(),
     )
+    if provider.phone_claim not in claims and isinstance(access_token, str):
+        # Many providers give the phone only at their userinfo endpoint.
+        claims.update(await oidc.phone_from_userinfo(settings, provider, doc, access_token, claims))
+    return claims
 
 
 def _asserted_phone(
@@ -167,11 +172,22 @@ async def callback(
     if e164 is not None and claims.get("phone_number_verified") is True:
         account = await accounts.find_account(session, keys, e164)
         if account is None or await repository.confirmed_member(session, school.id, account.id):
+            _refuse_if_barred(account)  # before linking: a refused sign-in links nothing
             identity, account = await _link(
                 session, keys, school, provider.issuer, subject, e164, "verified_phone"
             )
             return await _sign_in(session, settings, keys, account, identity, device)
     return _pending(settings, attempt, provider.issuer, subject, e164)
+
+
+def _refuse_if_barred(account: Account | None) -> None:
+    """No account yet is fine (it is created); a closed or reported one may not sign in so."""
+    if account is None:
+        return
+    if account.status != "active":
+        raise Unauthorized("this account cannot sign in")
+    if account.code_required:
+        raise Unauthorized("this account was reported compromised: sign in with an SMS code")
 
 
 def _pending(
@@ -222,10 +238,9 @@ async def _sign_in(
     identity: ExternalIdentity,
     device: sessions.Device,
 ) -> accounts.TokenPair:
-    if account is None or account.status != "active":
+    if account is None:
         raise Unauthorized("this account cannot sign in")
-    if account.code_required:
-        raise Unauthorized("this account was reported compromised: sign in with an SMS code")
+    _refuse_if_barred(account)
     identity.last_used_at = clock.now()
     return await sessions.sign_in(session, settings, keys, account, device, via="oidc")
 
@@ -260,6 +275,7 @@ async def confirm_link(
     lookup = lookup_hash(school.id, attempt.issuer, attempt.subject)
     identity = await repository.identity_by_lookup(session, lookup)
     if identity is None:
+        _refuse_if_barred(await accounts.find_account(session, keys, e164))
         identity, _ = await _link(
             session, keys, school, attempt.issuer, attempt.subject, e164, "sms_code"
         )

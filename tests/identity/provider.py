@@ -50,7 +50,8 @@ class TestProvider:
     claims_override: dict[str, Any] = field(default_factory=dict)
     sign_with: RSAKey | None = None  # a key the JWKS does not hold
     grants: dict[str, Grant] = field(default_factory=dict)
-    token_requests: int = 0
+    phone_only_in_userinfo: bool = False
+    access_tokens: set[str] = field(default_factory=set)
 
     @property
     def issuer(self) -> str:
@@ -60,6 +61,7 @@ class TestProvider:
         self.person = Person("sub-1", "+8613800000201")
         self.claims_override = {}
         self.sign_with = None
+        self.phone_only_in_userinfo = False
         self.grants.clear()
 
     def id_token(self, grant: Grant) -> str:
@@ -73,12 +75,19 @@ class TestProvider:
         }
         if grant.nonce is not None:
             claims["nonce"] = grant.nonce
-        if self.person.phone is not None:
-            claims["phone_number"] = self.person.phone
-            claims["phone_number_verified"] = self.person.phone_verified
+        if not self.phone_only_in_userinfo:
+            claims.update(self.phone_claims())
         claims.update(self.claims_override)
         key = self.sign_with or self.key
         return jwt.encode({"alg": "RS256", "kid": "p1"}, claims, key)
+
+    def phone_claims(self) -> dict[str, Any]:
+        if self.person.phone is None:
+            return {}
+        return {
+            "phone_number": self.person.phone,
+            "phone_number_verified": self.person.phone_verified,
+        }
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -90,6 +99,7 @@ class TestProvider:
                 "authorization_endpoint": f"{self.issuer}/authorize",
                 "token_endpoint": f"{self.issuer}/token",
                 "jwks_uri": f"{self.issuer}/jwks",
+                "userinfo_endpoint": f"{self.issuer}/userinfo",
                 "response_types_supported": ["code"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "code_challenge_methods_supported": ["S256"],
@@ -98,6 +108,12 @@ class TestProvider:
         @app.get("/jwks")
         def jwks() -> dict[str, Any]:
             return {"keys": [self.key.as_dict(private=False)]}
+
+        @app.get("/userinfo")
+        def userinfo(authorization: str = Header("")) -> JSONResponse:
+            if authorization.removeprefix("Bearer ") not in self.access_tokens:
+                return JSONResponse({"error": "invalid_token"}, status_code=401)
+            return JSONResponse({"sub": self.person.subject, **self.phone_claims()})
 
         @app.get("/authorize")
         def authorize(
@@ -127,7 +143,6 @@ class TestProvider:
             code_verifier: str = Form(),
             authorization: str = Header(""),
         ) -> JSONResponse:
-            self.token_requests += 1
             expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
             if authorization != f"Basic {expected}":
                 return JSONResponse({"error": "invalid_client"}, status_code=401)
@@ -138,9 +153,11 @@ class TestProvider:
             challenge = base64.urlsafe_b64encode(digest).decode().rstrip("=")
             if challenge != grant.challenge or redirect_uri != grant.redirect_uri:
                 return JSONResponse({"error": "invalid_grant"}, status_code=400)
+            access_token = secrets.token_urlsafe(16)
+            self.access_tokens.add(access_token)
             return JSONResponse(
                 {
-                    "access_token": secrets.token_urlsafe(16),
+                    "access_token": access_token,
                     "token_type": "Bearer",
                     "expires_in": 300,
                     "id_token": self.id_token(grant),
