@@ -33,6 +33,7 @@ from app.core.middleware import (
     SecurityHeadersMiddleware,
     add_security_headers,
 )
+from app.identity.router import router as identity_router
 from app.jobs import wiring as jobs_wiring
 from app.oneroster.errors import install_status_info
 from app.oneroster.rest import router as oneroster_rest_router
@@ -51,7 +52,7 @@ ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, privacy_router, export_router]
 ROUTERS += [rights_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
-ROUTERS += [sessions_router, password_router, security_router]
+ROUTERS += [sessions_router, password_router, security_router, identity_router]
 ROUTERS += [oneroster_router, oneroster_rest_router]
 
 

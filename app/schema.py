@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from app.accounts import models as accounts_models
 from app.authz import models as authz_models
 from app.classroom import models as classroom_models
+from app.identity import models as identity_models
 from app.jobs import models as jobs_models
 from app.oneroster import models as oneroster_models
 from app.privacy import models as privacy_models
@@ -25,6 +26,7 @@ DOMAIN_MODELS = (
     export_models,
     rights_models,
     oneroster_models,
+    identity_models,
 )
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import repository, sms_caps
+from app.accounts import lockout, repository, sms_caps
 from app.accounts.models import Account, OtpCode, RefreshToken
 from app.accounts.sms import SmsSender
 from app.core import clock
@@ -125,17 +125,24 @@ class InvalidCode(Unauthorized):
 async def verify_code(
     session: AsyncSession, settings: Settings, keys: Keys, e164: str, code: str
 ) -> bool:
-    """Checks the latest code; counts the try. Returns False for any kind of failure."""
+    """Checks the latest code; counts the try. Returns False for any kind of failure.
+
+    Wrong passwords use up the same tries (app/accounts/lockout.py)."""
     now = clock.now()
-    otp = await repository.latest_code(session, phone_hash(keys, e164))
+    digest = phone_hash(keys, e164)
+    otp = await repository.latest_code(session, digest)
     if otp is None or otp.consumed_at is not None or otp.expires_at <= now:
         return False
     if otp.attempts >= settings.otp_max_attempts:
         return False
+    if await lockout.retry_after(session, settings, digest) is not None:
+        return False
     otp.attempts += 1
     if not hmac.compare_digest(otp.code_hmac, _code_hmac(keys, e164, code)):
+        lockout.count_failure(session, digest, via="code")
         return False
     otp.consumed_at = now
+    await lockout.forget_failures(session, digest)
     return True
 
 

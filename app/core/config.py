@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     password_max_length: int = 128
     password_fresh_session_seconds: int = 600  # setting a password without a fresh SMS code
 
+    # Sign-in with a school's OpenID Connect provider (`[oidc]` in its tenant file).
+    oidc_attempt_seconds: int = 600  # from the redirect to the provider until its callback
+    oidc_link_seconds: int = 600  # to confirm a pending link with an SMS code
+    oidc_timeout_seconds: float = 5.0  # each request to a provider
+    public_base_url: str | None = None  # where callbacks reach Rostra (default: the request's)
+    # A CSV of `network,city` lines: a session's coarse location, only with the person's
+    # consent (`PUT /v1/me/sessions/location-consent`). None: no lookup, no location.
+    session_location_table: Path | None = None
+
     sms_backend: Literal["console", "http"] = "console"
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None

@@ -108,6 +108,23 @@ async def set_refresh_lookup(session: AsyncSession, token_hash: str | None) -> N
         )
 
 
+async def set_identity_lookup(session: AsyncSession, lookup_hash: str | None) -> None:
+    """The one external identity this transaction may find by its lookup hash (PostgreSQL)."""
+    if is_postgres(session):
+        await session.execute(
+            text("SELECT set_config('app.identity_lookup', :hash, true)"),
+            {"hash": lookup_hash or ""},
+        )
+
+
+async def set_oidc_lookup(session: AsyncSession, digest: str | None) -> None:
+    """The one provider sign-in attempt (by state or pending link) this transaction may see."""
+    if is_postgres(session):
+        await session.execute(
+            text("SELECT set_config('app.oidc_lookup', :hash, true)"), {"hash": digest or ""}
+        )
+
+
 def is_postgres(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
