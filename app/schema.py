@@ -9,6 +9,7 @@ from app.identity import models as identity_models
 from app.jobs import models as jobs_models
 from app.oneroster import models as oneroster_models
 from app.privacy import models as privacy_models
+from app.retention import models as retention_models
 from app.rights import models as rights_models
 from app.rights.export import models as export_models
 from app.roster import models as roster_models
@@ -27,6 +28,7 @@ DOMAIN_MODELS = (
     rights_models,
     oneroster_models,
     identity_models,
+    retention_models,
 )
 
 

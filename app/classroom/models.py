@@ -40,6 +40,8 @@ class ClassroomEvent(SQLModel, table=True):
         UniqueConstraint("tenant_id", "client_id"),
         Index("ix_classroom_event_lesson_at", "tenant_id", "lesson_id", "at", "id"),
         Index("ix_classroom_event_account_at", "tenant_id", "account_id", "at"),
+        # The retention sweep walks one school's expired events of one category.
+        Index("ix_classroom_event_record_kind_at", "tenant_id", "record_kind", "at", "id"),
     )
 
 

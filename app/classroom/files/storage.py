@@ -69,6 +69,10 @@ class ObjectStore(Protocol):
 
     async def presigned_url(self, key: str, seconds: int, content_type: str) -> str | None: ...
 
+    async def delete(self, key: str) -> None:
+        """Remove the object; one already gone is not an error (a sweep may run again)."""
+        ...
+
 
 class LocalStore:
     """Files under `object_store_dir`; downloads go through signed `/v1/files/{token}` links."""
@@ -97,6 +101,9 @@ class LocalStore:
 
     async def presigned_url(self, key: str, seconds: int, content_type: str) -> str | None:
         return None
+
+    async def delete(self, key: str) -> None:
+        await anyio.Path(self.path_of(key)).unlink(missing_ok=True)
 
 
 class S3Store:
@@ -146,6 +153,12 @@ class S3Store:
             return url
 
         return await anyio.to_thread.run_sync(sign)
+
+    async def delete(self, key: str) -> None:
+        # S3 answers a missing key's delete with success too.
+        await anyio.to_thread.run_sync(
+            lambda: self.client.delete_object(Bucket=self.bucket, Key=key)
+        )
 
 
 @lru_cache(maxsize=8)
