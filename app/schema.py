@@ -6,6 +6,7 @@ from app.accounts import models as accounts_models
 from app.authz import models as authz_models
 from app.classroom import models as classroom_models
 from app.jobs import models as jobs_models
+from app.lifecycle import models as lifecycle_models
 from app.oneroster import models as oneroster_models
 from app.privacy import models as privacy_models
 from app.rights import models as rights_models
@@ -25,6 +26,7 @@ DOMAIN_MODELS = (
     export_models,
     rights_models,
     oneroster_models,
+    lifecycle_models,
 )
 
 
