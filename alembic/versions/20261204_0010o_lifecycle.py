@@ -119,6 +119,8 @@ def upgrade() -> None:
         sa.Column("export_sha256", TEXT(length=64), nullable=True),
         _when("export_ready_at", nullable=True),
         _when("cancelled_at", nullable=True),
+        sa.Column("rows_before", sa.JSON(), nullable=True),
+        sa.Column("object_keys", sa.JSON(), nullable=True),
         _when("deleted_at", nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_offboarding")),
     )

@@ -90,6 +90,9 @@ class Offboarding(SQLModel, table=True):
     export_sha256: str | None = Field(default=None, max_length=64)
     export_ready_at: datetime | None = utc_field(nullable=True)
     cancelled_at: datetime | None = utc_field(nullable=True)
+    # Taken when the deletion starts, so a rerun (a killed worker) proves against the start.
+    rows_before: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    object_keys: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     deleted_at: datetime | None = utc_field(nullable=True)
 
 
