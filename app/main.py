@@ -35,6 +35,8 @@ from app.core.middleware import (
 )
 from app.identity.router import router as identity_router
 from app.jobs import wiring as jobs_wiring
+from app.lifecycle.platform_router import router as lifecycle_platform_router
+from app.lifecycle.router import router as offboarding_router
 from app.oneroster.errors import install_status_info
 from app.oneroster.rest import router as oneroster_rest_router
 from app.oneroster.router import router as oneroster_router
@@ -55,6 +57,7 @@ ROUTERS += [rights_router, retention_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
 ROUTERS += [sessions_router, password_router, security_router, identity_router]
 ROUTERS += [oneroster_router, oneroster_rest_router]
+ROUTERS += [lifecycle_platform_router, offboarding_router]
 
 
 def body_limits(settings: Settings) -> list[BodyLimit]:

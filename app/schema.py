@@ -7,6 +7,7 @@ from app.authz import models as authz_models
 from app.classroom import models as classroom_models
 from app.identity import models as identity_models
 from app.jobs import models as jobs_models
+from app.lifecycle import models as lifecycle_models
 from app.oneroster import models as oneroster_models
 from app.privacy import models as privacy_models
 from app.retention import models as retention_models
@@ -29,6 +30,7 @@ DOMAIN_MODELS = (
     oneroster_models,
     identity_models,
     retention_models,
+    lifecycle_models,
 )
 
 

@@ -22,7 +22,7 @@ from alembic import op
 import app.core.types
 
 revision: str = "0010i"
-down_revision: str | Sequence[str] | None = "0008r"
+down_revision: str | Sequence[str] | None = "0010h"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -20,7 +20,7 @@ from app.core.rls import disable_tenant_rls, enable_tenant_rls
 TENANT_TABLES = ("legal_hold", "retention_run", "lesson_tally")
 
 revision: str = "0010r"
-down_revision: str | Sequence[str] | None = "0008r"
+down_revision: str | Sequence[str] | None = "0010i"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

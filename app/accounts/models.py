@@ -24,6 +24,7 @@ class Account(SQLModel, table=True):
     status: str = Field(default="active", max_length=16)
     password_hash: str | None = Field(default=None, max_length=255)
     code_required: bool = Field(default=False)  # after a compromise report: SMS sign-in only
+    language: str = Field(default="zh", max_length=8)  # zh | en: notices are written in it
     created_at: datetime = utc_field(default_now=True)
     last_login_at: datetime | None = utc_field(nullable=True)
 
@@ -146,3 +147,18 @@ class PlatformConsent(SQLModel, table=True):
     granted_at: datetime = utc_field(default_now=True)
 
     __table_args__ = (UniqueConstraint("account_id", "category"),)
+
+
+class ServiceShutdown(SQLModel, table=True):
+    """Platform staff announced that the service ends on `ends_at` (SHD-1/2/3)."""
+
+    __tablename__ = "service_shutdown"
+
+    id: uuid.UUID = id_field()
+    ends_at: datetime = utc_field()
+    message_zh: str = Field(max_length=2000)
+    message_en: str = Field(max_length=2000)
+    scheduled_by: uuid.UUID = Field(foreign_key="account.id")
+    status: str = Field(default="scheduled", max_length=16)  # scheduled | cancelled | done
+    created_at: datetime = utc_field(default_now=True)
+    finished_at: datetime | None = utc_field(nullable=True)

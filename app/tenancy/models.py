@@ -27,6 +27,8 @@ class Tenant(SQLModel, table=True):
     late_after_minutes: int = Field(default=5)  # first join later than this after start: late
     # `[oidc]` of the tenant file: the school's OpenID Connect provider (app/identity), if any.
     oidc: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Offboarding: days between the admin's request and the deletion, cancellable until then.
+    offboarding_notice_days: int = Field(default=30)
     source_file_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)

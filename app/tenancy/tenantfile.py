@@ -74,6 +74,8 @@ class TenantSpec(BaseModel):
     # `late_after_minutes` after the lesson's actual start is "late".
     time_zone: str = Field(default="Asia/Shanghai", max_length=64)
     late_after_minutes: int = Field(default=5, ge=0, le=240)
+    # Offboarding: the school's data is deleted this many days after its admin asks (#17).
+    offboarding_notice_days: int = Field(default=30, ge=1, le=365)
     admins: list[AdminSpec] = Field(min_length=1)
     oneroster: OneRosterSpec = Field(default_factory=OneRosterSpec)
     oidc: OidcSpec | None = None
