@@ -25,6 +25,8 @@ class Tenant(SQLModel, table=True):
     notice_version: str = Field(default="1", max_length=32)
     time_zone: str = Field(default="Asia/Shanghai", max_length=64)  # the school's days and weeks
     late_after_minutes: int = Field(default=5)  # first join later than this after start: late
+    # Events per minute its classroom services may send (None: the platform's setting).
+    ingest_events_per_minute: int | None = Field(default=None)
     source_file_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)

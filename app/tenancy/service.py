@@ -98,6 +98,7 @@ async def _resolve_school(session: AsyncSession, spec: TenantSpec) -> tuple[Tena
         "retention": dict(sorted(spec.retention.items())),
         "time_zone": spec.time_zone,
         "late_after_minutes": spec.late_after_minutes,
+        "ingest_events_per_minute": spec.limits.ingest_events_per_minute,
     }
     for attr, value in wanted.items():
         if plan.create or getattr(tenant, attr) != value:

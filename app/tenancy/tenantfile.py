@@ -42,6 +42,13 @@ class OneRosterSpec(BaseModel):
     phone_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
 
+class LimitsSpec(BaseModel):
+    """`[limits]`: this school's share of the platform (unset: the platform's settings)."""
+
+    model_config = ConfigDict(extra="forbid")
+    ingest_events_per_minute: int | None = Field(default=None, ge=1, le=10_000_000)
+
+
 class TenantSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
@@ -56,6 +63,7 @@ class TenantSpec(BaseModel):
     late_after_minutes: int = Field(default=5, ge=0, le=240)
     admins: list[AdminSpec] = Field(min_length=1)
     oneroster: OneRosterSpec = Field(default_factory=OneRosterSpec)
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
 
     @field_validator("time_zone")
     @classmethod
