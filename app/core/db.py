@@ -63,7 +63,7 @@ class PoolSettings:
 
 def make_engine(url: str, pool: PoolSettings | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     pool = pool or PoolSettings()
@@ -79,6 +79,7 @@ def make_engine(url: str, pool: PoolSettings | None = None) -> AsyncEngine:
         pool_timeout=pool.timeout_seconds,
         pool_pre_ping=True,
         connect_args=connect_args,
+        hide_parameters=True,  # a failed statement's values (names, numbers) stay out of logs
     )
 
 
