@@ -27,6 +27,7 @@ from app.core.config import Settings, get_settings
 from app.core.context import ServiceContext
 from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
+from app.core.metrics import MetricsMiddleware
 from app.core.middleware import (
     ControlCharacterGuard,
     RequestIdMiddleware,
@@ -40,6 +41,7 @@ from app.lifecycle.router import router as offboarding_router
 from app.oneroster.errors import install_status_info
 from app.oneroster.rest import router as oneroster_rest_router
 from app.oneroster.router import router as oneroster_router
+from app.ops.metrics import router as metrics_router
 from app.portal import install as install_portal
 from app.privacy.router import router as privacy_router
 from app.retention.router import router as retention_router
@@ -58,6 +60,7 @@ ROUTERS += [analytics_router, learning_record_router, reports_router]
 ROUTERS += [sessions_router, password_router, security_router, identity_router]
 ROUTERS += [oneroster_router, oneroster_rest_router]
 ROUTERS += [lifecycle_platform_router, offboarding_router]
+ROUTERS += [metrics_router]
 
 
 def body_limits(settings: Settings) -> list[BodyLimit]:
@@ -106,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.ctx.metrics)
     install_error_handlers(app)
     install_status_info(app)
     authz_wiring.install(app)  # background audit sealer

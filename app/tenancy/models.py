@@ -29,6 +29,8 @@ class Tenant(SQLModel, table=True):
     oidc: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # Offboarding: days between the admin's request and the deletion, cancellable until then.
     offboarding_notice_days: int = Field(default=30)
+    # Events per minute its classroom services may send (None: the platform's setting).
+    ingest_events_per_minute: int | None = Field(default=None)
     source_file_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)

@@ -110,6 +110,7 @@ async def _resolve_school(session: AsyncSession, spec: TenantSpec) -> tuple[Tena
         "late_after_minutes": spec.late_after_minutes,
         "oidc": spec.oidc.model_dump() if spec.oidc else None,
         "offboarding_notice_days": spec.offboarding_notice_days,
+        "ingest_events_per_minute": spec.limits.ingest_events_per_minute,
     }
     for attr, value in wanted.items():
         if plan.create or getattr(tenant, attr) != value:

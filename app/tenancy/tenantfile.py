@@ -62,6 +62,13 @@ class OidcSpec(BaseModel):
         return value
 
 
+class LimitsSpec(BaseModel):
+    """`[limits]`: this school's share of the platform (unset: the platform's settings)."""
+
+    model_config = ConfigDict(extra="forbid")
+    ingest_events_per_minute: int | None = Field(default=None, ge=1, le=10_000_000)
+
+
 class TenantSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
@@ -79,6 +86,7 @@ class TenantSpec(BaseModel):
     admins: list[AdminSpec] = Field(min_length=1)
     oneroster: OneRosterSpec = Field(default_factory=OneRosterSpec)
     oidc: OidcSpec | None = None
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
 
     @field_validator("time_zone")
     @classmethod
