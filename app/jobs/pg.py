@@ -14,6 +14,7 @@ from typing import Any
 import procrastinate
 from sqlalchemy.engine import make_url
 
+from app.core import locks
 from app.core.context import ServiceContext
 from app.core.logging import log
 from app.jobs.registry import Handler, handlers, schedules
@@ -67,10 +68,18 @@ async def retry_stalled(app: procrastinate.App, settings: JobSettings) -> int:
     return len(list(stalled))
 
 
-async def _recover_forever(app: procrastinate.App, settings: JobSettings) -> None:
+RECOVERY_LOCK = "jobs-retry-stalled"
+
+
+async def _recover_forever(
+    ctx: ServiceContext, app: procrastinate.App, settings: JobSettings
+) -> None:
+    """Every worker runs this loop; the advisory lock lets one of them recover at a time."""
     while True:
         try:
-            await retry_stalled(app, settings)
+            async with locks.held(ctx.db, RECOVERY_LOCK) as mine:
+                if mine:
+                    await retry_stalled(app, settings)
         except Exception as exc:  # retried on the next round
             log.warning("stalled-job recovery failed", error=repr(exc))
         await asyncio.sleep(max(settings.stalled_seconds / 2, 0.5))
@@ -91,7 +100,7 @@ async def run_forever(
     """Work until stopped (SIGINT/SIGTERM when the handlers are installed, or cancellation)."""
     app = build_app(ctx, settings, with_schedules=True)
     async with app.open_async():
-        recovery = asyncio.create_task(_recover_forever(app, settings))
+        recovery = asyncio.create_task(_recover_forever(ctx, app, settings))
         try:
             await app.run_worker_async(
                 wait=True,

@@ -1,3 +1,5 @@
-"""The classroom world (two schools, lessons, API keys) for the operations tests."""
+"""The operations tests reuse the classroom world: two schools, lessons, a roster, API keys."""
 
-from tests.classroom.conftest import world  # noqa: F401
+from __future__ import annotations
+
+from tests.classroom.conftest import world  # noqa: F401  (the fixture, re-exported)
