@@ -64,9 +64,9 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="run the due jobs, then stop")] = False,
 ) -> None:
     """Run background jobs (exports): procrastinate on PostgreSQL, the job table on SQLite."""
-    import app.retention.tasks
     import app.lifecycle.incidents
     import app.lifecycle.offboarding
+    import app.retention.tasks
     import app.rights.export.tasks  # noqa: F401  (registers the export job)
     from app.core.context import ServiceContext
     from app.jobs.settings import JobSettings

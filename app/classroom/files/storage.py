@@ -104,7 +104,6 @@ class LocalStore:
     async def presigned_url(self, key: str, seconds: int, content_type: str) -> str | None:
         return None
 
-
     async def delete(self, key: str) -> bool:
         """True when the object was there (a second delete of the same key is False)."""
         path = anyio.Path(self.path_of(key))
