@@ -94,8 +94,9 @@ def _expired() -> dict[str, int]:
         ({"aud": "some-other-client"}, "aud"),
         (_expired(), "exp"),
         ({"nonce": "a-nonce-of-another-sign-in"}, "nonce"),
+        ({"sub": "x" * 256}, "sub"),
     ],
-    ids=["wrong-issuer", "wrong-audience", "expired", "wrong-nonce"],
+    ids=["wrong-issuer", "wrong-audience", "expired", "wrong-nonce", "overlong-subject"],
 )
 async def test_a_bad_id_token_is_refused_and_links_nothing(
     client, owner, schools, providers, tamper, claim
