@@ -14,8 +14,8 @@ from app.core.errors import Unauthorized
 from app.identity.provider import Provider
 
 ALGORITHMS = ["RS256", "ES256", "PS256", "EdDSA"]
-LEEWAY_SECONDS = 30
-MAX_SUBJECT = 255  # OIDC Core: at most 255 ASCII characters  # clocks of Rostra and the provider may differ a little
+LEEWAY_SECONDS = 30  # clocks of Rostra and the provider may differ a little
+MAX_SUBJECT = 255  # OIDC Core: at most 255 ASCII characters
 
 
 class InvalidIdToken(Unauthorized):
