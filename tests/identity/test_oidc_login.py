@@ -118,6 +118,19 @@ async def test_a_bad_signature_is_refused(client, owner, schools, providers):
     assert await _identities_stored(owner) == 0
 
 
+@pytest.mark.parametrize("alg", ["HS256", "none"])
+async def test_a_token_not_signed_by_the_providers_keys_is_refused(
+    client, owner, schools, providers, alg
+):
+    """A MAC under the client secret, or no signature at all, is not the provider's key."""
+    providers["demo-north"].person = Person("north-admin", ADMIN_NORTH)
+    providers["demo-north"].sign_alg = alg
+    answer = await sign_in(client, "demo-north")
+    _is_problem(answer, 401, "invalid-id-token")
+    assert answer.json()["claim"] == "signature"
+    assert await _identities_stored(owner) == 0
+
+
 async def test_a_replayed_state_is_refused(client, schools, providers):
     providers["demo-north"].person = Person("north-admin", ADMIN_NORTH)
     callback = await consent(await to_provider(client, "demo-north"))
