@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from app.identity.models import ExternalIdentity
 from tests.accounts.helpers import bearer, send_code
+from tests.conftest import cross_school
 from tests.identity.flow import consent, query_of, sign_in, to_provider
 from tests.identity.provider import Person
 
@@ -194,6 +195,7 @@ async def test_confirm_with_a_bad_body_is_422_naming_the_field(client, schools, 
     assert bad.status_code == 422 and bad.json()["field"] == "code"
 
 
+@cross_school
 async def test_unlinking_lists_nothing_and_another_persons_identity_is_404(
     client, owner, login, schools, providers
 ):
