@@ -15,6 +15,7 @@ from app.identity.provider import Provider
 
 ALGORITHMS = ["RS256", "ES256", "PS256", "EdDSA"]
 LEEWAY_SECONDS = 30  # clocks of Rostra and the provider may differ a little
+MAX_SUBJECT = 255  # OIDC Core: at most 255 ASCII characters
 
 
 class InvalidIdToken(Unauthorized):
@@ -56,4 +57,7 @@ def validate_id_token(
         ) from None
     except JoseError as exc:
         raise InvalidIdToken(f"the ID token is refused: {exc.error}", claim="token") from None
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT:
+        raise InvalidIdToken("the ID token's 'sub' claim is refused", claim="sub")
     return dict(claims)

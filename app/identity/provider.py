@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from authlib.deprecate import AuthlibDeprecationWarning
 
 from app.core.config import Settings
 from app.core.errors import DomainError, NotFound, Unauthorized
@@ -20,7 +21,7 @@ from app.tenancy.models import Tenant
 
 with warnings.catch_warnings():
     # Authlib 1.9 prefers the httpx2 package and warns on import when it finds httpx.
-    warnings.simplefilter("ignore")
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
     from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
 DISCOVERY_SECONDS = 300.0  # a provider's discovery document is reused this long

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import set_account, set_identity_lookup, set_oidc_lookup, set_tenant
+from app.core.repository import page_by_key
 from app.identity.models import ExternalIdentity, OidcAttempt
 from app.tenancy.models import Membership, MembershipStatus, Tenant
 
@@ -76,17 +78,21 @@ async def identity_by_lookup(session: AsyncSession, lookup_hash: str) -> Externa
 
 
 async def identities_of(
-    session: AsyncSession, account_id: uuid.UUID
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    after: tuple[datetime, uuid.UUID] | None,
+    fetch: int,
 ) -> Sequence[tuple[ExternalIdentity, Tenant]]:
     """The account's linked identities with the school whose provider each is, oldest first."""
     await set_account(session, account_id)
-    result = await session.execute(
+    query: Any = (  # two entities: a Select page_by_key's Select[Any] does not name
         select(ExternalIdentity, Tenant)
         .join(Tenant, col(Tenant.id) == col(ExternalIdentity.school_id))
         .where(col(ExternalIdentity.account_id) == account_id)
-        .order_by(col(ExternalIdentity.linked_at), col(ExternalIdentity.id))
     )
-    return [(i, t) for i, t in result.all()]
+    keys: list[Any] = [col(ExternalIdentity.linked_at), col(ExternalIdentity.id)]
+    rows = (await session.execute(page_by_key(query, keys, after, fetch))).all()
+    return [(row[0], row[1]) for row in rows]
 
 
 async def identity_of_account(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from app.accounts.deps import CurrentAccount
@@ -14,6 +14,7 @@ from app.accounts.schemas import TokenResponse
 from app.accounts.service import TokenPair
 from app.core.deps import ContextDep, SessionDep
 from app.core.errors import Unauthorized, problem
+from app.core.pagination import PageParams, page_params
 from app.core.phones import normalize_field
 from app.identity import service
 from app.identity.provider import ProviderRefused
@@ -27,6 +28,7 @@ from app.identity.schemas import (
 from app.tenancy.deps import TenantDep
 
 router = APIRouter(tags=["auth"])
+PageDep = Annotated[PageParams, Depends(page_params)]
 CALLBACK = "oidc_callback"
 
 
@@ -125,8 +127,11 @@ async def oidc_confirm(
 
 
 @router.get("/v1/me/identities", response_model=IdentityList, tags=["me"])
-async def my_identities(account: CurrentAccount, session: SessionDep) -> IdentityList:
-    linked = await service.identities(session, account)
+async def my_identities(
+    account: CurrentAccount, session: SessionDep, page: PageDep
+) -> IdentityList:
+    """The person's linked identities (`?limit=`, `?cursor=`), oldest first."""
+    linked = await service.identities(session, account, page)
     return IdentityList(
         items=[
             IdentityOut(
@@ -139,6 +144,7 @@ async def my_identities(account: CurrentAccount, session: SessionDep) -> Identit
             )
             for identity, school in linked.items
         ],
+        next_cursor=linked.next_cursor,
         created_by_provider=linked.created_by_provider,
         provider_account_notice=RGT17_NOTICE if linked.created_by_provider else None,
     )

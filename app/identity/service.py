@@ -24,6 +24,7 @@ from app.accounts.models import Account
 from app.core import clock
 from app.core.config import Settings
 from app.core.errors import NotFound, Unauthorized
+from app.core.pagination import PageParams, paginate
 from app.core.phones import InvalidPhone, mask, normalize
 from app.core.security import Keys, keyed_hash, random_token, sha256_hex
 from app.identity import provider as oidc
@@ -286,13 +287,15 @@ async def confirm_link(
 @dataclass(frozen=True)
 class LinkedIdentities:
     items: list[tuple[ExternalIdentity, Tenant]]
+    next_cursor: str | None
     created_by_provider: bool  # RGT-17: closing Rostra's account leaves the provider's open
 
 
-async def identities(session: AsyncSession, account: Account) -> LinkedIdentities:
-    rows = await repository.identities_of(session, account.id)
-    begun_there = account.registered_via == PROVIDER or any(i.created_account for i, _ in rows)
-    return LinkedIdentities(items=list(rows), created_by_provider=begun_there)
+async def identities(session: AsyncSession, account: Account, page: PageParams) -> LinkedIdentities:
+    rows = await repository.identities_of(session, account.id, page.after_time_id(), page.fetch)
+    items, cursor = paginate(rows, page.limit, lambda r: [r[0].linked_at.isoformat(), r[0].id])
+    begun_there = account.registered_via == PROVIDER or any(i.created_account for i, _ in items)
+    return LinkedIdentities(items=items, next_cursor=cursor, created_by_provider=begun_there)
 
 
 async def unlink(session: AsyncSession, account: Account, identity_id: uuid.UUID) -> None:

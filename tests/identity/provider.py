@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 import socket
 import threading
@@ -22,7 +23,7 @@ import uvicorn
 from fastapi import FastAPI, Form, Header, HTTPException, Query
 from fastapi.responses import JSONResponse, RedirectResponse
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import OctKey, RSAKey
 
 
 @dataclass
@@ -49,6 +50,7 @@ class TestProvider:
     person: Person = field(default_factory=lambda: Person("sub-1", "+8613800000201"))
     claims_override: dict[str, Any] = field(default_factory=dict)
     sign_with: RSAKey | None = None  # a key the JWKS does not hold
+    sign_alg: str = "RS256"  # "HS256" (a shared-secret MAC) or "none": never to be accepted
     grants: dict[str, Grant] = field(default_factory=dict)
     phone_only_in_userinfo: bool = False
     access_tokens: set[str] = field(default_factory=set)
@@ -61,6 +63,7 @@ class TestProvider:
         self.person = Person("sub-1", "+8613800000201")
         self.claims_override = {}
         self.sign_with = None
+        self.sign_alg = "RS256"
         self.phone_only_in_userinfo = False
         self.grants.clear()
 
@@ -78,6 +81,12 @@ class TestProvider:
         if not self.phone_only_in_userinfo:
             claims.update(self.phone_claims())
         claims.update(self.claims_override)
+        if self.sign_alg == "none":
+            parts = [{"alg": "none", "kid": "p1"}, claims]
+            return ".".join(_b64(json.dumps(p).encode()) for p in parts) + "."
+        if self.sign_alg == "HS256":
+            secret = OctKey.import_key(self.client_secret.encode())
+            return jwt.encode({"alg": "HS256", "kid": "p1"}, claims, secret, ["HS256"])
         key = self.sign_with or self.key
         return jwt.encode({"alg": "RS256", "kid": "p1"}, claims, key)
 
@@ -165,6 +174,10 @@ class TestProvider:
             )
 
         return app
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def free_port() -> int:

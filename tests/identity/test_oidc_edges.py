@@ -132,3 +132,27 @@ async def test_the_consent_page_round_trip_keeps_the_callback_on_this_school(
 ):
     callback = await consent(await to_provider(client, "demo-south"))
     assert callback.startswith("/v1/auth/oidc/demo-south/callback?")
+
+
+async def test_identities_page_with_limit_and_cursor(client, owner, schools, providers):
+    """Two schools' providers linked to one person: `{items, next_cursor}`, `?limit=`."""
+    from tests.accounts.helpers import send_code
+    from tests.identity.test_oidc_login import NEW_PERSON
+
+    providers["demo-north"].person = Person("north-subject", NEW_PERSON)
+    tokens = (await sign_in(client, "demo-north")).json()
+    providers["demo-south"].person = Person("south-subject", NEW_PERSON)
+    pending = await sign_in(client, "demo-south")
+    assert pending.status_code == 202  # not a confirmed member of South: an SMS code first
+    code = await send_code(client, owner, NEW_PERSON)
+    body = {"link_token": pending.json()["link_token"], "phone": NEW_PERSON, "code": code}
+    assert (await client.post("/v1/auth/oidc/demo-south/confirm", json=body)).status_code == 200
+    first = (await client.get("/v1/me/identities?limit=1", headers=bearer(tokens))).json()
+    assert [i["school"] for i in first["items"]] == ["demo-north"] and first["next_cursor"]
+    second = await client.get(
+        f"/v1/me/identities?limit=1&cursor={first['next_cursor']}", headers=bearer(tokens)
+    )
+    assert [i["school"] for i in second.json()["items"]] == ["demo-south"]
+    assert second.json()["next_cursor"] is None
+    bad = await client.get("/v1/me/identities?limit=0", headers=bearer(tokens))
+    assert bad.status_code == 422 and bad.json()["field"] == "limit"

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from app.identity.models import ExternalIdentity
 from tests.accounts.helpers import bearer, send_code
+from tests.conftest import cross_school
 from tests.identity.flow import consent, query_of, sign_in, to_provider
 from tests.identity.provider import Person
 
@@ -94,8 +95,9 @@ def _expired() -> dict[str, int]:
         ({"aud": "some-other-client"}, "aud"),
         (_expired(), "exp"),
         ({"nonce": "a-nonce-of-another-sign-in"}, "nonce"),
+        ({"sub": "x" * 256}, "sub"),
     ],
-    ids=["wrong-issuer", "wrong-audience", "expired", "wrong-nonce"],
+    ids=["wrong-issuer", "wrong-audience", "expired", "wrong-nonce", "overlong-subject"],
 )
 async def test_a_bad_id_token_is_refused_and_links_nothing(
     client, owner, schools, providers, tamper, claim
@@ -111,6 +113,19 @@ async def test_a_bad_id_token_is_refused_and_links_nothing(
 async def test_a_bad_signature_is_refused(client, owner, schools, providers):
     providers["demo-north"].person = Person("north-admin", ADMIN_NORTH)
     providers["demo-north"].sign_with = RSAKey.generate_key(2048, parameters={"kid": "p1"})
+    answer = await sign_in(client, "demo-north")
+    _is_problem(answer, 401, "invalid-id-token")
+    assert answer.json()["claim"] == "signature"
+    assert await _identities_stored(owner) == 0
+
+
+@pytest.mark.parametrize("alg", ["HS256", "none"])
+async def test_a_token_not_signed_by_the_providers_keys_is_refused(
+    client, owner, schools, providers, alg
+):
+    """A MAC under the client secret, or no signature at all, is not the provider's key."""
+    providers["demo-north"].person = Person("north-admin", ADMIN_NORTH)
+    providers["demo-north"].sign_alg = alg
     answer = await sign_in(client, "demo-north")
     _is_problem(answer, 401, "invalid-id-token")
     assert answer.json()["claim"] == "signature"
@@ -180,6 +195,7 @@ async def test_confirm_with_a_bad_body_is_422_naming_the_field(client, schools, 
     assert bad.status_code == 422 and bad.json()["field"] == "code"
 
 
+@cross_school
 async def test_unlinking_lists_nothing_and_another_persons_identity_is_404(
     client, owner, login, schools, providers
 ):
