@@ -27,18 +27,24 @@ from app.core.config import Settings, get_settings
 from app.core.context import ServiceContext
 from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
+from app.core.metrics import MetricsMiddleware
 from app.core.middleware import (
     ControlCharacterGuard,
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
     add_security_headers,
 )
+from app.identity.router import router as identity_router
 from app.jobs import wiring as jobs_wiring
+from app.lifecycle.platform_router import router as lifecycle_platform_router
+from app.lifecycle.router import router as offboarding_router
 from app.oneroster.errors import install_status_info
 from app.oneroster.rest import router as oneroster_rest_router
 from app.oneroster.router import router as oneroster_router
+from app.ops.metrics import router as metrics_router
 from app.portal import install as install_portal
 from app.privacy.router import router as privacy_router
+from app.retention.router import router as retention_router
 from app.rights.export.router import router as export_router
 from app.rights.router import router as rights_router
 from app.roster.router import router as roster_router
@@ -49,10 +55,12 @@ from app.tenancy.tenantfile import TenantFileError, calling_regions
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
 ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, privacy_router, export_router]
-ROUTERS += [rights_router]
+ROUTERS += [rights_router, retention_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
-ROUTERS += [sessions_router, password_router, security_router]
+ROUTERS += [sessions_router, password_router, security_router, identity_router]
 ROUTERS += [oneroster_router, oneroster_rest_router]
+ROUTERS += [lifecycle_platform_router, offboarding_router]
+ROUTERS += [metrics_router]
 
 
 def body_limits(settings: Settings) -> list[BodyLimit]:
@@ -101,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.ctx.metrics)
     install_error_handlers(app)
     install_status_info(app)
     authz_wiring.install(app)  # background audit sealer

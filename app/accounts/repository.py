@@ -85,6 +85,39 @@ async def oldest_code_since(
     return result.scalar_one_or_none()
 
 
+async def count_code_try(
+    session: AsyncSession, code_id: uuid.UUID, max_attempts: int, now: datetime
+) -> bool:
+    """Counts one try of a live code if it has tries left: one conditional UPDATE.
+
+    Two tries at once in two processes cannot both take the last one: on PostgreSQL the
+    second waits for the first's row lock, then finds the count already raised.
+    """
+    result = await session.execute(
+        update(OtpCode)
+        .where(
+            col(OtpCode.id) == code_id,
+            col(OtpCode.attempts) < max_attempts,
+            col(OtpCode.consumed_at).is_(None),
+            col(OtpCode.expires_at) > now,
+        )
+        .values(attempts=col(OtpCode.attempts) + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def consume_code(session: AsyncSession, code_id: uuid.UUID, now: datetime) -> bool:
+    """Marks the code used if nobody has: a right code signs in once, however many ask."""
+    result = await session.execute(
+        update(OtpCode)
+        .where(col(OtpCode.id) == code_id, col(OtpCode.consumed_at).is_(None))
+        .values(consumed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
 async def refresh_token_by_hash(session: AsyncSession, token_hash: str) -> RefreshToken | None:
     await set_refresh_lookup(session, token_hash)
     result = await session.execute(

@@ -30,7 +30,11 @@ async def send_code(
 
 def device_of(request: Request) -> sessions.Device:
     """The client may name itself (`X-Device-Name`); otherwise its user agent names it."""
-    return sessions.Device(request.headers.get("X-Device-Name"), request.headers.get("User-Agent"))
+    return sessions.Device(
+        request.headers.get("X-Device-Name"),
+        request.headers.get("User-Agent"),
+        ip=request.client.host if request.client else None,
+    )
 
 
 def _unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:

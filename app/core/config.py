@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     password_max_length: int = 128
     password_fresh_session_seconds: int = 600  # setting a password without a fresh SMS code
 
+    # Sign-in with a school's OpenID Connect provider (`[oidc]` in its tenant file).
+    oidc_attempt_seconds: int = 600  # from the redirect to the provider until its callback
+    oidc_link_seconds: int = 600  # to confirm a pending link with an SMS code
+    oidc_timeout_seconds: float = 5.0  # each request to a provider
+    public_base_url: str | None = None  # where callbacks reach Rostra (default: the request's)
+    # A CSV of `network,city` lines: a session's coarse location, only with the person's
+    # consent (`PUT /v1/me/sessions/location-consent`). None: no lookup, no location.
+    session_location_table: Path | None = None
+
     sms_backend: Literal["console", "http"] = "console"
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
@@ -80,6 +89,20 @@ class Settings(BaseSettings):
     ingest_body_max_bytes: int = 64 * 1024**2  # POST /v1/ingest/events
     roster_import_max_bytes: int = 256 * 1024**2 + 64 * 1024  # the file and its form
     form_overhead_bytes: int = 64 * 1024  # multipart boundaries and small fields of an upload
+    # A gzip ingestion body is refused (413) once it inflates past this.
+    ingest_decompressed_max_bytes: int = Field(default=64 * 1024**2, ge=1)
+    # Events a school may send per clock minute unless its tenant file's [limits] says otherwise.
+    ingest_events_per_minute: int = Field(default=600_000, ge=1)
+
+    # The service's connection pool (PostgreSQL) and how long one statement may run there
+    # before PostgreSQL cancels it (the request then answers 503); 0 turns the timeout off.
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0)
+
+    # Bearer token that /metrics asks for; in production /metrics is closed until it is set.
+    metrics_token: str | None = None
 
     # Keys the audit chain and signs its checkpoints; never stored in the database.
     audit_key: str = DEFAULT_AUDIT_KEY
