@@ -249,10 +249,11 @@ def _register(
     """A new membership (and account if the number is new) with the school's attestation;
     returns the account."""
     assert person.role is not None
-    if account_id is None:
-        assert e164 is not None
-        digest = school.hashes[e164]
-        account_id = school.accounts[digest] = new_id()
+    if account_id is None:  # a new number, or a learner registered under a guardian's
+        digest = school.hashes[e164] if e164 else None
+        account_id = new_id()
+        if digest is not None:
+            school.accounts[digest] = account_id
         p.writes.accounts.append(
             rows.account_row(p.keys, account_id, digest, e164, person.display_name, p.now)
         )

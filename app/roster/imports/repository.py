@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.accounts.models import Account
+from app.accounts.service import plain_phone
 from app.core.db import metadata, value_chunks, where_in
 from app.core.security import Keys
 from app.roster.imports.rosterfile import OrgRow
@@ -208,5 +209,5 @@ async def phones_and_names(
         query = select(col(Account.id), col(Account.phone_enc), col(Account.display_name))
         query = where_in(session, query, col(Account.id), chunk, Uuid())
         for account_id, sealed, name in (await session.execute(query)).all():
-            found[account_id] = (keys.phone_cipher.decrypt(sealed), name)
+            found[account_id] = (plain_phone(keys, sealed), name)
     return found

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from app.accounts.service import no_phone_hash
 from app.core.ids import new_id
 from app.core.phones import mask
 from app.core.security import Keys
@@ -22,13 +23,19 @@ def fast_mask(e164: str) -> str:
 
 
 def account_row(
-    keys: Keys, account_id: uuid.UUID, digest: str, e164: str, name: str, now: datetime
+    keys: Keys,
+    account_id: uuid.UUID,
+    digest: str | None,
+    e164: str | None,
+    name: str,
+    now: datetime,
 ) -> Row:
+    """A new account; without a number, a learner whose guardian signs in for them."""
     return {
         "id": account_id,
-        "phone_hash": digest,
-        "phone_enc": keys.phone_cipher.encrypt(e164),
-        "phone_masked": fast_mask(e164),
+        "phone_hash": digest if e164 and digest else no_phone_hash(account_id),
+        "phone_enc": keys.phone_cipher.encrypt(e164) if e164 else "",
+        "phone_masked": fast_mask(e164) if e164 else "",
         "display_name": name or None,
         "registered_via": "school",
         "is_staff": False,

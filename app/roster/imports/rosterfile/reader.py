@@ -45,6 +45,7 @@ class OneRosterReader:
         self.courses: dict[str, CourseRow] = {}
         self.people: dict[str, PersonRow] = {}
         self.person_lines: dict[str, int] = {}
+        self.phone_columns: dict[str, str] = {}  # sms, or phone when sms is blank
         self.primary_role: set[str] = set()
         self.unmapped_roles: dict[str, list[str]] = {}  # roles Rostra has no use for
         self.ours: set[str] = set()
