@@ -268,6 +268,7 @@ def _register(
         source_id=person.source_id if p.oneroster else None,
         registered_by=p.actor_id,
         now=p.now,
+        oneroster=_kept(p, person, None),
     )
     p.writes.memberships.append(membership)
     school.by_key[(account_id, person.role)] = MembershipState(
@@ -295,6 +296,10 @@ def _update(p: Planning, person: PersonRow, found: MembershipState, band: str | 
         changes["age_band"] = band
     if p.oneroster and found.source_id != person.source_id:
         changes["source_id"] = person.source_id
+    if p.oneroster and person.role is not None:
+        wanted = _kept(p, person, found.oneroster)
+        if _unsealed(p, wanted) != _unsealed(p, found.oneroster):
+            changes["oneroster"] = wanted
     if found.status == "inactive" and (found.status_reason or "") in RETIRED_REASONS:
         changes |= {"status": "pending", "status_reason": None}
     if changes:
@@ -302,3 +307,28 @@ def _update(p: Planning, person: PersonRow, found: MembershipState, band: str | 
         p.membership_update(found, **changes)
     else:
         p.plan.people.unchanged += 1
+
+
+def _kept(p: Planning, person: PersonRow, before: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the file says of the person in this role that Rostra keeps only to give back:
+    users.csv's fields, the role's row, demographics, and a second phone sealed like the
+    first (an unchanged one keeps its old seal, so a second import changes nothing)."""
+    if not p.oneroster or not person.oneroster:
+        return None
+    source = person.oneroster
+    out: dict[str, Any] = {
+        k: source[k] for k in ("user", "demographics", "phone_column") if k in source
+    }
+    if role_row := source.get("roles", {}).get(person.role):
+        out["role"] = role_row
+    if second := source.get("phone"):
+        sealed = (before or {}).get("phone_enc")
+        same = sealed and p.keys.phone_cipher.decrypt(sealed) == second
+        out["phone_enc"] = sealed if same else p.keys.phone_cipher.encrypt(second)
+    return out or None
+
+
+def _unsealed(p: Planning, kept: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not kept or "phone_enc" not in kept:
+        return kept
+    return {**kept, "phone_enc": p.keys.phone_cipher.decrypt(kept["phone_enc"])}

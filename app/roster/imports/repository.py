@@ -50,6 +50,7 @@ class CourseState:
     ends_on: date
     status: str
     source_id: str | None
+    oneroster: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -62,6 +63,7 @@ class MembershipState:
     source_id: str | None
     age_band: str | None
     display_name: str | None
+    oneroster: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -72,6 +74,7 @@ class EnrollmentState:
     role: str
     status: str
     source_id: str | None
+    oneroster: dict[str, Any] | None = None
 
 
 async def roster_source(session: AsyncSession, tenant_id: uuid.UUID) -> RosterSource | None:
@@ -93,6 +96,7 @@ async def courses(session: AsyncSession, tenant_id: uuid.UUID) -> list[CourseSta
             col(Course.ends_on),
             col(Course.status),
             col(Course.source_id),
+            col(Course.oneroster),
         ).where(col(Course.tenant_id) == tenant_id)
     )
     return [CourseState(*row) for row in rows.all()]
@@ -109,6 +113,7 @@ async def memberships(session: AsyncSession, tenant_id: uuid.UUID) -> list[Membe
             col(Membership.source_id),
             col(Membership.age_band),
             col(Membership.display_name),
+            col(Membership.oneroster),
         ).where(col(Membership.tenant_id) == tenant_id)
     )
     return [MembershipState(*row) for row in rows.all()]
@@ -123,6 +128,7 @@ async def enrollments(session: AsyncSession, tenant_id: uuid.UUID) -> list[Enrol
             col(Enrollment.role),
             col(Enrollment.status),
             col(Enrollment.source_id),
+            col(Enrollment.oneroster),
         ).where(col(Enrollment.tenant_id) == tenant_id)
     )
     return [EnrollmentState(*row) for row in rows.all()]

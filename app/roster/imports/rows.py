@@ -54,6 +54,7 @@ def membership_row(
     source_id: str | None,
     registered_by: uuid.UUID | None,
     now: datetime,
+    oneroster: dict[str, Any] | None = None,
 ) -> Row:
     return {
         "tenant_id": tenant_id,
@@ -67,6 +68,7 @@ def membership_row(
         "source_id": source_id,
         "created_at": now,
         "updated_at": now,
+        "oneroster": oneroster,
     }
 
 
@@ -102,6 +104,7 @@ def course_row(tenant_id: uuid.UUID, row: CourseRow, now: datetime) -> Row:
         "status": "active",
         "source_id": row.source_id,
         "created_at": now,
+        "oneroster": row.oneroster or None,
     }
 
 
@@ -112,6 +115,7 @@ def enrollment_row(
     role: str,
     source_id: str | None,
     now: datetime,
+    oneroster: dict[str, Any] | None = None,
 ) -> Row:
     return {
         "tenant_id": tenant_id,
@@ -123,6 +127,7 @@ def enrollment_row(
         "source_id": source_id,
         "created_at": now,
         "removed_at": None,
+        "oneroster": oneroster,
     }
 
 

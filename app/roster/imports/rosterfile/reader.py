@@ -42,6 +42,7 @@ class OneRosterReader:
         self.present: dict[str, set[str]] = {name: set() for name in COLUMNS}
         self.sessions: dict[str, SessionRow] = {}
         self.subjects: dict[str, str] = {}
+        self.course_rows: dict[str, dict[str, str]] = {}  # courses.csv, kept to give back
         self.courses: dict[str, CourseRow] = {}
         self.people: dict[str, PersonRow] = {}
         self.person_lines: dict[str, int] = {}

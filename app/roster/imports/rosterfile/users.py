@@ -4,6 +4,7 @@ the checks that need them all (a usable role, guardians, age bands)."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from app.roster.imports.rosterfile.reader import OneRosterReader
 from app.roster.imports.rosterfile.reading import (
@@ -16,10 +17,14 @@ from app.roster.imports.rosterfile.reading import (
 from app.roster.imports.rosterfile.rows import (
     AGE_BAND_COLUMN,
     AGE_BANDS,
+    KEPT_DEMOGRAPHICS,
+    KEPT_ROLE,
+    KEPT_USER,
     PERSON_ROLE_BY_ONEROSTER,
     PersonRole,
     PersonRow,
     age_band,
+    kept,
 )
 
 
@@ -57,11 +62,22 @@ def read_users(r: OneRosterReader) -> None:
             guardian_source_ids=_split_list(row["agentSourcedIds"]),
             status=status,
             line=line,
+            oneroster=_user_kept(row, column),
         )
         r.person_lines[row["sourcedId"]] = line
         r.phone_columns[row["sourcedId"]] = column
         if r.out.version == "1.1" and active:
             _user_role_1_1(r, row)
+
+
+def _user_kept(row: dict[str, str], column: str) -> dict[str, Any]:
+    """users.csv's fields to give back; the second phone is sealed by the caller."""
+    out: dict[str, Any] = {"user": kept(row, KEPT_USER)}
+    if column == "phone":
+        out["phone_column"] = "phone"
+    elif row["phone"]:
+        out["phone"] = row["phone"]
+    return out
 
 
 def _elsewhere(r: OneRosterReader, row: dict[str, str]) -> bool:
@@ -105,6 +121,7 @@ def read_roles(r: OneRosterReader) -> None:
             r.unmapped_roles.setdefault(user_id, []).append(row["role"])
             continue
         _add_role(r, r.people[user_id], role, primary=row["roleType"] == "primary")
+        r.people[user_id].oneroster.setdefault("roles", {})[role] = kept(row, KEPT_ROLE)
     if outside:
         r.out.notices.append(f"ignored {outside} roles of users not in users.csv")
 
@@ -144,6 +161,11 @@ def read_demographics(r: OneRosterReader) -> None:
             r.out.birth_dates[user_id] = (line, born)
         else:
             r.people[user_id].birth_date = born
+        if user == "accepted":
+            demographics = kept(row, KEPT_DEMOGRAPHICS)
+            if born is not None:
+                demographics["birthDate"] = born.isoformat()
+            r.people[user_id].oneroster["demographics"] = demographics
 
 
 def settle_people(r: OneRosterReader) -> None:
