@@ -164,3 +164,41 @@ async def test_registering_learners_under_a_guardian_through_the_api(client, sch
     assert r.status_code == 422 and "phone" in r.text
     r = await client.post(url, json=_learner("Li San", MUM, guardian_phone=None), headers=admin)
     assert r.status_code == 422
+
+
+async def test_the_classroom_service_refers_to_such_a_learner_by_person_id(client, schools, login):
+    """No phone to name them by: events carry the learner's person (account) id; once the
+    learner has a phone, an event naming it lands on the same person."""
+    admin = await login(NORTH_ADMIN)
+    assert (await upload(client, admin, family_zip())).status_code == 200
+    course = (await client.get(f"{NORTH}/courses", headers=admin)).json()["items"][0]
+    lesson = await client.post(
+        f"{NORTH}/courses/{course['id']}/lessons",
+        json={"title": "L1", "starts_at": "2026-11-20T10:00:00Z", "duration_minutes": 60},
+        headers=admin,
+    )
+    assert lesson.status_code == 201, lesson.text
+    key = await client.post(f"{NORTH}/api-keys", json={"name": "classroom"}, headers=admin)
+    assert key.status_code == 201, key.text
+    service = {"Authorization": f"Bearer {key.json()['key']}"}
+    kid = (await _members(client, admin))["Chen Yi"]
+
+    def joined(n: int, **who: str) -> dict[str, str]:
+        at = f"2026-11-20T10:0{n}:00Z"
+        body = {"id": f"ev-{n}", "lesson": lesson.json()["id"], "at": at}
+        return body | {"kind": "attendance.joined"} | who
+
+    sent = await client.post(
+        "/v1/ingest/events", json={"events": [joined(1, user=kid["account_id"])]}, headers=service
+    )
+    assert sent.status_code == 202, sent.text
+    assert sent.json()["accepted"] == 1
+    added = await client.post(
+        f"{NORTH}/members/{kid['id']}/phone", json={"phone": "13800002041"}, headers=admin
+    )
+    assert added.status_code == 200
+    by_phone = await client.post(
+        "/v1/ingest/events", json={"events": [joined(2, phone="13800002041")]}, headers=service
+    )
+    assert by_phone.status_code == 202, by_phone.text
+    assert by_phone.json()["accepted"] == 1
