@@ -140,6 +140,8 @@ def _plan_person(p: Planning, school: _School, person: PersonRow, e164: str | No
         p.rejected.add(person.source_id)
         return
     _retire_other_roles(p, person, sourced)
+    if e164 and account_id in p.without_phone:
+        _give_own_phone(p, school, account_id, e164, person.line)
     for role in person.roles:
         as_role = replace(person, role=role, other_roles=[])
         found = school.by_key.get((account_id, role)) if account_id else None
@@ -332,3 +334,21 @@ def _unsealed(p: Planning, kept: dict[str, Any] | None) -> dict[str, Any] | None
     if not kept or "phone_enc" not in kept:
         return kept
     return {**kept, "phone_enc": p.keys.phone_cipher.decrypt(kept["phone_enc"])}
+
+
+def _give_own_phone(
+    p: Planning, school: _School, account_id: uuid.UUID, e164: str, line: int
+) -> None:
+    """A learner registered without a phone now has one in the file: they sign in with it,
+    on the same account (their records, consents and guardians stay)."""
+    digest = school.hashes[e164]
+    if school.accounts.get(digest) not in (None, account_id):
+        return  # the guardian's number (a family phone) or another's: they stay as they are
+    school.accounts[digest] = account_id
+    p.without_phone.discard(account_id)
+    p.writes.account_phones.append({
+        "id": account_id, "phone_hash": digest,
+        "phone_enc": p.keys.phone_cipher.encrypt(e164), "phone_masked": rows.fast_mask(e164),
+    })  # fmt: skip
+    p.writes.subjects.add(account_id)
+    p.plan.notices.append(f"line {line}: a learner without a phone gets their own number")

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.accounts.models import Account
-from app.accounts.service import plain_phone
+from app.accounts.service import NO_PHONE_PREFIX, plain_phone
 from app.core.db import metadata, value_chunks, where_in
 from app.core.security import Keys
 from app.roster.imports.rosterfile import OrgRow
@@ -36,6 +36,8 @@ class Writes:
     enrollments: list[dict[str, Any]] = field(default_factory=list)
     enrollment_updates: list[dict[str, Any]] = field(default_factory=list)
     guardianships: list[dict[str, Any]] = field(default_factory=list)
+    # Learners registered without a phone whose own number the file now gives.
+    account_phones: list[dict[str, Any]] = field(default_factory=list)
     subjects: set[uuid.UUID] = field(default_factory=set)
 
 
@@ -134,6 +136,19 @@ async def enrollments(session: AsyncSession, tenant_id: uuid.UUID) -> list[Enrol
     return [EnrollmentState(*row) for row in rows.all()]
 
 
+async def accounts_without_phone(session: AsyncSession, tenant_id: uuid.UUID) -> set[uuid.UUID]:
+    """The school's people registered under a guardian's number, without a phone of their own."""
+    rows = await session.execute(
+        select(col(Account.id))
+        .join(Membership, col(Membership.account_id) == col(Account.id))
+        .where(
+            col(Membership.tenant_id) == tenant_id,
+            col(Account.phone_hash).startswith(NO_PHONE_PREFIX),
+        )
+    )
+    return set(rows.scalars().all())
+
+
 async def guardianships(
     session: AsyncSession, tenant_id: uuid.UUID
 ) -> set[tuple[uuid.UUID, uuid.UUID]]:
@@ -188,6 +203,15 @@ async def apply(
     await bulk_update(session, "course", writes.course_updates)
     await bulk_update(session, "membership", writes.membership_updates)
     await bulk_update(session, "enrollment", writes.enrollment_updates)
+    if writes.account_phones:
+        account = _table("account")
+        statement = (
+            update(account)
+            .where(account.c.id == bindparam("v_id"))
+            .values({c: bindparam(f"v_{c}") for c in ("phone_hash", "phone_enc", "phone_masked")})
+        )
+        params = [{f"v_{k}": v for k, v in row.items()} for row in writes.account_phones]
+        await session.execute(statement, params)
     if school is None:
         return
     source = await roster_source(session, tenant_id)

@@ -202,3 +202,19 @@ async def test_the_classroom_service_refers_to_such_a_learner_by_person_id(clien
     )
     assert by_phone.status_code == 202, by_phone.text
     assert by_phone.json()["accepted"] == 1
+
+
+async def test_a_later_file_gives_the_learner_their_own_phone(client, schools, login):
+    admin = await login(NORTH_ADMIN)
+    assert (await upload(client, admin, family_zip())).status_code == 200
+    before = (await _members(client, admin))["Chen Yi"]
+    grown = [FAMILY[0], PersonRow("u-kid1", "13800002051", "Chen Yi", "student",
+             date(2016, 5, 1), None, ["u-mum"]), *FAMILY[2:]]  # fmt: skip
+    r = await upload(client, admin, family_zip(grown))
+    assert r.status_code == 200, r.text
+    assert any("gets their own number" in notice for notice in r.json()["notices"])
+    assert r.json()["people"]["created"] == 0
+    learner = await login("13800002051")
+    assert (await client.get("/v1/me", headers=learner)).json()["id"] == before["account_id"]
+    again = (await upload(client, admin, family_zip(grown))).json()
+    assert not any("gets their own number" in notice for notice in again["notices"])
