@@ -323,6 +323,9 @@ def _kept(p: Planning, person: PersonRow, before: dict[str, Any] | None) -> dict
     }
     if role_row := source.get("roles", {}).get(person.role):
         out["role"] = role_row
+    for key, file in (("role", "roles.csv"), ("demographics", "demographics.csv")):
+        if key not in out and before and key in before and not p.bulk(file):
+            out[key] = before[key]  # a delta without that row leaves it as it was
     if second := source.get("phone"):
         sealed = (before or {}).get("phone_enc")
         same = sealed and p.keys.phone_cipher.decrypt(sealed) == second
