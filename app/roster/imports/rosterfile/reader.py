@@ -51,6 +51,11 @@ class OneRosterReader:
         self.unmapped_roles: dict[str, list[str]] = {}  # roles Rostra has no use for
         self.ours: set[str] = set()
         self.theirs: set[str] = set()
+        for file, table in tables.items():  # other schools' rows, skipped unread
+            if table.skipped:
+                self.elsewhere_count[file] += len(table.skipped)
+                self.present.setdefault(file, set()).update(table.skipped)
+        self.other_classes.update(tables.get("classes.csv", Table()).skipped)
 
     def not_this_school(self, file: str) -> None:
         self.elsewhere_count[file] += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -165,6 +166,18 @@ class Table:
 
     columns: frozenset[str] = frozenset()
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # sourcedIds of the rows a district filter left out unread (other schools' rows).
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RowFilter:
+    """Rows of a district's file kept for reading: `column`'s value passes `keep`. The
+    others are only counted (their sourcedIds), never turned into rows: most of a
+    district's file is other schools'."""
+
+    column: str
+    keep: Callable[[str], bool]
 
 
 def age_band(birth_date: date, today: date) -> AgeBand:
