@@ -204,11 +204,11 @@ def _district_filter(
         return None
     if name in ("classes.csv", "enrollments.csv"):
         return RowFilter("schoolSourcedId", lambda org: not org or org in orgs)
+    if name == "roles.csv":  # other orgs' roles: only whose they are is kept
+        return RowFilter("orgSourcedId", lambda org: org in orgs, counted="userSourcedId")
     if name not in ("users.csv", "demographics.csv") or version != "1.2":
         return None
-    ours: set[str] = set()
-    theirs: set[str] = set()
-    for _, row in tables.get("roles.csv", Table()).rows:
-        (ours if row["orgSourcedId"] in orgs else theirs).add(row["userSourcedId"])
-    elsewhere = frozenset(theirs - ours)  # users with roles only at other orgs
+    roles = tables.get("roles.csv", Table())
+    ours = {row["userSourcedId"] for _, row in roles.rows}
+    elsewhere = frozenset(set(roles.skipped) - ours)  # users with roles only at other orgs
     return RowFilter("sourcedId", lambda user: user not in elsewhere)

@@ -54,7 +54,8 @@ class OneRosterReader:
         for file, table in tables.items():  # other schools' rows, skipped unread
             if table.skipped:
                 self.elsewhere_count[file] += len(table.skipped)
-                self.present.setdefault(file, set()).update(table.skipped)
+                if file != "roles.csv":  # roles' skipped are users, not roles
+                    self.present.setdefault(file, set()).update(table.skipped)
         self.other_classes.update(tables.get("classes.csv", Table()).skipped)
 
     def not_this_school(self, file: str) -> None:

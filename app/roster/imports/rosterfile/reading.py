@@ -84,7 +84,7 @@ def read_table(
             pick = operator.itemgetter(*indices, width)
             if only is not None:
                 at = header.index(only.column) if only.column in header else width
-                source_at = header.index("sourcedId") if "sourcedId" in header else width
+                source_at = header.index(only.counted) if only.counted in header else width
             continue
         if len(fields) > width and "".join(fields[width:]).strip():
             message = f"the row has {len(fields)} fields but the header has {width}"

@@ -166,7 +166,7 @@ class Table:
 
     columns: frozenset[str] = frozenset()
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-    # sourcedIds of the rows a district filter left out unread (other schools' rows).
+    # The rows a district filter left out unread (other schools'), by `RowFilter.counted`.
     skipped: list[str] = field(default_factory=list)
 
 
@@ -178,6 +178,7 @@ class RowFilter:
 
     column: str
     keep: Callable[[str], bool]
+    counted: str = "sourcedId"  # the column of a skipped row that `Table.skipped` lists
 
 
 def age_band(birth_date: date, today: date) -> AgeBand:
