@@ -16,6 +16,7 @@ from app.core import csvout
 from app.roster.imports.rosterfile.rows import (
     MAX_LENGTHS,
     RowError,
+    RowFilter,
     Table,
 )
 
@@ -45,8 +46,10 @@ def read_table(
     errors: list[RowError],
     *,
     fold_case: bool = False,
+    only: RowFilter | None = None,
 ) -> Table:
-    """The wanted columns of every row; columns absent from the header read as empty."""
+    """The wanted columns of every row; columns absent from the header read as empty.
+    With `only`, a row whose column fails it is skipped unread (its sourcedId counted)."""
     text = decode_text(data)
     if text is None:
         errors.append(RowError(file, 1, None, "the file is neither UTF-8 nor GB18030 text"))
@@ -54,7 +57,7 @@ def read_table(
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     table: Table | None = None
     pick: operator.itemgetter[Any] = operator.itemgetter(0, 0)
-    width = last_line = 0
+    width = last_line = at = source_at = 0
     while True:
         line = last_line + 1
         try:
@@ -79,13 +82,21 @@ def read_table(
             # the trailing extra index keeps itemgetter returning a tuple for one column.
             indices = [header.index(name) if name in header else width for name in columns]
             pick = operator.itemgetter(*indices, width)
+            if only is not None:
+                at = header.index(only.column) if only.column in header else width
+                source_at = header.index(only.counted) if only.counted in header else width
             continue
         if len(fields) > width and "".join(fields[width:]).strip():
             message = f"the row has {len(fields)} fields but the header has {width}"
             errors.append(RowError(file, line, None, message))
             continue
         padded = fields + [""] * (width + 1 - len(fields))
-        cells = (csvout.restore(value.strip()) for value in pick(padded))  # as csvout wrote them
+        if only is not None and not only.keep(padded[at].strip()):
+            table.skipped.append(padded[source_at].strip())
+            continue
+        cells = list(map(str.strip, pick(padded)))
+        if csvout.QUOTE in "".join(cells):  # rare: only then a cell may need restoring
+            cells = [csvout.restore(value) for value in cells]  # as csvout wrote them
         table.rows.append((line, dict(zip(columns, cells, strict=False))))
     if table is None:
         errors.append(RowError(file, 1, None, "the file is empty: a header row is required"))
