@@ -59,7 +59,8 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="run the due jobs, then stop")] = False,
 ) -> None:
     """Run background jobs (exports): procrastinate on PostgreSQL, the job table on SQLite."""
-    import app.rights.export.tasks  # noqa: F401  (registers the export job)
+    import app.rights.export.tasks
+    import app.roster.imports.runs  # noqa: F401  (registers the roster import job)
     from app.core.context import ServiceContext
     from app.jobs.settings import JobSettings
     from app.jobs.wiring import drain, run_worker

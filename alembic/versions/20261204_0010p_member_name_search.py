@@ -1,4 +1,4 @@
-"""member name search: every suffix of a roster name, kept by a trigger (PostgreSQL)
+"""member name search (a suffix table kept by a trigger, PostgreSQL) and roster import runs
 
 The portal's members search finds a part of a name (`display_name LIKE '%q%'`); at 50,000
 members that scan took four times the members list. A part of a name is the start of one
@@ -10,6 +10,9 @@ COPY). pg_trgm was tried first: names sharing characters (学生00001...) make e
 trigram common and its GIN index slower than the scan. SQLite, the embedded development
 database, has no such table and keeps scanning.
 
+`roster_import_run`: a large roster file applied by a job, its status, plan and row
+errors for the admin's page (the file itself is dropped when the run ends).
+
 Revision ID: 0010p
 Revises: 0008r
 Create Date: 2026-12-04
@@ -17,8 +20,11 @@ Create Date: 2026-12-04
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
+import app.core.types
 from app.core.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0010p"
@@ -32,7 +38,34 @@ FROM generate_series(1, char_length({m}.display_name)) AS k
 """
 
 
+def _import_runs() -> None:
+    op.create_table(
+        "roster_import_run",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=True),
+        sa.Column("size_bytes", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.Uuid(), nullable=False),
+        sa.Column("request_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("plan", sa.JSON(), nullable=True),
+        sa.Column("errors", sa.JSON(), nullable=True),
+        sa.Column("created_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", app.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", app.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenant.id"], name=op.f("fk_roster_import_run_tenant_id_tenant")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["account.id"], name=op.f("fk_roster_import_run_created_by_account")
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_roster_import_run")),
+    )
+    enable_tenant_rls("roster_import_run")
+
+
 def upgrade() -> None:
+    _import_runs()
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(
@@ -86,6 +119,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    disable_tenant_rls("roster_import_run")
+    op.drop_table("roster_import_run")
     if op.get_bind().dialect.name != "postgresql":
         return
     disable_tenant_rls("member_name_suffix")
