@@ -110,3 +110,29 @@ async def test_a_student_plays_a_granted_recording_and_reads_the_timetable(
     await v.page.locator("#recordings a").first.click()
     await v.see("recording-played")
     await expect(v.page.locator("#player")).to_have_attribute("src", re.compile("^/v1/files/"))
+
+
+async def test_a_large_import_is_followed_on_its_page_until_it_is_applied(
+    visitor, owner, schools, tmp_path, monkeypatch
+):
+    from app.jobs.wiring import drain
+    from tests.portal.test_portal_admin import GOOD
+
+    monkeypatch.setenv("ROSTRA_PORTAL_IMPORT_INLINE_BYTES", "16")  # every file is "large"
+    v = visitor
+    await v.sign_in(NORTH_ADMIN)
+    await v.go("/portal/s/demo-north/admin/import", "import")
+    good = tmp_path / "roster.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    await v.page.get_by_label(re.compile("名册文件")).set_input_files(str(good))
+    await v.page.get_by_role("button", name="检查文件（试运行）").click()
+    await v.page.locator("#apply").click()
+    await v.page.wait_for_url(re.compile(r"/admin/import/runs/"))
+    await v.see("import-run-queued")
+    await expect(v.page.locator("#run-status")).to_contain_text(
+        re.compile("排队中|正在导入|导入完成")
+    )
+    await drain(owner)
+    await expect(v.page.locator("#run-status")).to_have_text("导入完成", timeout=15000)
+    await v.see("import-run-done")  # htmx polled the page to its end
+    await expect(v.page.locator("#plan")).to_contain_text("人员")
