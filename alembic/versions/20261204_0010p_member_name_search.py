@@ -14,7 +14,7 @@ database, has no such table and keeps scanning.
 errors for the admin's page (the file itself is dropped when the run ends).
 
 Revision ID: 0010p
-Revises: 0008r
+Revises: 0010m
 Create Date: 2026-12-04
 """
 
@@ -28,7 +28,7 @@ import app.core.types
 from app.core.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0010p"
-down_revision: str | Sequence[str] | None = "0008r"
+down_revision: str | Sequence[str] | None = "0010m"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
