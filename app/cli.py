@@ -67,7 +67,8 @@ def worker(
     import app.lifecycle.incidents
     import app.lifecycle.offboarding
     import app.retention.tasks
-    import app.rights.export.tasks  # noqa: F401  (registers the export job)
+    import app.rights.export.tasks
+    import app.roster.imports.runs  # noqa: F401  (registers the jobs: export, import, ...)
     from app.core.context import ServiceContext
     from app.jobs.settings import JobSettings
     from app.jobs.wiring import drain, run_worker
