@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 from app.classroom.models import ClassroomEvent
 from app.core import clock
@@ -47,15 +47,15 @@ def _sweep(settings) -> subprocess.Popen[str]:
 
 
 async def _logged(owner) -> tuple[int, int]:
-    """(entries for classroom_event, distinct keys among them)."""
-    table = DeletionLog.__table__  # type: ignore[attr-defined]
+    """(event rows the deletion log names, distinct ids among them)."""
     async with owner.db.session() as session:
-        key = table.c.key["id"].as_string()
-        query = select(func.count(), func.count(func.distinct(key))).where(
-            table.c.table_name == "classroom_event"
-        )
-        total, distinct = (await session.execute(query)).one()
-    return int(total), int(distinct)
+        entries = (
+            await session.execute(
+                select(DeletionLog.keys).where(DeletionLog.table_name == "classroom_event")
+            )
+        ).scalars()
+        ids = [i for keys in entries for i in keys["id"]]
+    return len(ids), len(set(ids))
 
 
 @postgres_only

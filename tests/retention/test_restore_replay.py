@@ -4,6 +4,7 @@ second replay changes nothing (RET-6; docs/operations.md). PostgreSQL: pg_dump /
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -70,7 +71,8 @@ async def test_ret6_a_restored_backup_loses_again_what_the_log_says_was_deleted(
     await sweep_all(owner.db, settings, None, None, dry_run=False, batch_size=9, trigger="cli")
     exported = _rostra(settings, live, "retention", "export-log", str(log))
     assert exported.returncode == 0, exported.stderr
-    deleted = sum(1 for _ in log.open())
+    entries = [json.loads(line) for line in log.open()]
+    deleted = sum(e["rows"] for e in entries)
     assert deleted == 2 * (40 + 2 + 2 + 1 + 1)
 
     restored = f"{name}_restored"
@@ -85,13 +87,13 @@ async def test_ret6_a_restored_backup_loses_again_what_the_log_says_was_deleted(
 
         replayed = _rostra(settings, copy, "retention", "replay", str(log))
         assert replayed.returncode == 0, replayed.stderr
-        assert f"replayed {deleted} deletion log entries" in replayed.stdout
+        assert f"replayed {len(entries)} deletion log entries ({deleted} rows)" in replayed.stdout
         assert _scalar(copy, events) == _scalar(live, events) == 80
         assert _scalar(copy, "SELECT count(*) FROM lesson_rollup") == 0
         assert _scalar(copy, "SELECT count(*) FROM recording_grant") == 0
         assert _scalar(copy, "SELECT count(*) FROM lesson_file WHERE kind = 'recording'") == 0
         assert _scalar(copy, "SELECT sum(participants) FROM lesson_tally") == 4
-        assert _scalar(copy, "SELECT count(*) FROM deletion_log") == deleted
+        assert _scalar(copy, "SELECT sum(row_count) FROM deletion_log") == deleted
 
         again = _rostra(settings, copy, "retention", "replay", str(log))
         assert again.returncode == 0, again.stderr
