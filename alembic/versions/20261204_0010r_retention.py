@@ -30,6 +30,7 @@ def upgrade() -> None:
         "deletion_log",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("table_name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("school_id", sa.Uuid(), nullable=True),
         sa.Column("keys", sa.JSON(), nullable=False),
         sa.Column("row_count", sa.Integer(), nullable=False),
@@ -40,6 +41,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("deletion_log", schema=None) as batch_op:
         batch_op.create_index("ix_deletion_log_at", ["at"], unique=False)
+        batch_op.create_index("ix_deletion_log_run", ["run_id"], unique=False)
 
     op.create_table(
         "platform_retention_run",
@@ -147,6 +149,7 @@ def downgrade() -> None:
     op.drop_table("legal_hold")
     op.drop_table("platform_retention_run")
     with op.batch_alter_table("deletion_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_deletion_log_run")
         batch_op.drop_index("ix_deletion_log_at")
 
     op.drop_table("deletion_log")

@@ -79,6 +79,7 @@ class DeletionLog(SQLModel, table=True):
 
     id: uuid.UUID = id_field()  # UUIDv7: replay order is deletion order
     table_name: str = Field(max_length=64)
+    category: str = Field(max_length=32)  # the RetentionCategory that swept it
     school_id: uuid.UUID | None = Field(default=None)  # None: a platform table
     # pk column -> the batch's values, in the same order for every column
     keys: dict[str, list[str]] = Field(sa_column=Column(JSON, nullable=False))
@@ -87,7 +88,7 @@ class DeletionLog(SQLModel, table=True):
     run_id: uuid.UUID
     at: datetime = utc_field(default_now=True)
 
-    __table_args__ = (Index("ix_deletion_log_at", "at"),)
+    __table_args__ = (Index("ix_deletion_log_at", "at"), Index("ix_deletion_log_run", "run_id"))
 
 
 class LessonTally(SQLModel, table=True):

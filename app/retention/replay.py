@@ -54,7 +54,7 @@ async def export_log(db: Database, path: Path, since: datetime | None = None) ->
             query = query.where(_LOG.c.at >= since)
         with path.open("w", encoding="utf-8") as out:
             for row in (await session.execute(query)).mappings():
-                entry = {k: row[k] for k in ("table_name", "keys", "action")}
+                entry = {k: row[k] for k in ("table_name", "category", "keys", "action")}
                 entry["rows"] = row["row_count"]
                 entry |= {
                     "id": str(row["id"]),
@@ -131,6 +131,7 @@ async def _record(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
         {
             "id": uuid.UUID(e["id"]),
             "table_name": e["table_name"],
+            "category": e["category"],
             "school_id": uuid.UUID(e["school_id"]) if e["school_id"] else None,
             "keys": e["keys"],
             "row_count": e["rows"],

@@ -182,6 +182,8 @@ async def sweep_category(
                 tally.anonymised += removed
             else:
                 tally.deleted += removed
+            if removed < batch_size:  # the last batch: the cutoff is fixed for the run
+                break
     return report
 
 
