@@ -18,6 +18,10 @@ import app.core.types
 from app.core.rls import disable_tenant_rls, enable_tenant_rls
 
 TENANT_TABLES = ("legal_hold", "retention_run", "lesson_tally")
+# Login state sits behind RLS keyed on one number (0009c); FORCE binds the owner too. The
+# sweep, connected as the owner (the role running this migration), names itself instead.
+LOGIN_TABLES = ("otpcode", "smsmessage", "refreshtoken")
+SWEEP = "current_setting('app.retention_sweep', true) = 'on'"
 
 revision: str = "0010r"
 down_revision: str | Sequence[str] | None = "0008r"
@@ -130,9 +134,18 @@ def upgrade() -> None:
         )
     for table in TENANT_TABLES:
         enable_tenant_rls(table)
+    if op.get_bind().dialect.name == "postgresql":
+        for table in LOGIN_TABLES:
+            op.execute(
+                f'CREATE POLICY retention_sweep ON "{table}" FOR ALL TO CURRENT_USER '
+                f"USING ({SWEEP})"
+            )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table in LOGIN_TABLES:
+            op.execute(f'DROP POLICY IF EXISTS retention_sweep ON "{table}"')
     for table in TENANT_TABLES:
         disable_tenant_rls(table)
     with op.batch_alter_table("classroom_event", schema=None) as batch_op:

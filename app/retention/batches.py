@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.classroom.files.storage import ObjectStore
 from app.core import clock
-from app.core.db import Database, is_postgres, set_tenant
+from app.core.db import Database, is_postgres
 from app.core.ids import new_id
 from app.retention.models import DeletionLog
 from app.retention.rules import Rule
@@ -45,10 +45,19 @@ BATCH = 5000
 _LOG = DeletionLog.__table__  # type: ignore[attr-defined]
 LOG_COLUMNS = ["id", "table_name", "category", "school_id", "keys", "row_count", "action"]
 LOG_COLUMNS += ["run_id", "at"]
+# The school (RLS), the sweep's own policy on login state (0010r), no commit flush wait.
 _BATCH_SETTINGS = text(
     "SELECT set_config('app.tenant_id', :tenant, true), "
+    "set_config('app.retention_sweep', 'on', true), "
     "set_config('synchronous_commit', 'off', true)"
 )
+
+
+async def enter_sweep(session: AsyncSession, school: uuid.UUID | None) -> None:
+    """Losing a batch's commit in a server crash is safe: its rows and its log entry go
+    together, and the next sweep redoes it; so no WAL flush wait per batch."""
+    if is_postgres(session):
+        await session.execute(_BATCH_SETTINGS, {"tenant": str(school or "")})
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,7 @@ def selection(
 
 async def count(target: Target, rule: Rule, where: list[ColumnElement[bool]]) -> int:
     async with target.db.session() as session:
-        await set_tenant(session, target.school)
+        await enter_sweep(session, target.school)
         found = await session.execute(select(func.count()).select_from(rule.table).where(*where))
         return int(found.scalar_one())
 
@@ -216,12 +225,7 @@ async def run_batch(
     columns = rule.key_columns
     extra = [rule.table.c.object_key] if rule.objects else []
     async with target.db.session() as session:
-        if is_postgres(session):
-            # Losing the commit in a server crash is safe: the batch's rows and its log entry
-            # go together, and the next sweep redoes it. Saves a WAL flush per batch.
-            await session.execute(_BATCH_SETTINGS, {"tenant": str(target.school or "")})
-        else:
-            await set_tenant(session, target.school)
+        await enter_sweep(session, target.school)
         if _one_statement(session, target, rule):
             return await _batch_in_one_statement(session, target, rule, where, limit)
         found = (

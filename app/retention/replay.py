@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import Database, set_tenant
-from app.retention.batches import Target, remove
+from app.core.db import Database
+from app.retention.batches import Target, enter_sweep, remove
 from app.retention.models import DeletionLog
 from app.retention.rules import PLATFORM_RULES, SCHOOL_RULES, Rule
 
@@ -98,7 +98,7 @@ async def _replay_group(
         for e in entries
         for i in range(int(e["rows"]))
     ]
-    await set_tenant(session, school)
+    await enter_sweep(session, school)
     scope = [rule.table.c.tenant_id == school] if school is not None else []
     present = {
         tuple(r)
@@ -164,6 +164,6 @@ async def _replay_chunk(db: Database, chunk: list[dict[str, Any]], report: Repla
     async with db.session() as session:
         for entry in chunk:  # in the log's order: a batch's children before their parents
             await _replay_group(session, db, [entry], report)
-        await set_tenant(session, None)
+        await enter_sweep(session, None)
         await _record(session, chunk)
     report.entries += len(chunk)
