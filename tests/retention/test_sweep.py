@@ -144,3 +144,20 @@ async def test_ret4_the_platform_sweep_removes_old_login_codes_and_messages(owne
     async with owner.db.session() as session:
         left = await session.execute(select(func.count()).select_from(codes))
         assert left.scalar_one() == 1
+
+
+async def test_shd3_a_final_sweep_removes_everything_of_the_school_but_what_holds_keep(
+    owner, world
+):
+    """A shutdown's final sweep (SHD-3): every period replaced by 0 days."""
+    from app.core.retention import get_retention
+    from app.retention.sweep import sweep_school
+
+    north = world["demo-north"]
+    categories = get_retention().school_categories()
+    await sweep_school(
+        owner.db, None, north.tenant, categories, trigger="shutdown", older_than_days=0
+    )
+    assert await rows(owner, ClassroomEvent, north.tenant.id) == 0
+    assert await rows(owner, LessonFile, north.tenant.id) == 0
+    assert await rows(owner, ClassroomEvent, world["demo-south"].tenant.id) == 80
