@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010x"
-down_revision: str | Sequence[str] | None = "0008r"
+down_revision: str | Sequence[str] | None = "0010p"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
