@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
 from app.accounts.deps import StaffAccount
+from app.accounts.shutdown import ServiceNotice, closed, service_notice
 from app.core.deps import SessionDep
-from app.lifecycle import incidents
+from app.lifecycle import incidents, shutdown
 from app.lifecycle.report_html import incident_report_html
-from app.lifecycle.schemas import IncidentIn, IncidentOut
+from app.lifecycle.schemas import IncidentIn, IncidentOut, ServiceStatus, ShutdownIn, ShutdownOut
 
 router = APIRouter(tags=["lifecycle"])
 
@@ -44,3 +45,24 @@ async def incident_report(
     if format == "html":
         return HTMLResponse(incident_report_html(report))
     return report
+
+
+@router.post("/v1/platform/shutdown", response_model=ShutdownOut, status_code=201)
+async def schedule_shutdown(
+    body: ShutdownIn, staff: StaffAccount, session: SessionDep, response: Response
+) -> ShutdownOut:
+    """Announce the end of the service (at least 30 days ahead, SHD-2): every person and school
+    is told, each school's export is built, and after the date everything is deleted."""
+    scheduled, created = await shutdown.schedule(session, staff.id, body)
+    if not created:
+        response.status_code = 200
+    return ShutdownOut(id=scheduled.id, ends_at=scheduled.ends_at, status=scheduled.status)
+
+
+@router.get("/v1/service/status", response_model=ServiceStatus)
+async def service_status(session: SessionDep) -> ServiceStatus:
+    """Public: whether the service is operating, and the shutdown announcement if any (SHD-1)."""
+    notice: ServiceNotice | None = await service_notice(session)
+    if await closed(session):
+        return ServiceStatus(status="closed", service_notice=None)
+    return ServiceStatus(status="closing" if notice else "operating", service_notice=notice)
