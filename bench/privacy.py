@@ -11,6 +11,7 @@ classmates; the worker connects as the plain app role, so row-level security app
   same event and span rows, in the same run.
 - `access_export_peak_mb`: peak Python allocation (tracemalloc) during a second export;
   baseline: the size of the zip, to show it is streamed, not built in memory.
+- `school_deletion_seconds`, `other_school_p99_ms_during_deletion`: see `school_deletion`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from app.core.config import ROOT, Settings
 from app.core.context import ServiceContext
 from app.core.ids import new_id
 from app.core.security import Keys
+from bench import school_deletion
 from bench.report import Figure, figure, write
 from bench.scratch import Scratch
 
@@ -228,6 +230,7 @@ def main() -> None:
         figures = asyncio.run(_run(w))
     finally:
         DB.drop()
+    figures += school_deletion.run()
     write("privacy", figures)
 
 
