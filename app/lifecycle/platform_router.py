@@ -59,6 +59,13 @@ async def schedule_shutdown(
     return ShutdownOut(id=scheduled.id, ends_at=scheduled.ends_at, status=scheduled.status)
 
 
+@router.delete("/v1/platform/shutdown", status_code=204)
+async def cancel_shutdown(staff: StaffAccount, session: SessionDep) -> Response:
+    """Call the shutdown off before its date (409 after it)."""
+    await shutdown.cancel(session)
+    return Response(status_code=204)
+
+
 @router.get("/v1/service/status", response_model=ServiceStatus)
 async def service_status(session: SessionDep) -> ServiceStatus:
     """Public: whether the service is operating, and the shutdown announcement if any (SHD-1)."""

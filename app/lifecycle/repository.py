@@ -120,6 +120,16 @@ async def open_offboarding(session: AsyncSession, school_id: uuid.UUID) -> Offbo
     return result.scalars().first()
 
 
+async def open_offboardings(session: AsyncSession, *, reason: str) -> Sequence[Offboarding]:
+    result = await session.execute(
+        select(Offboarding).where(
+            col(Offboarding.status) == OffboardingStatus.SCHEDULED,
+            col(Offboarding.reason) == reason,
+        )
+    )
+    return result.scalars().all()
+
+
 async def due_offboardings(session: AsyncSession, now: object) -> Sequence[Offboarding]:
     result = await session.execute(
         select(Offboarding)

@@ -30,10 +30,11 @@ from app.accounts.sms import SmsUnavailable, make_sender
 from app.core import clock
 from app.core.context import ServiceContext
 from app.core.db import Database, set_tenant
-from app.core.errors import Conflict, Invalid
+from app.core.errors import Conflict, Invalid, NotFound
 from app.jobs.queue import enqueue
 from app.jobs.registry import job
 from app.lifecycle import offboarding, repository, wording
+from app.lifecycle.models import OffboardingStatus
 from app.lifecycle.schemas import ShutdownIn
 from app.privacy import messages
 from app.privacy.messages import NoticeKind
@@ -72,6 +73,20 @@ async def schedule(
     await enqueue(session, ANNOUNCE_TASK, args, lock=f"shutdown:{shutdown.id}")
     await enqueue(session, FINISH_TASK, args, run_after=body.ends_at)
     return shutdown, True
+
+
+async def cancel(session: AsyncSession) -> ServiceShutdown:
+    """Call the shutdown off before its date: the schools' offboardings to it end too."""
+    shutdown = await announced(session)
+    if shutdown is None:
+        raise NotFound("no shutdown is scheduled")
+    if shutdown.ends_at <= clock.now():
+        raise Conflict("the shutdown date has passed")
+    shutdown.status = "cancelled"
+    for row in await repository.open_offboardings(session, reason="shutdown"):
+        row.status, row.cancelled_at = OffboardingStatus.CANCELLED, clock.now()
+    await session.flush()
+    return shutdown
 
 
 async def _tell_people(ctx: ServiceContext, shutdown: ServiceShutdown) -> int:

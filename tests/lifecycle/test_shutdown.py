@@ -106,3 +106,19 @@ async def test_after_the_date_every_school_is_deleted_and_every_account_anonymis
     assert len(proofs) == 2
     assert student is not None and student.status == "closed" and student.phone_enc == ""
     assert (await client.get("/v1/service/status")).json()["status"] == "closed"
+
+
+async def test_a_cancelled_shutdown_offboards_no_school(
+    client: httpx.AsyncClient, app: Any, owner: ServiceContext, login: Any, people: People
+) -> None:
+    staff = await login(STAFF)
+    body = {"ends_at": _ends(40)}
+    assert (await client.post(SHUTDOWN, json=body, headers=staff)).status_code == 201
+    assert (await client.delete(SHUTDOWN, headers=await login(NORTH_ADMIN))).status_code == 403
+    assert (await client.delete(SHUTDOWN, headers=staff)).status_code == 204
+    assert (await client.delete(SHUTDOWN, headers=staff)).status_code == 404
+    assert (await client.get("/v1/service/status")).json()["status"] == "operating"
+    admin = await login(NORTH_ADMIN)
+    assert (
+        await client.get("/v1/tenants/demo-north/offboarding", headers=admin)
+    ).status_code == 404
