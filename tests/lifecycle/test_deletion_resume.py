@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from app.core import clock
 from app.core.context import ServiceContext
 from app.core.db import Database
 from app.lifecycle import deletion
 from app.lifecycle.offboarding import start
 from app.tenancy.repository import tenant_by_slug
+from tests.conftest import BACKENDS
 from tests.privacy.people import People
 
 
@@ -47,3 +50,24 @@ async def test_an_interrupted_deletion_finishes_exactly_once(
         south = await tenant_by_slug(session, "demo-south")
         assert south is not None
         assert (await deletion.count_rows(session, south.id))["membership"] >= 3
+
+
+@pytest.mark.parametrize("database", [BACKENDS[0]], indirect=True)
+async def test_the_job_runner_deletes_the_school_once_the_notice_period_ends(
+    app: Any, owner: ServiceContext, people: People
+) -> None:
+    """SQLite's queue compares the app's clock; procrastinate's waits for the database's, so
+    PostgreSQL is covered by `rostra tenants offboard --due` (test_offboarding)."""
+    from app.jobs.wiring import drain
+
+    async with owner.db.session() as session:
+        north = await tenant_by_slug(session, "demo-north")
+        assert north is not None
+        await start(session, north, None)
+    await drain(app.state.ctx)  # the export; the deletion is not due yet
+    async with owner.db.session() as session:
+        assert await tenant_by_slug(session, "demo-north") is not None
+    clock.advance(31 * 86400)
+    await drain(app.state.ctx)
+    async with owner.db.session() as session:
+        assert await tenant_by_slug(session, "demo-north") is None
