@@ -28,6 +28,8 @@ from app.core import clock
 from app.core.config import Settings
 from app.core.context import ServiceContext
 from app.core.db import Database, is_postgres, set_tenant
+from app.core.errors import NotFound
+from app.core.ids import parse_id
 from app.core.security import derive_key
 from app.lifecycle import repository
 from app.lifecycle.models import DeletionProof, Offboarding, OffboardingStatus
@@ -140,6 +142,14 @@ def proof_body(proof: DeletionProof) -> dict[str, Any]:
         "accounts_offered_cancellation": proof.accounts_offered_cancellation,
         "finished_at": proof.finished_at.isoformat(),
     }
+
+
+async def proof_by_offboarding(session: AsyncSession, offboarding_id: str) -> DeletionProof:
+    wanted = parse_id(offboarding_id)
+    proof = await repository.proof_of(session, wanted) if wanted else None
+    if proof is None:
+        raise NotFound("no deletion proof for this offboarding")
+    return proof
 
 
 def verify(settings: Settings, proof: DeletionProof) -> bool:

@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse
 
 from app.accounts.deps import StaffAccount
 from app.accounts.shutdown import ServiceNotice, closed, service_notice
-from app.core.deps import SessionDep
-from app.lifecycle import incidents, shutdown
+from app.core.deps import ContextDep, SessionDep
+from app.lifecycle import deletion, incidents, shutdown
 from app.lifecycle.report_html import incident_report_html
 from app.lifecycle.schemas import IncidentIn, IncidentOut, ServiceStatus, ShutdownIn, ShutdownOut
 
@@ -73,3 +73,13 @@ async def service_status(session: SessionDep) -> ServiceStatus:
     if await closed(session):
         return ServiceStatus(status="closed", service_notice=None)
     return ServiceStatus(status="closing" if notice else "operating", service_notice=notice)
+
+
+@router.get("/v1/platform/offboardings/{offboarding_id}/proof")
+async def deletion_proof(
+    offboarding_id: str, staff: StaffAccount, session: SessionDep, ctx: ContextDep
+) -> dict[str, Any]:
+    """What deleting the school removed, its signature, and whether the signature holds."""
+    proof = await deletion.proof_by_offboarding(session, offboarding_id)
+    body = deletion.proof_body(proof)
+    return {**body, "signature": proof.signature, "verified": deletion.verify(ctx.settings, proof)}
