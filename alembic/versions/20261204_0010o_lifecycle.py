@@ -17,7 +17,7 @@ from alembic import op
 import app.core.types
 
 revision: str = "0010o"
-down_revision: str | Sequence[str] | None = "0008r"
+down_revision: str | Sequence[str] | None = "0010r"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

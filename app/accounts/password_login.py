@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import passwords, service, sessions
 from app.accounts.models import Account
+from app.core import locks
 from app.core.config import Settings
 from app.core.errors import Forbidden, Unauthorized
 from app.core.security import Keys
@@ -64,6 +65,9 @@ async def sign_in(
 ) -> service.TokenPair:
     """A token pair for the right password; 429 after as many wrong ones as a code allows."""
     digest = service.phone_hash(keys, e164)
+    # One try of a number at a time across processes: the count, the check and the new
+    # failure are one step, so tries at once cannot all pass a check made before any counted.
+    await locks.xact_lock(session, f"password:{digest}")
     await passwords.refuse_if_locked(session, settings, digest)
     account = await service.find_account(session, keys, e164)
     if account is None or not await passwords.verify_password(settings, account, password):

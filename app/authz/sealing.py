@@ -8,6 +8,10 @@ while sealing, so two sealers never interleave; after each run the new head is p
 as a signed checkpoint outside the database (`checkpoints`). A removed entry leaves a gap
 in `seq`, an edited one no longer matches its hash, a moved one no longer follows the hash
 it names, and entries cut off the end fall short of the newest checkpoint.
+
+With several processes (API workers, `rostra audit seal`) a seal run holds the advisory
+lock `audit-sealer` (`app.core.locks`): the background sealer of a process that finds it
+taken skips its round, since another process is sealing; the command waits its turn.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from sqlmodel import col
 
 from app.authz.checkpoints import ChainSigning
 from app.authz.models import AuditChainHead, AuditEntry, AuditSubject
-from app.core import clock
+from app.core import clock, locks
 from app.core.db import Database, set_tenant
 from app.core.security import keyed_hash
 from app.tenancy import repository as tenancy_repository
@@ -185,15 +189,31 @@ async def seal_school(
     return Sealed(sealed, seq, last_id, prev)
 
 
+SEALER_LOCK = "audit-sealer"
+
+
 async def seal_all(
     db: Database, slug: str | None = None, signing: ChainSigning | None = None
 ) -> dict[str, int]:
     """Seal every school (or one), each in its own transaction: {slug: entries sealed}.
 
-    Each school's new head is published as a signed checkpoint once its transaction has
+    Waits for the sealer lock, so it never runs beside another process's seal run. Each
+    school's new head is published as a signed checkpoint once its transaction has
     committed, so a checkpoint never names a head the database does not hold.
     """
     signing = signing or ChainSigning.from_settings(db.settings)
+    async with locks.held(db, SEALER_LOCK, wait=True):
+        return await _seal_each(db, slug, signing)
+
+
+async def seal_round(db: Database, signing: ChainSigning | None = None) -> dict[str, int] | None:
+    """The background sealer's round; None (nothing done) while another process seals."""
+    signing = signing or ChainSigning.from_settings(db.settings)
+    async with locks.held(db, SEALER_LOCK, wait=False) as mine:
+        return await _seal_each(db, None, signing) if mine else None
+
+
+async def _seal_each(db: Database, slug: str | None, signing: ChainSigning) -> dict[str, int]:
     async with db.session() as session:
         tenants = await tenancy_repository.all_tenants(session)
     sealed: dict[str, int] = {}

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.authz.sealing import seal_all
+from app.authz.sealing import seal_round
 from app.core.context import ServiceContext
 from app.core.logging import log
 
@@ -26,10 +26,13 @@ class SealerSettings(BaseSettings):
 
 
 async def run_sealer(ctx: ServiceContext, every: float) -> None:
-    """Seal every school's new entries every `every` seconds until cancelled."""
+    """Seal every school's new entries every `every` seconds until cancelled.
+
+    Every API worker runs this loop; the sealer lock lets one of them seal at a time.
+    """
     while True:
         try:
-            await seal_all(ctx.db)
+            await seal_round(ctx.db)  # skipped while another process seals
         except Exception as exc:  # a failed round is retried on the next one
             log.warning("audit sealer round failed", error=repr(exc))
         await asyncio.sleep(every)

@@ -129,15 +129,21 @@ class TokenSigner:
 
 
 def _development_key(path: Path) -> str:
+    """The development signing key, made once even when several workers start together."""
     if path.exists():
         return path.read_text()
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = ECKey.generate_key("P-256").as_pem(private=True).decode()
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(pem)
     tmp.chmod(0o600)
-    tmp.replace(path)
-    return pem
+    try:
+        os.link(tmp, path)  # never replaces: the first process's key is everyone's key
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text()
 
 
 class Keys:
@@ -148,5 +154,6 @@ class Keys:
         self.otp = derive_key(settings.secret_key, "otp-code")
         self.ip_hash = derive_key(settings.secret_key, "ip-hash")
         self.link_signing = derive_key(settings.secret_key, "signed-links")
+        self.oidc = derive_key(settings.secret_key, "oidc-attempt")  # PKCE verifier, nonce
         self.phone_cipher = FieldCipher(derive_key(settings.secret_key, "phone-encryption"))
         self.signer = TokenSigner(settings)

@@ -14,9 +14,10 @@ from typing import Any
 import procrastinate
 from sqlalchemy.engine import make_url
 
+from app.core import locks
 from app.core.context import ServiceContext
 from app.core.logging import log
-from app.jobs.registry import Handler, handlers
+from app.jobs.registry import Handler, handlers, schedules
 from app.jobs.settings import JobSettings
 
 
@@ -33,7 +34,11 @@ def _task(ctx: ServiceContext, handle: Handler) -> Any:
     return run
 
 
-def build_app(ctx: ServiceContext, settings: JobSettings) -> procrastinate.App:
+def build_app(
+    ctx: ServiceContext, settings: JobSettings, *, with_schedules: bool = False
+) -> procrastinate.App:
+    """The tasks; with their schedules only for a long-running worker (a drain runs what is
+    queued, it does not start the day's sweep)."""
     connector = procrastinate.PsycopgConnector(
         conninfo=conninfo(ctx.settings.database_url), min_size=1, max_size=4
     )
@@ -41,8 +46,13 @@ def build_app(ctx: ServiceContext, settings: JobSettings) -> procrastinate.App:
     # procrastinate counts retries after the first run; our setting counts every run.
     retries = max(settings.max_attempts - 1, 0)
     retry = procrastinate.RetryStrategy(max_attempts=retries, exponential_wait=2)
+    cron = schedules()
     for name, handle in handlers().items():
-        app.task(name=name, retry=retry)(_task(ctx, handle))
+        task = app.task(name=name, retry=retry)(_task(ctx, handle))
+        if (
+            with_schedules and name in cron
+        ):  # procrastinate defers it at each tick (`timestamp` in the args)
+            app.periodic(cron=cron[name], periodic_id=name)(task)
     return app
 
 
@@ -58,10 +68,18 @@ async def retry_stalled(app: procrastinate.App, settings: JobSettings) -> int:
     return len(list(stalled))
 
 
-async def _recover_forever(app: procrastinate.App, settings: JobSettings) -> None:
+RECOVERY_LOCK = "jobs-retry-stalled"
+
+
+async def _recover_forever(
+    ctx: ServiceContext, app: procrastinate.App, settings: JobSettings
+) -> None:
+    """Every worker runs this loop; the advisory lock lets one of them recover at a time."""
     while True:
         try:
-            await retry_stalled(app, settings)
+            async with locks.held(ctx.db, RECOVERY_LOCK) as mine:
+                if mine:
+                    await retry_stalled(app, settings)
         except Exception as exc:  # retried on the next round
             log.warning("stalled-job recovery failed", error=repr(exc))
         await asyncio.sleep(max(settings.stalled_seconds / 2, 0.5))
@@ -80,9 +98,9 @@ async def run_forever(
     ctx: ServiceContext, settings: JobSettings, *, install_signal_handlers: bool = True
 ) -> None:
     """Work until stopped (SIGINT/SIGTERM when the handlers are installed, or cancellation)."""
-    app = build_app(ctx, settings)
+    app = build_app(ctx, settings, with_schedules=True)
     async with app.open_async():
-        recovery = asyncio.create_task(_recover_forever(app, settings))
+        recovery = asyncio.create_task(_recover_forever(ctx, app, settings))
         try:
             await app.run_worker_async(
                 wait=True,

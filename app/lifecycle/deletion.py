@@ -48,14 +48,28 @@ def school_tables() -> list[Table]:
     return [t for t in reversed(metadata.sorted_tables) if "tenant_id" in t.c]
 
 
+def _school_column(table: Table) -> Any:
+    """The column naming the school: `tenant_id`, else a foreign key to `tenant.id`."""
+    if "tenant_id" in table.c:
+        return table.c.tenant_id
+    if table is _ACCEPTANCE:
+        return table.c.school_id
+    return next(fk.parent for fk in table.foreign_keys if fk.column.table is _TENANT)
+
+
 def _where(table: Table, school_id: uuid.UUID) -> Any:
-    column = table.c.school_id if table is _ACCEPTANCE else table.c.tenant_id
-    return column == school_id
+    return _school_column(table) == school_id
 
 
 def _counted() -> list[Table]:
-    """The school's rows: its tenant tables, and the acceptances of its own notices."""
-    return [*school_tables(), _ACCEPTANCE]
+    """The school's rows: its tenant tables, the platform rows pointing at the school (a
+    provider's linked identities), and the acceptances of its own notices."""
+    pointing = [
+        t
+        for t in reversed(metadata.sorted_tables)
+        if "tenant_id" not in t.c and any(fk.column.table is _TENANT for fk in t.foreign_keys)
+    ]
+    return [*school_tables(), *pointing, _ACCEPTANCE]
 
 
 async def count_rows(session: AsyncSession, school_id: uuid.UUID) -> dict[str, int]:
@@ -91,7 +105,7 @@ def _batch_statement(session: AsyncSession, table: Table) -> TextClause:
     """
     quote = session.get_bind().dialect.identifier_preparer.quote
     name = quote(table.name)
-    column = quote("school_id" if table is _ACCEPTANCE else "tenant_id")
+    column = quote(_school_column(table).name)
     if is_postgres(session):
         return text(
             f"DELETE FROM {name} WHERE ctid = ANY(ARRAY("

@@ -19,10 +19,12 @@ from app.accounts.models import (
     Account,
     DeviceSession,
     OtpCode,
-    PasswordFailure,
+    PlatformConsent,
     RefreshToken,
     ServiceShutdown,
+    SignInFailure,
     SmsMessage,
+    SmsSend,
 )
 from app.accounts.service import phone_of
 from app.accounts.shutdown import announced
@@ -44,7 +46,9 @@ ANNOUNCE_TASK = "lifecycle.shutdown_announce"
 FINISH_TASK = "lifecycle.shutdown_finish"
 MIN_NOTICE_DAYS = 30  # SHD-2: announced in advance
 BATCH = 1000
-_LOGIN_STATE = (RefreshToken, DeviceSession, OtpCode, SmsMessage, PasswordFailure)
+_LOGIN_STATE = (
+    RefreshToken, DeviceSession, OtpCode, SmsMessage, SmsSend, SignInFailure, PlatformConsent,
+)  # fmt: skip
 
 
 async def schedule(

@@ -1,0 +1,59 @@
+"""Named advisory locks (#18): held by one transaction at a time across connections, released
+when it ends; the audit sealer's round is skipped while another process seals (SEC-7)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from app.authz.sealing import SEALER_LOCK, seal_all, seal_round
+from app.core import locks
+from app.core.context import ServiceContext
+from tests.conftest import BACKENDS, postgres_only
+
+
+def test_lock_keys_are_stable_64_bit_numbers():
+    assert locks.lock_key("audit-sealer") == locks.lock_key("audit-sealer")
+    assert locks.lock_key("audit-sealer") != locks.lock_key("audit-sealer ")
+    assert -(2**63) <= locks.lock_key("x") < 2**63
+
+
+@postgres_only
+async def test_a_held_lock_is_refused_to_others_until_the_transaction_ends(owner, database):
+    other = ServiceContext.build(owner.settings)
+    try:
+        async with locks.held(owner.db, "sweep") as mine:
+            assert mine
+            async with locks.held(other.db, "sweep") as theirs:
+                assert not theirs
+            async with locks.held(other.db, "another sweep") as unrelated:
+                assert unrelated
+        async with locks.held(other.db, "sweep") as after:
+            assert after  # released with the first transaction
+    finally:
+        await other.db.dispose()
+
+
+@postgres_only
+async def test_sealer_round_skips_while_another_process_seals_and_the_command_waits(
+    owner, schools, database
+):
+    other = ServiceContext.build(owner.settings)
+    try:
+        async with locks.held(other.db, SEALER_LOCK):
+            assert await seal_round(owner.db) is None  # someone else is sealing: skip
+            waiting = asyncio.create_task(seal_all(owner.db))
+            await asyncio.sleep(0.3)
+            assert not waiting.done()  # `rostra audit seal` waits its turn
+        sealed = await asyncio.wait_for(waiting, 10)
+        assert set(sealed) == set(schools)
+        assert await seal_round(owner.db) == dict.fromkeys(schools, 0)
+    finally:
+        await other.db.dispose()
+
+
+@pytest.mark.parametrize("database", [BACKENDS[0]], indirect=True)
+async def test_on_sqlite_the_locks_are_no_ops(owner, database):
+    async with locks.held(owner.db, "sweep") as mine, locks.held(owner.db, "sweep") as again:
+        assert mine and again
