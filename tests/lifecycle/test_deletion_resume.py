@@ -21,13 +21,22 @@ async def test_an_interrupted_deletion_finishes_exactly_once(
     app: Any, owner: ServiceContext, people: People
 ) -> None:
     ctx: ServiceContext = app.state.ctx
+    from app.identity.models import ExternalIdentity
+    from tests.privacy.people import STUDENT
+
     async with owner.db.session() as session:
         north = await tenant_by_slug(session, "demo-north")
         assert north is not None
         offboarding, _ = await start(session, north, None)
+        session.add(  # a platform row pointing at the school: a provider's linked identity
+            ExternalIdentity(account_id=people.ids[STUDENT], school_id=north.id,
+                             issuer="https://idp.example", subject="s1", lookup_hash="h" * 64,
+                             linked_by="sms_code")
+        )  # fmt: skip
     async with owner.db.session() as session:
         before = await deletion.count_rows(session, north.id)
     assert before["membership"] >= 5 and before["guardianship"] == 1
+    assert before["external_identity"] == 1
 
     clock.advance(31 * 86400)
     db = Database(ctx.settings, url=ctx.settings.owner_database_url)
