@@ -13,6 +13,7 @@ classmates; the worker connects as the plain app role, so row-level security app
   baseline: the size of the zip, to show it is streamed, not built in memory.
 - `retention_sweep_rows_per_s`: the retention sweep of the expired events, after the
   exports (`bench/retention_sweep.py`); baseline: a bare DELETE of the same rows.
+- `school_deletion_seconds`, `other_school_p99_ms_during_deletion`: see `school_deletion`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from app.core.config import ROOT, Settings
 from app.core.context import ServiceContext
 from app.core.ids import new_id
 from app.core.security import Keys
+from bench import school_deletion
 from bench.report import Figure, figure, write
 from bench.retention_sweep import sweep_figure
 from bench.scratch import Scratch
@@ -234,6 +236,7 @@ def main() -> None:
         figures = asyncio.run(_run(w))
     finally:
         DB.drop()
+    figures += school_deletion.run()
     write("privacy", figures)
 
 

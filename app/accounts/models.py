@@ -158,7 +158,7 @@ class ServiceShutdown(SQLModel, table=True):
     ends_at: datetime = utc_field()
     message_zh: str = Field(max_length=2000)
     message_en: str = Field(max_length=2000)
-    scheduled_by: uuid.UUID = Field(foreign_key="account.id")
+    scheduled_by: uuid.UUID | None = Field(default=None, foreign_key="account.id")  # None: CLI
     status: str = Field(default="scheduled", max_length=16)  # scheduled | cancelled | done
     created_at: datetime = utc_field(default_now=True)
     finished_at: datetime | None = utc_field(nullable=True)
