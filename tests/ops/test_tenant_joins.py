@@ -126,9 +126,10 @@ async def _flows(client, login, world: World) -> None:
             "/courses", f"/courses/{course}", f"/courses/{course}/lessons", f"/lessons/{lesson}",
             f"/courses/{course}/enrollments", "/audit", "/support-grants", "/api-keys",
             "/notices", "/requests", "/roster/issues",
-            f"/lessons/{lesson}/events", f"/lessons/{lesson}/attendance", f"/lessons/{lesson}/rollups",
-            f"/analytics/lessons/{lesson}", f"/analytics/courses/{course}",
-            f"/analytics/lessons/{lesson}/timeline", "/reports/courses", "/reports/teaching-quality",
+            f"/lessons/{lesson}/events", f"/lessons/{lesson}/attendance",
+            f"/lessons/{lesson}/rollups", f"/analytics/lessons/{lesson}",
+            f"/analytics/courses/{course}", f"/analytics/lessons/{lesson}/timeline",
+            "/reports/courses", "/reports/teaching-quality",
         ]),
         (teacher, [
             f"/analytics/lessons/{lesson}", f"/lessons/{lesson}/rollups", "/members",
