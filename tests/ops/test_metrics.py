@@ -96,6 +96,24 @@ async def test_ingestion_is_counted_per_school_and_outcome(client, world: World)
     assert _value(samples, "rostra_ingest_events_total", school=south, outcome="accepted") is None
 
 
+async def test_batches_refused_by_the_rate_limit_are_counted(client, owner, world: World):
+    from sqlalchemy import update
+
+    from app.tenancy.models import Tenant
+
+    clock.advance(-clock.now().second)
+    async with owner.db.session() as session:
+        await session.execute(
+            update(Tenant).where(Tenant.id == world.north.id).values(ingest_events_per_minute=1)
+        )
+    batch = [event(world, "attendance.joined", m) for m in (1, 2, 3)]
+    assert (await send(client, world.key, batch)).status_code == 429
+    samples = await _scrape(client)
+    north = str(world.north.id)
+    assert _value(samples, "rostra_ingest_events_total", school=north, outcome="rate_limited") == 3
+    assert _value(samples, "rostra_ingest_events_total", school=north, outcome="accepted") is None
+
+
 async def test_gauges_show_the_job_queue_and_the_audit_seal_lag(client, login, owner, world):
     await seal_all(owner.db)  # the world's own entries (API keys created)
     before = await _scrape(client)
