@@ -49,6 +49,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
 
 
+AT_END = "rostra.at_end"
+
+
 class Database:
     """The application's engine and session factory (one per app instance)."""
 
@@ -62,12 +65,16 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends cleanly, rolled back otherwise."""
         async with self.sessionmaker() as session:
+            session.info[AT_END] = []  # what ends with the transaction (`app.core.locks`)
             try:
                 yield session
                 await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
+            finally:
+                for release in reversed(session.info.pop(AT_END)):
+                    release()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
