@@ -309,7 +309,9 @@ async def _soak(
 async def measure(
     deployment: Deployment, world: list[School], people: list[Reader]
 ) -> list[Figure]:
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends: otherwise a request
+    # sent as the server closes one fails, which is the bench's race, not the servers'.
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400, keepalive_expiry=2)
     clients = [httpx.AsyncClient(base_url=p.url, timeout=60, limits=limits) for p in deployment.api]
     try:
         balancer = Balancer(clients)
