@@ -281,6 +281,9 @@ class Deployment:
     def rss(self) -> dict[str, float]:
         return {p.name: p.rss_mib() for p in self.every}
 
+    def cpu(self) -> dict[str, float]:
+        return {p.name: p.cpu_seconds() for p in self.every}
+
 
 async def _kill_and_restart(deployment: Deployment, balancer: Balancer) -> None:
     victim = deployment.api[0]
@@ -318,8 +321,13 @@ async def measure(
         warm = Tally()
         await asyncio.gather(*(_ingest_once(balancer, s, 0, warm) for s in world))
         baseline = await unloaded_p99(balancer, people)
+        cpu = deployment.cpu()
         load = await run_phase(balancer, world, people, SECONDS, 1)
         report("load", load, SECONDS)
+        used = {n: round(c - cpu[n], 1) for n, c in deployment.cpu().items()}
+        print(
+            f"  CPU seconds used in the {SECONDS:.0f} s: {used} (the machine has {os.cpu_count()})"
+        )
         load_lost = lost(load)
 
         async def kill() -> None:
