@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 ONLY ?=
 
-.PHONY: install run test lint bench clean browsers
+.PHONY: install run test lint bench clean browsers requirements
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -38,9 +38,9 @@ run: install ## migrate the embedded database, load the demo schools, serve on 1
 
 lint: install ## import layers and cycles, ruff, ruff format, mypy --strict
 	$(BIN)/lint-imports
-	$(BIN)/ruff check app tests bench
-	$(BIN)/ruff format --check app tests bench
-	$(BIN)/mypy app bench
+	$(BIN)/ruff check app tests bench tools
+	$(BIN)/ruff format --check app tests bench tools
+	$(BIN)/mypy app bench tools
 
 test: lint browsers ## import contracts, lint, type check, then the whole suite on SQLite and PostgreSQL
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
@@ -50,3 +50,6 @@ bench: install ## every benchmark, or one: make bench ONLY=ingest
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var/rostra.db*
+
+requirements: install ## regenerate docs/requirements.md from the catalogue, the tests and docs/declined.toml
+	$(BIN)/python -m tools.requirements_doc --write

@@ -12,7 +12,9 @@ import typer
 
 from app.authz.cli import apikeys_app, audit_app
 from app.core.config import get_settings
+from app.lifecycle.cli import offboard, shutdown_app
 from app.oneroster.cli import oneroster_app
+from app.retention.cli import retention_app
 from app.roster.cli import roster_app
 
 app = typer.Typer(help="Rostra: online-classroom records for schools.", no_args_is_help=True)
@@ -30,6 +32,9 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(roster_app, name="roster")
 app.add_typer(oneroster_app, name="oneroster")
+app.add_typer(retention_app, name="retention")
+app.add_typer(shutdown_app, name="shutdown")
+tenants_app.command("offboard")(offboard)
 
 
 @app.command()
@@ -59,6 +64,9 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="run the due jobs, then stop")] = False,
 ) -> None:
     """Run background jobs (exports): procrastinate on PostgreSQL, the job table on SQLite."""
+    import app.lifecycle.incidents
+    import app.lifecycle.offboarding
+    import app.retention.tasks
     import app.rights.export.tasks  # noqa: F401  (registers the export job)
     from app.core.context import ServiceContext
     from app.jobs.settings import JobSettings

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy import text
 
 from app.accounts.password_router import router as password_router
@@ -27,30 +27,40 @@ from app.core.config import Settings, get_settings
 from app.core.context import ServiceContext
 from app.core.errors import install_error_handlers, problem
 from app.core.logging import configure_logging, log
+from app.core.metrics import MetricsMiddleware
 from app.core.middleware import (
     ControlCharacterGuard,
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
+    add_security_headers,
 )
+from app.identity.router import router as identity_router
 from app.jobs import wiring as jobs_wiring
+from app.lifecycle.platform_router import router as lifecycle_platform_router
+from app.lifecycle.router import router as offboarding_router
 from app.oneroster.errors import install_status_info
 from app.oneroster.rest import router as oneroster_rest_router
 from app.oneroster.router import router as oneroster_router
+from app.ops.metrics import router as metrics_router
 from app.portal import install as install_portal
 from app.privacy.router import router as privacy_router
+from app.retention.router import router as retention_router
 from app.rights.export.router import router as export_router
 from app.rights.router import router as rights_router
 from app.roster.router import router as roster_router
 from app.tenancy.router import router as members_router
 from app.tenancy.security_router import router as security_router
+from app.tenancy.tenantfile import TenantFileError, calling_regions
 
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
 ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, privacy_router, export_router]
-ROUTERS += [rights_router]
+ROUTERS += [rights_router, retention_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
-ROUTERS += [sessions_router, password_router, security_router]
+ROUTERS += [sessions_router, password_router, security_router, identity_router]
 ROUTERS += [oneroster_router, oneroster_rest_router]
+ROUTERS += [lifecycle_platform_router, offboarding_router]
+ROUTERS += [metrics_router]
 
 
 def body_limits(settings: Settings) -> list[BodyLimit]:
@@ -64,8 +74,21 @@ def body_limits(settings: Settings) -> list[BodyLimit]:
     ]
 
 
+def with_sms_regions(settings: Settings) -> Settings:
+    """Unset, the calling regions login codes may go to are those of the schools' tenant files
+    (the default region when there are none)."""
+    if settings.sms_allowed_regions is not None:
+        return settings
+    try:
+        regions = calling_regions(settings.tenants_dir) or {settings.default_region}
+    except TenantFileError as exc:  # `tenants apply` reports it; codes still reach home
+        log.warning("sms.regions_unread", error=str(exc), region=settings.default_region)
+        regions = {settings.default_region}
+    return settings.model_copy(update={"sms_allowed_regions": sorted(regions)})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    settings = with_sms_regions(settings or get_settings())
     configure_logging(settings.json_logs)
 
     @asynccontextmanager
@@ -86,15 +109,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.ctx.metrics)
     install_error_handlers(app)
     install_status_info(app)
     authz_wiring.install(app)  # background audit sealer
     jobs_wiring.install(app)  # in-process job worker (SQLite, or ROSTRA_JOBS_IN_PROCESS)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled", error=repr(exc))
-        return problem(500, "internal", "Internal error", "an unexpected error", request.url.path)
+        response = problem(
+            500, "internal", "Internal error", "an unexpected error", request.url.path
+        )
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:  # the id the log line carries, as on every other answer
+            response.headers["X-Request-ID"] = str(request_id)
+        return add_security_headers(response)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -5,9 +5,12 @@ from sqlmodel import SQLModel
 from app.accounts import models as accounts_models
 from app.authz import models as authz_models
 from app.classroom import models as classroom_models
+from app.identity import models as identity_models
 from app.jobs import models as jobs_models
+from app.lifecycle import models as lifecycle_models
 from app.oneroster import models as oneroster_models
 from app.privacy import models as privacy_models
+from app.retention import models as retention_models
 from app.rights import models as rights_models
 from app.rights.export import models as export_models
 from app.roster import models as roster_models
@@ -25,6 +28,9 @@ DOMAIN_MODELS = (
     export_models,
     rights_models,
     oneroster_models,
+    identity_models,
+    retention_models,
+    lifecycle_models,
 )
 
 

@@ -35,7 +35,7 @@ import structlog
 
 from app.core.ids import new_id
 from bench.report import Figure, figure, write
-from bench.scratch import Scratch, admin
+from bench.scratch import Scratch, admin, copy_schools
 
 DB = Scratch("rostra_bench_analytics")
 SCHOOLS = 100
@@ -86,14 +86,7 @@ def load_roster(world: World) -> None:
     """Schools, people, one course each with its teacher, 40 students and 20 lessons."""
     now = datetime.now(UTC)
     with DB.owner() as conn, conn.cursor() as cur:
-        with cur.copy(
-            "COPY tenant (id, slug, name, region, options, retention, notice_version, "
-            "created_at, updated_at) FROM STDIN"
-        ) as copy:
-            for i, tenant in enumerate(world.tenants):
-                copy.write_row(
-                    (tenant, f"bench-{i}", f"School {i}", "CN", "{}", "{}", "1", now, now)
-                )
+        copy_schools(cur, world.tenants, now)
         with cur.copy(
             "COPY account (id, phone_hash, phone_enc, phone_masked, display_name, "
             "registered_via, is_staff, status, created_at) FROM STDIN"

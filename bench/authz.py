@@ -52,7 +52,7 @@ from app.core.policy import get_policy
 from app.core.vocabulary import Action, RecordKind, Scope
 from app.tenancy.deps import TenantDep
 from bench.report import Figure, figure, write
-from bench.scratch import Scratch, admin
+from bench.scratch import Scratch, admin, copy_schools
 
 SCHOOLS = 1000
 ROLE_MIX = (
@@ -225,14 +225,7 @@ def load_postgres(events: int = 1_000_000, lessons: int = 1000) -> Loaded:
     rng = random.Random(3)
     started = time.perf_counter()
     with SCRATCH.owner() as conn, conn.cursor() as cur:
-        with cur.copy(
-            "COPY tenant (id, slug, name, region, options, retention, notice_version, "
-            "created_at, updated_at) FROM STDIN"
-        ) as copy:
-            for i, tenant in enumerate(world.tenants):
-                copy.write_row(
-                    (tenant, f"bench-{i}", f"School {i}", "CN", "{}", "{}", "1", now, now)
-                )
+        copy_schools(cur, world.tenants, now)
         with cur.copy(
             "COPY account (id, phone_hash, phone_enc, phone_masked, registered_via, is_staff, "
             "status, created_at) FROM STDIN"

@@ -4,6 +4,8 @@ role (row-level security on), dropped afterwards. One place for what every bench
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -58,3 +60,13 @@ class Scratch:
             "log_json": False,
         }
         return Settings(**(values | over))
+
+
+def copy_schools(cur: psycopg.Cursor[Any], tenant_ids: Sequence[object], now: datetime) -> None:
+    """One bare school row per id (`bench-0`, `bench-1`, ...), by COPY as the owner."""
+    with cur.copy(
+        "COPY tenant (id, slug, name, region, options, retention, notice_version, "
+        "created_at, updated_at) FROM STDIN"
+    ) as copy:
+        for i, tenant in enumerate(tenant_ids):
+            copy.write_row((tenant, f"bench-{i}", f"School {i}", "CN", "{}", "{}", "1", now, now))

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.accounts.models import DeviceSession, RefreshToken
+from app.accounts.models import DeviceSession, PlatformConsent, RefreshToken
 from app.core.db import set_account
 
 
@@ -52,3 +52,25 @@ async def revoke_account_tokens(
     if keep_family is not None:
         query = query.where(col(RefreshToken.family_id) != keep_family)
     await session.execute(query.values(revoked_at=at))
+
+
+async def platform_consent(
+    session: AsyncSession, account_id: uuid.UUID, category: str
+) -> PlatformConsent | None:
+    result = await session.execute(
+        select(PlatformConsent).where(
+            col(PlatformConsent.account_id) == account_id, col(PlatformConsent.category) == category
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def forget_locations(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Consent withdrawn: no session of the account keeps a city."""
+    await session.execute(
+        update(DeviceSession)
+        .where(
+            col(DeviceSession.account_id) == account_id, col(DeviceSession.location).is_not(None)
+        )
+        .values(location=None)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.models import id_field, tenant_field, utc_field
@@ -24,6 +24,7 @@ class Account(SQLModel, table=True):
     status: str = Field(default="active", max_length=16)
     password_hash: str | None = Field(default=None, max_length=255)
     code_required: bool = Field(default=False)  # after a compromise report: SMS sign-in only
+    language: str = Field(default="zh", max_length=8)  # zh | en: notices are written in it
     created_at: datetime = utc_field(default_now=True)
     last_login_at: datetime | None = utc_field(nullable=True)
 
@@ -49,6 +50,25 @@ class SmsMessage(SQLModel, table=True):
     body: str = Field(max_length=500)
     code: str | None = Field(default=None, max_length=16)
     sent_at: datetime = utc_field(default_now=True)
+
+
+class SmsSend(SQLModel, table=True):
+    """One login-code request, counted for the hourly caps against SMS pumping (#11).
+
+    No number: the client's keyed IP hash, the number's calling region, and whether the code
+    really went out (a number outside the allowed regions is answered alike but sent nothing).
+    """
+
+    id: uuid.UUID = id_field()
+    at: datetime = utc_field(default_now=True)
+    ip_hash: str | None = Field(default=None, max_length=64)
+    region: str = Field(max_length=8)
+    delivered: bool = Field(default=True)
+
+    __table_args__ = (
+        Index("ix_smssend_at", "at"),
+        Index("ix_smssend_ip_at", "ip_hash", "at"),
+    )
 
 
 class RefreshToken(SQLModel, table=True):
@@ -100,11 +120,45 @@ class SecurityReport(SQLModel, table=True):
     created_at: datetime = utc_field(default_now=True)
 
 
-class PasswordFailure(SQLModel, table=True):
-    """A wrong password for a number: counted like wrong codes, for the same lockout."""
+class SignInFailure(SQLModel, table=True):
+    """A wrong code or password for a number: one budget for both (app/accounts/lockout.py)."""
+
+    __tablename__ = "signin_failure"
 
     id: uuid.UUID = id_field()
     phone_hash: str = Field(max_length=64)
+    via: str = Field(default="password", max_length=16)  # code | password
     at: datetime = utc_field(default_now=True)
 
-    __table_args__ = (Index("ix_passwordfailure_phone_at", "phone_hash", "at"),)
+    __table_args__ = (Index("ix_signin_failure_phone_at", "phone_hash", "at"),)
+
+
+class PlatformConsent(SQLModel, table=True):
+    """Consent the person gave Rostra itself (the controller of the account), opt-in.
+
+    Only `ConsentCategory.LOCATION` so far: a session's city from its IP address (ACC-12).
+    """
+
+    __tablename__ = "platform_consent"
+
+    id: uuid.UUID = id_field()
+    account_id: uuid.UUID = Field(foreign_key="account.id")
+    category: str = Field(max_length=24)  # a ConsentCategory
+    granted_at: datetime = utc_field(default_now=True)
+
+    __table_args__ = (UniqueConstraint("account_id", "category"),)
+
+
+class ServiceShutdown(SQLModel, table=True):
+    """Platform staff announced that the service ends on `ends_at` (SHD-1/2/3)."""
+
+    __tablename__ = "service_shutdown"
+
+    id: uuid.UUID = id_field()
+    ends_at: datetime = utc_field()
+    message_zh: str = Field(max_length=2000)
+    message_en: str = Field(max_length=2000)
+    scheduled_by: uuid.UUID = Field(foreign_key="account.id")
+    status: str = Field(default="scheduled", max_length=16)  # scheduled | cancelled | done
+    created_at: datetime = utc_field(default_now=True)
+    finished_at: datetime | None = utc_field(nullable=True)

@@ -1,4 +1,4 @@
-"""Queries on wrong-password tries (platform table, per keyed phone hash)."""
+"""Queries on failed sign-in tries, codes and passwords (platform table, per keyed phone hash)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.accounts.models import PasswordFailure
+from app.accounts.models import SignInFailure
 
 
 async def failures_since(
     session: AsyncSession, phone_hash: str, since: datetime
 ) -> tuple[int, datetime | None]:
-    """How many wrong passwords since `since`, and when the oldest of them was."""
+    """How many wrong codes and passwords since `since`, and when the oldest of them was."""
     result = await session.execute(
-        select(func.count(), func.min(col(PasswordFailure.at))).where(
-            col(PasswordFailure.phone_hash) == phone_hash, col(PasswordFailure.at) >= since
+        select(func.count(), func.min(col(SignInFailure.at))).where(
+            col(SignInFailure.phone_hash) == phone_hash, col(SignInFailure.at) >= since
         )
     )
     count, oldest = result.one()
@@ -25,6 +25,4 @@ async def failures_since(
 
 
 async def forget_failures(session: AsyncSession, phone_hash: str) -> None:
-    await session.execute(
-        delete(PasswordFailure).where(col(PasswordFailure.phone_hash) == phone_hash)
-    )
+    await session.execute(delete(SignInFailure).where(col(SignInFailure.phone_hash) == phone_hash))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -14,9 +13,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from app.accounts import password_repository
-from app.accounts.models import Account, PasswordFailure
-from app.core import clock
+from app.accounts import lockout
+from app.accounts.models import Account
 from app.core.config import Settings
 from app.core.errors import Invalid, TooMany
 
@@ -102,24 +100,16 @@ async def verify_password(settings: Settings, account: Account | None, password:
     return True
 
 
-def _window(settings: Settings) -> timedelta:
-    return timedelta(seconds=settings.otp_ttl_seconds)
-
-
 async def refuse_if_locked(session: AsyncSession, settings: Settings, phone_hash: str) -> None:
-    """As many wrong passwords as a code allows tries, within a code's lifetime: 429."""
-    now = clock.now()
-    count, oldest = await password_repository.failures_since(
-        session, phone_hash, now - _window(settings)
-    )
-    if count >= settings.otp_max_attempts:
-        retry = int(((oldest or now) + _window(settings) - now).total_seconds()) + 1
-        raise TooMany("too many wrong passwords; wait or sign in with an SMS code", retry)
+    """No tries left for the number (wrong codes count too): 429 with Retry-After."""
+    retry = await lockout.retry_after(session, settings, phone_hash)
+    if retry is not None:
+        raise TooMany("too many wrong tries; wait or sign in with a new SMS code", retry)
 
 
 def count_failure(session: AsyncSession, phone_hash: str) -> None:
-    session.add(PasswordFailure(phone_hash=phone_hash, at=clock.now()))
+    lockout.count_failure(session, phone_hash, via="password")
 
 
 async def forget_failures(session: AsyncSession, phone_hash: str) -> None:
-    await password_repository.forget_failures(session, phone_hash)
+    await lockout.forget_failures(session, phone_hash)

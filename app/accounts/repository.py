@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import String, func, select, update
+from sqlalchemy import String, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.accounts.models import Account, OtpCode, RefreshToken, SmsMessage
+from app.accounts.models import Account, OtpCode, RefreshToken, SmsMessage, SmsSend
 from app.core.db import (
     set_account,
     set_phone_lookup,
@@ -167,3 +167,36 @@ async def outbox_for(session: AsyncSession, phone_hash: str) -> list[SmsMessage]
         .order_by(col(SmsMessage.sent_at))
     )
     return list(result.scalars())
+
+
+async def sms_sends_since(
+    session: AsyncSession,
+    since: datetime,
+    *,
+    ip_hash: str | None = None,
+    delivered: bool | None = None,
+) -> tuple[int, datetime | None]:
+    """How many code requests since `since` (from one IP, or delivered ones), and the oldest."""
+    query = select(func.count(), func.min(col(SmsSend.at))).where(col(SmsSend.at) >= since)
+    if ip_hash is not None:
+        query = query.where(col(SmsSend.ip_hash) == ip_hash)
+    if delivered is not None:
+        query = query.where(col(SmsSend.delivered).is_(delivered))
+    count, oldest = (await session.execute(query)).one()
+    return int(count), oldest
+
+
+async def prune_sms_sends(session: AsyncSession, before: datetime, batch: int = 200) -> None:
+    """Deletes counted requests older than the window, skipping rows another request holds,
+    so concurrent code requests never wait on each other's transactions (PostgreSQL)."""
+    stale = (
+        select(col(SmsSend.id))
+        .where(col(SmsSend.at) < before)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    await session.execute(
+        delete(SmsSend)
+        .where(col(SmsSend.id).in_(stale.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )

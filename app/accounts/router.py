@@ -18,16 +18,23 @@ router = APIRouter(tags=["auth"])
 
 
 @router.post("/v1/auth/otp", status_code=202)
-async def send_code(body: OtpRequest, ctx: ContextDep, session: SessionDep) -> dict[str, Any]:
+async def send_code(
+    body: OtpRequest, request: Request, ctx: ContextDep, session: SessionDep
+) -> dict[str, Any]:
     e164 = normalize_field(body.phone, "phone", ctx.settings.default_region)
     sender = make_sender(ctx.settings, ctx.keys)
-    await service.request_code(session, ctx.settings, ctx.keys, sender, e164)
+    ip = request.client.host if request.client else None
+    await service.request_code(session, ctx.settings, ctx.keys, sender, e164, client_ip=ip)
     return {"sent": True, "expires_in": ctx.settings.otp_ttl_seconds}
 
 
 def device_of(request: Request) -> sessions.Device:
     """The client may name itself (`X-Device-Name`); otherwise its user agent names it."""
-    return sessions.Device(request.headers.get("X-Device-Name"), request.headers.get("User-Agent"))
+    return sessions.Device(
+        request.headers.get("X-Device-Name"),
+        request.headers.get("User-Agent"),
+        ip=request.client.host if request.client else None,
+    )
 
 
 def _unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:

@@ -9,13 +9,14 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import repository
+from app.accounts import lockout, repository, sms_caps
 from app.accounts.models import Account, OtpCode, RefreshToken
 from app.accounts.sms import SmsSender
 from app.core import clock, locks
 from app.core.config import Settings
 from app.core.db import set_account
 from app.core.errors import TooMany, Unauthorized
+from app.core.logging import log
 from app.core.phones import mask
 from app.core.security import Keys, keyed_hash, random_code, random_token, sha256_hex
 
@@ -68,9 +69,15 @@ def _code_hmac(keys: Keys, e164: str, code: str) -> str:
 
 
 async def request_code(
-    session: AsyncSession, settings: Settings, keys: Keys, sender: SmsSender, e164: str
+    session: AsyncSession,
+    settings: Settings,
+    keys: Keys,
+    sender: SmsSender,
+    e164: str,
+    client_ip: str | None = None,
 ) -> None:
-    """Send a login code. Same answer whether or not the number has an account.
+    """Send a login code. Same answer whether or not the number has an account, and whether
+    or not its calling region is allowed (then nothing is sent: see `sms_caps`).
 
     The number's lock makes the resend and daily checks and the new code one step, so
     requests at once in several processes cannot all pass the checks.
@@ -88,6 +95,8 @@ async def request_code(
         oldest = await repository.oldest_code_since(session, digest, day_ago)
         retry = int(((oldest or now) + timedelta(days=1) - now).total_seconds()) + 1
         raise TooMany("too many codes for this number today", retry)
+    region = sms_caps.calling_region(e164)
+    deliver = await sms_caps.count_send(session, settings, keys, client_ip, region, now)
     code = random_code()
     session.add(
         OtpCode(
@@ -97,6 +106,9 @@ async def request_code(
             expires_at=now + timedelta(seconds=settings.otp_ttl_seconds),
         )
     )
+    if not deliver:
+        log.info("sms.region_refused", to=mask(e164), region=region)
+        return
     minutes = settings.otp_ttl_seconds // 60
     await sender.send(
         session, e164, f"[Rostra] Your login code is {code}. It expires in {minutes} minutes.", code
@@ -120,18 +132,26 @@ async def verify_code(
 ) -> bool:
     """Checks the latest code; counts the try. Returns False for any kind of failure.
 
-    The try is counted and the code used up by conditional writes, not by reading and
-    writing back a number, so tries spread over several processes are counted once each.
+    Wrong passwords use up the same tries (app/accounts/lockout.py). The try is counted and
+    the code used up by conditional writes, not by reading and writing back a number, so
+    tries spread over several processes are counted once each.
     """
     now = clock.now()
-    otp = await repository.latest_code(session, phone_hash(keys, e164))
+    digest = phone_hash(keys, e164)
+    otp = await repository.latest_code(session, digest)
     if otp is None or otp.consumed_at is not None or otp.expires_at <= now:
+        return False
+    if await lockout.retry_after(session, settings, digest) is not None:
         return False
     if not await repository.count_code_try(session, otp.id, settings.otp_max_attempts, now):
         return False  # no tries left (or used up or expired a moment ago)
     if not hmac.compare_digest(otp.code_hmac, _code_hmac(keys, e164, code)):
+        lockout.count_failure(session, digest, via="code")
         return False
-    return await repository.consume_code(session, otp.id, now)
+    if not await repository.consume_code(session, otp.id, now):
+        return False
+    await lockout.forget_failures(session, digest)
+    return True
 
 
 async def issue_tokens(

@@ -9,12 +9,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import device_repository, repository, service
-from app.accounts.models import Account, DeviceSession
+from app.accounts import device_repository, locating, repository, service
+from app.accounts.models import Account, DeviceSession, PlatformConsent
 from app.core import clock
 from app.core.config import Settings
 from app.core.errors import NotFound
 from app.core.security import Keys
+from app.core.vocabulary import ConsentCategory
 
 # First match wins: Edge and Opera also name Chrome, Chrome also names Safari.
 _BROWSERS = [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome")]
@@ -31,6 +32,7 @@ class Device:
 
     client_name: str | None
     user_agent: str | None
+    ip: str | None = None  # for a city, only with the person's consent (app/accounts/locating)
 
     @property
     def name(self) -> str:
@@ -64,18 +66,51 @@ async def sign_in(
     if via == "code":
         account.code_required = False  # the fresh SMS code a compromise report asked for
     pair = await service.issue_tokens(session, settings, keys, account)
-    # No coarse location: the city needs the person's consent and a lookup Rostra does not have.
     session.add(
         DeviceSession(
             account_id=account.id,
             family_id=pair.family_id,
             device_name=device.name,
             signed_in_via=via,
+            location=await coarse_location(session, settings, account, device.ip),
             created_at=now,
             last_used_at=now,
         )
     )
     return pair
+
+
+async def coarse_location(
+    session: AsyncSession, settings: Settings, account: Account, ip: str | None
+) -> str | None:
+    """The city of the IP address if the person consented (ACC-12); otherwise none."""
+    if ip is None or settings.session_location_table is None:
+        return None
+    consent = await device_repository.platform_consent(
+        session, account.id, ConsentCategory.LOCATION
+    )
+    return locating.city_of(settings, ip) if consent is not None else None
+
+
+async def location_consent(session: AsyncSession, account: Account) -> PlatformConsent | None:
+    return await device_repository.platform_consent(session, account.id, ConsentCategory.LOCATION)
+
+
+async def set_location_consent(
+    session: AsyncSession, account: Account, granted: bool
+) -> PlatformConsent | None:
+    """Opt-in; idempotent. Withdrawing also forgets the city of every session."""
+    current = await location_consent(session, account)
+    if granted and current is None:
+        current = PlatformConsent(account_id=account.id, category=ConsentCategory.LOCATION)
+        session.add(current)
+        await session.flush()
+    elif not granted:
+        if current is not None:
+            await session.delete(current)
+            current = None
+        await device_repository.forget_locations(session, account.id)
+    return current
 
 
 async def touch(session: AsyncSession, family_id: uuid.UUID) -> None:

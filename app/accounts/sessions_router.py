@@ -10,8 +10,12 @@ from pydantic import BaseModel
 
 from app.accounts import sessions
 from app.accounts.deps import CurrentAccount
+from app.accounts.models import PlatformConsent
 from app.accounts.session_deps import CallerSessionId
-from app.core.deps import SessionDep
+from app.core.config import Settings
+from app.core.deps import ContextDep, SessionDep
+from app.core.fields import ApiInput
+from app.core.vocabulary import ConsentCategory
 
 router = APIRouter(tags=["me"])
 
@@ -28,6 +32,27 @@ class SessionOut(BaseModel):
 
 class SessionList(BaseModel):
     items: list[SessionOut]
+
+
+class LocationConsentIn(ApiInput):
+    granted: bool
+
+
+class LocationConsentOut(BaseModel):
+    """Whether sessions record the city of their IP address (opt-in, ACC-12)."""
+
+    category: ConsentCategory = ConsentCategory.LOCATION
+    granted: bool
+    granted_at: datetime | None
+    lookup_configured: bool  # without a table of networks no city is ever recorded
+
+    @classmethod
+    def of(cls, consent: PlatformConsent | None, settings: Settings) -> LocationConsentOut:
+        return cls(
+            granted=consent is not None,
+            granted_at=consent.granted_at if consent else None,
+            lookup_configured=settings.session_location_table is not None,
+        )
 
 
 @router.get("/v1/me/sessions", response_model=SessionList)
@@ -49,6 +74,22 @@ async def list_sessions(
             for s in rows
         ]
     )
+
+
+@router.get("/v1/me/sessions/location-consent", response_model=LocationConsentOut)
+async def location_consent(
+    account: CurrentAccount, ctx: ContextDep, session: SessionDep
+) -> LocationConsentOut:
+    return LocationConsentOut.of(await sessions.location_consent(session, account), ctx.settings)
+
+
+@router.put("/v1/me/sessions/location-consent", response_model=LocationConsentOut)
+async def set_location_consent(
+    body: LocationConsentIn, account: CurrentAccount, ctx: ContextDep, session: SessionDep
+) -> LocationConsentOut:
+    """Grant: the next sign-ins record a city. Withdraw: every session forgets its city."""
+    consent = await sessions.set_location_consent(session, account, body.granted)
+    return LocationConsentOut.of(consent, ctx.settings)
 
 
 @router.delete("/v1/me/sessions/{session_id}", status_code=204)

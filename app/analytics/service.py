@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Uuid, literal
+from sqlalchemy import ColumnElement, Uuid, literal
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -37,6 +37,8 @@ from app.core.vocabulary import Scope
 from app.roster.models import Course, Enrollment, Lesson
 from app.roster.scopes import course_person_predicate, course_predicate
 from app.tenancy.models import Tenant
+
+T = TypeVar("T")
 
 
 def formula_of(tenant: Tenant) -> FormulaOut:
@@ -129,28 +131,31 @@ def _class_wide(access: Access) -> Access:
 
 async def visible_lesson(session: AsyncSession, access: Access, lesson_id: str) -> Lesson:
     """The lesson, if its course is one the caller teaches (or the whole school); else 404."""
-    parsed = parse_id(lesson_id)
-    visible = course_predicate(_class_wide(access), col(Lesson.course_id))
-    found = (
-        await repository.lesson_by_id(session, access.tenant_id, parsed, visible)
-        if parsed
-        else None
+    return await _visible(
+        repository.lesson_by_id, session, access, lesson_id, col(Lesson.course_id), "lesson"
     )
-    if found is None:
-        raise NotFound("no such lesson")
-    return found
 
 
 async def visible_course(session: AsyncSession, access: Access, course_id: str) -> Course:
-    parsed = parse_id(course_id)
-    visible = course_predicate(_class_wide(access), col(Course.id))
-    found = (
-        await repository.course_by_id(session, access.tenant_id, parsed, visible)
-        if parsed
-        else None
+    """The course, if the caller teaches it (or sees the whole school); else 404."""
+    return await _visible(
+        repository.course_by_id, session, access, course_id, col(Course.id), "course"
     )
+
+
+async def _visible(
+    find: Callable[[AsyncSession, uuid.UUID, uuid.UUID, ColumnElement[bool]], Awaitable[T | None]],
+    session: AsyncSession,
+    access: Access,
+    raw_id: str,
+    course_column: Any,
+    what: str,
+) -> T:
+    parsed = parse_id(raw_id)
+    visible = course_predicate(_class_wide(access), course_column)
+    found = await find(session, access.tenant_id, parsed, visible) if parsed else None
     if found is None:
-        raise NotFound("no such course")
+        raise NotFound(f"no such {what}")
     return found
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from app.core.models import id_field, tenant_field, utc_field
+from app.core.types import UTCDateTime
 from app.tenancy.models import TenantScopedFK
 
 # JSONB on PostgreSQL (compact, indexable), JSON text on SQLite.
@@ -40,6 +41,8 @@ class ClassroomEvent(SQLModel, table=True):
         UniqueConstraint("tenant_id", "client_id"),
         Index("ix_classroom_event_lesson_at", "tenant_id", "lesson_id", "at", "id"),
         Index("ix_classroom_event_account_at", "tenant_id", "account_id", "at"),
+        # The retention sweep walks one school's expired events of one category.
+        Index("ix_classroom_event_record_kind_at", "tenant_id", "record_kind", "at", "id"),
     )
 
 
@@ -136,3 +139,17 @@ class RecordingGrant(SQLModel, table=True):
         TenantScopedFK.to("course", "course_id"),
         Index("ix_recording_grant_recording", "tenant_id", "recording_id"),
     )
+
+
+class IngestRateWindow(SQLModel, table=True):
+    """Events a school's classroom services sent in one clock minute: the ingestion limit's count.
+
+    Counted in the database so every API process shares one count (a per-process counter
+    would let N workers take N times the limit).
+    """
+
+    __tablename__ = "ingest_rate_window"
+
+    tenant_id: uuid.UUID = tenant_field()
+    minute: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    events: int = Field(default=0)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
+import phonenumbers
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SECRET = "dev-only-change-me"
@@ -49,11 +50,26 @@ class Settings(BaseSettings):
     password_max_length: int = 128
     password_fresh_session_seconds: int = 600  # setting a password without a fresh SMS code
 
+    # Sign-in with a school's OpenID Connect provider (`[oidc]` in its tenant file).
+    oidc_attempt_seconds: int = 600  # from the redirect to the provider until its callback
+    oidc_link_seconds: int = 600  # to confirm a pending link with an SMS code
+    oidc_timeout_seconds: float = 5.0  # each request to a provider
+    public_base_url: str | None = None  # where callbacks reach Rostra (default: the request's)
+    # A CSV of `network,city` lines: a session's coarse location, only with the person's
+    # consent (`PUT /v1/me/sessions/location-consent`). None: no lookup, no location.
+    session_location_table: Path | None = None
+
     sms_backend: Literal["console", "http"] = "console"
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
     sms_timeout_seconds: float = 5.0
     sms_retries: int = 2
+    # Against SMS pumping (#11): login codes go only to numbers of these calling regions
+    # (ISO 3166 codes; `create_app` fills in the regions of the schools' tenant files when
+    # unset), and at most this many go out per client IP and in all per hour.
+    sms_allowed_regions: Annotated[list[str] | None, NoDecode] = None
+    sms_ip_hourly_limit: int = Field(default=100, ge=1)
+    sms_global_hourly_limit: int = Field(default=5000, ge=1)
 
     default_region: str = "CN"
     log_json: bool | None = None
@@ -73,11 +89,40 @@ class Settings(BaseSettings):
     ingest_body_max_bytes: int = 64 * 1024**2  # POST /v1/ingest/events
     roster_import_max_bytes: int = 256 * 1024**2 + 64 * 1024  # the file and its form
     form_overhead_bytes: int = 64 * 1024  # multipart boundaries and small fields of an upload
+    # A gzip ingestion body is refused (413) once it inflates past this.
+    ingest_decompressed_max_bytes: int = Field(default=64 * 1024**2, ge=1)
+    # Events a school may send per clock minute unless its tenant file's [limits] says otherwise.
+    ingest_events_per_minute: int = Field(default=600_000, ge=1)
+
+    # The service's connection pool (PostgreSQL) and how long one statement may run there
+    # before PostgreSQL cancels it (the request then answers 503); 0 turns the timeout off.
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0)
+
+    # Bearer token that /metrics asks for; in production /metrics is closed until it is set.
+    metrics_token: str | None = None
 
     # Keys the audit chain and signs its checkpoints; never stored in the database.
     audit_key: str = DEFAULT_AUDIT_KEY
     # Where signed checkpoints of every school's chain head go (default: var_dir/audit-checkpoints).
     audit_checkpoint_dir: Path | None = None
+
+    @field_validator("sms_allowed_regions", mode="before")
+    @classmethod
+    def _region_list(cls, value: Any) -> Any:
+        """`ROSTRA_SMS_ALLOWED_REGIONS=CN,HK` (or a JSON list); codes upper-cased."""
+        if isinstance(value, str):
+            value = [part for part in value.replace("[", "").replace("]", "").split(",")]
+            value = [part.strip().strip('"').strip("'") for part in value]
+        if isinstance(value, list | tuple | set):
+            regions = sorted({str(part).strip().upper() for part in value if str(part).strip()})
+            unknown = [r for r in regions if r not in phonenumbers.SUPPORTED_REGIONS]
+            if unknown:
+                raise ValueError(f"unknown calling region(s) {', '.join(unknown)}")
+            return regions
+        return value
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.metrics import Metrics
 from app.core.security import Keys
 
 
@@ -14,6 +15,7 @@ class ServiceContext:
     settings: Settings
     db: Database
     keys: Keys
+    metrics: Metrics = field(default_factory=Metrics)
 
     @classmethod
     def build(cls, settings: Settings) -> ServiceContext:

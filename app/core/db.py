@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import MetaData, bindparam, event, func, text
@@ -41,12 +42,45 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+@dataclass(frozen=True, slots=True)
+class PoolSettings:
+    """The service's pool and statement timeout on PostgreSQL (SQLite ignores them)."""
+
+    size: int = 10
+    max_overflow: int = 10
+    timeout_seconds: float = 10.0
+    statement_timeout_ms: int = 0  # 0: no timeout
+
+    @classmethod
+    def of(cls, settings: Settings) -> PoolSettings:
+        return cls(
+            size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            timeout_seconds=settings.db_pool_timeout_seconds,
+            statement_timeout_ms=settings.db_statement_timeout_ms,
+        )
+
+
+def make_engine(url: str, pool: PoolSettings | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    pool = pool or PoolSettings()
+    connect_args: dict[str, Any] = {}
+    if pool.statement_timeout_ms and url.startswith("postgresql+asyncpg"):
+        # Set at connect: PostgreSQL cancels a statement past it instead of letting it pile up.
+        server = {"statement_timeout": str(pool.statement_timeout_ms)}
+        connect_args["server_settings"] = server
+    return create_async_engine(
+        url,
+        pool_size=pool.size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.timeout_seconds,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+        hide_parameters=True,  # a failed statement's values (names, numbers) stay out of logs
+    )
 
 
 AT_END = "rostra.at_end"
@@ -57,7 +91,7 @@ class Database:
 
     def __init__(self, settings: Settings, url: str | None = None) -> None:
         self.settings = settings
-        self.engine = make_engine(url or settings.database_url)
+        self.engine = make_engine(url or settings.database_url, PoolSettings.of(settings))
         self.is_postgres = self.engine.dialect.name == "postgresql"
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
@@ -75,6 +109,11 @@ class Database:
             finally:
                 for release in reversed(session.info.pop(AT_END)):
                     release()
+
+    def connections_in_use(self) -> int:
+        """Pooled connections checked out right now (0 where the pool cannot tell)."""
+        checkedout = getattr(self.engine.pool, "checkedout", None)
+        return int(checkedout()) if callable(checkedout) else 0
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -112,6 +151,23 @@ async def set_refresh_lookup(session: AsyncSession, token_hash: str | None) -> N
         await session.execute(
             text("SELECT set_config('app.refresh_token_hash', :hash, true)"),
             {"hash": token_hash or ""},
+        )
+
+
+async def set_identity_lookup(session: AsyncSession, lookup_hash: str | None) -> None:
+    """The one external identity this transaction may find by its lookup hash (PostgreSQL)."""
+    if is_postgres(session):
+        await session.execute(
+            text("SELECT set_config('app.identity_lookup', :hash, true)"),
+            {"hash": lookup_hash or ""},
+        )
+
+
+async def set_oidc_lookup(session: AsyncSession, digest: str | None) -> None:
+    """The one provider sign-in attempt (by state or pending link) this transaction may see."""
+    if is_postgres(session):
+        await session.execute(
+            text("SELECT set_config('app.oidc_lookup', :hash, true)"), {"hash": digest or ""}
         )
 
 

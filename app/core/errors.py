@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM = "application/problem+json"
@@ -75,6 +77,28 @@ class PayloadTooLarge(DomainError):
     status, type, title = 413, "payload-too-large", "Payload too large"
 
 
+class Unavailable(DomainError):
+    """503: the database cancelled a statement past its timeout, or had no free connection."""
+
+    status, type, title = 503, "unavailable", "Service unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.headers["Retry-After"] = str(retry_after)
+
+
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout
+
+
+def is_query_canceled(exc: DBAPIError) -> bool:
+    """Whether PostgreSQL cancelled the statement (asyncpg's adapter and psycopg both say)."""
+    orig = exc.orig
+    codes = {getattr(orig, "sqlstate", None), getattr(orig, "pgcode", None)}
+    cause = getattr(orig, "__cause__", None)
+    codes.add(getattr(cause, "sqlstate", None))
+    return QUERY_CANCELED in codes
+
+
 def problem(
     status: int, type_: str, title: str, detail: str, instance: str, **extra: Any
 ) -> JSONResponse:
@@ -99,6 +123,18 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         return response
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not is_query_canceled(exc):
+            raise exc  # any other database failure is the generic 500
+        return await _domain(
+            request, Unavailable("the database cancelled a statement that ran past its timeout")
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool(request: Request, exc: PoolTimeout) -> JSONResponse:
+        return await _domain(request, Unavailable("no database connection came free in time"))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

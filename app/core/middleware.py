@@ -8,6 +8,7 @@ import uuid
 from urllib.parse import parse_qsl
 
 import structlog
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import problem
@@ -61,6 +62,14 @@ SECURITY_HEADERS = (
     (b"content-security-policy", b"frame-ancestors 'none'"),
     (b"referrer-policy", b"no-referrer"),
 )
+
+
+def add_security_headers(response: Response) -> Response:
+    """For answers made outside the middleware stack: the outermost 500 handler runs in
+    Starlette's ServerErrorMiddleware, which no middleware added to the app wraps."""
+    for name, value in SECURITY_HEADERS:
+        response.headers.setdefault(name.decode(), value.decode())
+    return response
 
 
 class SecurityHeadersMiddleware:

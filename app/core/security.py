@@ -154,5 +154,6 @@ class Keys:
         self.otp = derive_key(settings.secret_key, "otp-code")
         self.ip_hash = derive_key(settings.secret_key, "ip-hash")
         self.link_signing = derive_key(settings.secret_key, "signed-links")
+        self.oidc = derive_key(settings.secret_key, "oidc-attempt")  # PKCE verifier, nonce
         self.phone_cipher = FieldCipher(derive_key(settings.secret_key, "phone-encryption"))
         self.signer = TokenSigner(settings)

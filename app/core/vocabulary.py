@@ -29,6 +29,7 @@ class RecordKind(StrEnum):
     SUPPORT_GRANT = "support_grant"
     NOTICE = "notice"
     CONSENT = "consent"
+    RETENTION = "retention"  # retention periods in force, sweep runs, legal holds
 
 
 class Action(StrEnum):
@@ -90,3 +91,35 @@ class ConsentCategory(StrEnum):
     DIAGNOSTICS = "diagnostics"
     LOCATION = "location"
     EXTENDED_FEATURES = "extended_features"
+
+
+class RetentionCategory(StrEnum):
+    """A data category with its own retention period (`policies/retention.toml`, RET-3)."""
+
+    ATTENDANCE = "attendance"
+    BEHAVIOUR = "behaviour"
+    TOOL_USE = "tool_use"
+    TEACHER_ACTION = "teacher_action"
+    COURSEWARE_USE = "courseware_use"
+    DIAGNOSTICS = "diagnostics"
+    ROLLUP = "rollup"
+    RECORDING = "recording"
+    SNAPSHOT = "snapshot"
+    AUDIT = "audit"
+    RIGHTS_REQUEST = "rights_request"
+    CONSENT_HISTORY = "consent_history"
+    # Platform categories (login state): not a school's data, swept once for all schools.
+    OTP_CODE = "otp_code"
+    SMS_OUTBOX = "sms_outbox"
+    REFRESH_TOKEN = "refresh_token"
+    DEVICE_SESSION = "device_session"
+    PASSWORD_FAILURE = "password_failure"
+    CLOSED_RIGHTS_REQUEST = "closed_rights_request"
+
+
+class HoldScope(StrEnum):
+    """What a legal hold suspends deletion of (RET-5)."""
+
+    SCHOOL = "school"  # everything of the school
+    PERSON = "person"  # every row about one person in the school
+    CATEGORY = "category"  # one category of the school

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlmodel import col
@@ -17,7 +17,7 @@ from app.core import clock
 from app.core.context import ServiceContext
 from app.core.logging import log
 from app.jobs.models import QueuedJob
-from app.jobs.registry import handler
+from app.jobs.registry import handler, schedules
 from app.jobs.settings import JobSettings
 
 _JOB = QueuedJob.__table__  # type: ignore[attr-defined]
@@ -107,10 +107,38 @@ async def run_until_empty(ctx: ServiceContext, settings: JobSettings | None = No
     return ran
 
 
+def last_tick(cron: str, now: datetime) -> datetime:
+    """The latest time at or before `now` that a daily cron (`M H * * *`, UTC) names."""
+    minute, hour, *rest = cron.split()
+    if rest != ["*", "*", "*"]:
+        raise ValueError(f"the SQLite worker runs only daily schedules, not {cron!r}")
+    tick = now.replace(hour=int(hour), minute=int(minute), second=0, microsecond=0)
+    return tick if tick <= now else tick - timedelta(days=1)
+
+
+async def queue_due_schedules(ctx: ServiceContext) -> int:
+    """Queue each scheduled job whose latest tick has no job yet; how many were queued."""
+    queued = 0
+    now = clock.now()
+    for name, cron in schedules().items():
+        tick = last_tick(cron, now)
+        async with ctx.db.session() as session:
+            seen = await session.execute(
+                select(_JOB.c.id)
+                .where(_JOB.c.task_name == name, _JOB.c.created_at >= tick)
+                .limit(1)
+            )
+            if seen.first() is None:
+                session.add(QueuedJob(task_name=name, args={"timestamp": int(tick.timestamp())}))
+                queued += 1
+    return queued
+
+
 async def run_forever(ctx: ServiceContext, settings: JobSettings) -> None:
-    """Poll the queue until cancelled."""
+    """Poll the queue until cancelled (queueing the scheduled jobs as their time comes)."""
     while True:
         try:
+            await queue_due_schedules(ctx)
             await run_until_empty(ctx, settings)
         except Exception as exc:  # a failed round (database busy) is retried on the next one
             log.warning("job worker round failed", error=repr(exc))

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from app.core import locks
 from app.core.context import ServiceContext
 from app.core.logging import log
-from app.jobs.registry import Handler, handlers
+from app.jobs.registry import Handler, handlers, schedules
 from app.jobs.settings import JobSettings
 
 
@@ -34,7 +34,11 @@ def _task(ctx: ServiceContext, handle: Handler) -> Any:
     return run
 
 
-def build_app(ctx: ServiceContext, settings: JobSettings) -> procrastinate.App:
+def build_app(
+    ctx: ServiceContext, settings: JobSettings, *, with_schedules: bool = False
+) -> procrastinate.App:
+    """The tasks; with their schedules only for a long-running worker (a drain runs what is
+    queued, it does not start the day's sweep)."""
     connector = procrastinate.PsycopgConnector(
         conninfo=conninfo(ctx.settings.database_url), min_size=1, max_size=4
     )
@@ -42,8 +46,13 @@ def build_app(ctx: ServiceContext, settings: JobSettings) -> procrastinate.App:
     # procrastinate counts retries after the first run; our setting counts every run.
     retries = max(settings.max_attempts - 1, 0)
     retry = procrastinate.RetryStrategy(max_attempts=retries, exponential_wait=2)
+    cron = schedules()
     for name, handle in handlers().items():
-        app.task(name=name, retry=retry)(_task(ctx, handle))
+        task = app.task(name=name, retry=retry)(_task(ctx, handle))
+        if (
+            with_schedules and name in cron
+        ):  # procrastinate defers it at each tick (`timestamp` in the args)
+            app.periodic(cron=cron[name], periodic_id=name)(task)
     return app
 
 
@@ -89,7 +98,7 @@ async def run_forever(
     ctx: ServiceContext, settings: JobSettings, *, install_signal_handlers: bool = True
 ) -> None:
     """Work until stopped (SIGINT/SIGTERM when the handlers are installed, or cancellation)."""
-    app = build_app(ctx, settings)
+    app = build_app(ctx, settings, with_schedules=True)
     async with app.open_async():
         recovery = asyncio.create_task(_recover_forever(ctx, app, settings))
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -18,7 +19,7 @@ QUEUE = "default"
 _DEFER = text(
     "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW("
     "CAST(:queue AS varchar), CAST(:task AS varchar), 0, CAST(:lock AS text), "
-    "CAST(:queueing_lock AS text), CAST(:args AS jsonb), CAST(NULL AS timestamptz)"
+    "CAST(:queueing_lock AS text), CAST(:args AS jsonb), CAST(:run_after AS timestamptz)"
     ")::procrastinate_job_to_defer_v1])) AS id"
 )
 
@@ -30,6 +31,7 @@ async def enqueue(
     *,
     lock: str | None = None,
     queueing_lock: str | None = None,
+    run_after: datetime | None = None,
 ) -> str:
     """Add a job to the queue in `session`'s transaction; returns its id (as text)."""
     if is_postgres(session):
@@ -41,10 +43,13 @@ async def enqueue(
                 "lock": lock,
                 "queueing_lock": queueing_lock,
                 "args": json.dumps(args),
+                "run_after": run_after,
             },
         )
         return str(result.scalar_one())
     row = QueuedJob(task_name=task_name, args=args, lock=lock)
+    if run_after is not None:
+        row.run_after = run_after
     session.add(row)
     await session.flush()
     return str(row.id)

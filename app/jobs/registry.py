@@ -9,6 +9,7 @@ from app.core.context import ServiceContext
 
 Handler = Callable[[ServiceContext, dict[str, Any]], Awaitable[None]]
 _HANDLERS: dict[str, Handler] = {}
+_PERIODIC: dict[str, str] = {}  # handler name -> cron schedule (procrastinate's syntax)
 
 
 def job(name: str) -> Callable[[Handler], Handler]:
@@ -30,3 +31,14 @@ def handler(name: str) -> Handler:
         return _HANDLERS[name]
     except KeyError:
         raise LookupError(f"no job handler named {name!r} is registered") from None
+
+
+def periodic(name: str, cron: str) -> None:
+    """Run the handler `name` on a schedule: procrastinate's periodic task on PostgreSQL,
+    a job queued once per period by the SQLite worker. Only daily (`M H * * *`) crons are
+    understood by the SQLite worker."""
+    _PERIODIC[name] = cron
+
+
+def schedules() -> dict[str, str]:
+    return dict(_PERIODIC)

@@ -8,7 +8,18 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.core.config import ROOT
-from app.portal import admin, admin_courses, auth, home, me, teach
+from app.portal import (
+    admin,
+    admin_courses,
+    admin_oversight,
+    admin_people,
+    admin_reports,
+    auth,
+    home,
+    me,
+    recordings,
+    teach,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 HTMX_DIR = ROOT / "node_modules" / "htmx.org" / "dist"  # from package-lock.json (npm ci)
@@ -23,8 +34,12 @@ def install(app: FastAPI) -> None:
         home.router,
         teach.router,
         me.router,
+        recordings.router,
         admin.router,
         admin_courses.router,
+        admin_people.router,
+        admin_oversight.router,
+        admin_reports.router,
         home.fallback,
     ):
         app.include_router(router)

@@ -61,7 +61,10 @@ async def send_code(
         return _login_page(request, "phone", 422, phone=phone, errors=errors)
     try:
         sender = make_sender(ctx.settings, ctx.keys)
-        await accounts_service.request_code(session, ctx.settings, ctx.keys, sender, e164)
+        ip = request.client.host if request.client else None
+        await accounts_service.request_code(
+            session, ctx.settings, ctx.keys, sender, e164, client_ip=ip
+        )
     except TooMany as exc:
         wait = exc.headers.get("Retry-After", "60")
         errors = {"phone": _("A code was sent recently; wait %(s)s seconds.") % {"s": wait}}

@@ -92,3 +92,28 @@ def timeline_chart(drawn: Timeline, label: str) -> Svg:
 
 def minutes_of(spans: list[Interval]) -> float:
     return round(sum((s.end - s.start).total_seconds() for s in spans) / 60, 1)
+
+
+def bar_chart(values: list[float], top: float, label: str) -> Svg:
+    """One bar per value, 0..top, in the order of the table beside it (numbered below)."""
+    label = str(escape(label))
+    width = WIDTH - 2 * PAD
+    slot = width / max(1, len(values))
+    span = HEIGHT - 2 * PAD
+    parts = [
+        f'<svg role="img" aria-label="{label}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="{WIDTH}" height="{HEIGHT}" xmlns="http://www.w3.org/2000/svg">'
+        f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" '
+        f'stroke="#333"/><text x="4" y="{PAD + 4}" font-size="12">{top:g}</text>'
+        f'<text x="4" y="{HEIGHT - PAD + 4}" font-size="12">0</text>'
+    ]
+    for i, v in enumerate(values):
+        h = (min(max(v, 0.0), top) / top) * span if top else 0.0
+        x = PAD + i * slot + slot * 0.15
+        parts.append(
+            f'<rect x="{x:.1f}" y="{HEIGHT - PAD - h:.1f}" width="{slot * 0.7:.1f}" '
+            f'height="{h:.1f}" fill="#0b5394"/><text x="{x + slot * 0.35:.1f}" '
+            f'y="{HEIGHT - PAD + 16}" font-size="12" text-anchor="middle">{i + 1}</text>'
+        )
+    parts.append("</svg>")
+    return Svg("".join(parts))

@@ -65,10 +65,10 @@ async def _common(session: AsyncSession, account: Account, student: str | None) 
     return {"kids": kids, "student": student, "suffix": _suffix(student)}
 
 
-@router.get("/")
-async def learning_record(
-    request: Request, me: SignedIn, session: SessionDep, student: str | None = None
-) -> Response:
+async def _record(
+    request: Request, me: Any, session: AsyncSession, student: str | None
+) -> tuple[Any, dict[str, Any], Any]:
+    """GET /v1/me/record's reading: my (or my child's) record, audited the same way."""
     common = await _common(session, me.account, student)
     kids: list[Account] = common["kids"]
     if student is None and kids and not await _is_student(session, me.account):
@@ -81,16 +81,33 @@ async def learning_record(
     )
     member = Member(tenant, me.account, await live_roles(session, tenant.id, me.account.id))
     decided = await record_decisions(request, session, member, False)
-    subject = await record.subject_of(session, decided.rollup, student)
+    subject = await record.subject_of(session, decided.rollup, common["student"])
     shown, classmates = await record.learning_record(session, decided, subject)
     await record_access(session, decided.rollup, [subject], detail={"view": "learning_record"})
     if decided.class_visible is not None and classmates:
         await record_access(
             session, decided.class_visible, classmates, detail={"view": "learning_record"}
         )
+    return shown, common, tenant
+
+
+@router.get("/")
+async def learning_record(
+    request: Request, me: SignedIn, session: SessionDep, student: str | None = None
+) -> Response:
+    shown, common, tenant = await _record(request, me, session, student)
     _ = gettext_for(language(request))
     chart = line_chart([x.activity_score for x in shown.lessons], 100, _("My activity score"))
-    return page(request, "me/record.html", shown=shown, chart=chart, **common)
+    return page(request, "me/record.html", shown=shown, chart=chart, school=tenant.slug, **common)
+
+
+@router.get("/timetable")
+async def timetable(
+    request: Request, me: SignedIn, session: SessionDep, student: str | None = None
+) -> Response:
+    """The lessons to come, from the same record read (a guardian: the chosen child's)."""
+    shown, common, tenant = await _record(request, me, session, student)
+    return page(request, "me/timetable.html", shown=shown, school=tenant.slug, **common)
 
 
 async def _is_student(session: AsyncSession, account: Account) -> bool:

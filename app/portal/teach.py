@@ -32,7 +32,7 @@ from app.tenancy.deps import Member
 
 router = APIRouter(prefix="/portal/s/{slug}", route_class=PortalRoute, include_in_schema=False)
 MANAGE = Purpose.TEACHING_MANAGEMENT
-RECORDING = "recordings"
+RECORDING = files.RECORDING  # the kind column says "recording"
 
 
 @router.get("/teach/")
@@ -88,6 +88,7 @@ async def lesson(
         seen = {e.account_id for e in events if e.record_kind == each.record_kind}
         await record_access(session, each, seen, detail={"lesson_id": str(drawn.lesson.id)})
     recordings = await _recordings(request, session, member, lesson_id)
+    may_grant = bool(recordings) and await _may_grant(request, session, member)
     _ = gettext_for(language(request))
     return page(
         request,
@@ -98,6 +99,7 @@ async def lesson(
         chart=timeline_chart(drawn, _("Lesson timeline")),
         minutes_of=minutes_of,
         recordings=recordings,
+        may_grant=may_grant,
     )
 
 
@@ -115,6 +117,14 @@ async def _recordings(
         session, access, lesson_id, RECORDING, PageParams(limit=50, cursor=None)
     )
     return rows
+
+
+async def _may_grant(request: Request, session: AsyncSession, member: Member) -> bool:
+    try:
+        await access_to(request, session, member, RecordKind.RECORDING, Action.GRANT, MANAGE)
+    except Forbidden:
+        return False
+    return True
 
 
 @router.get("/recordings/{file_id}")

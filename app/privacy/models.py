@@ -74,3 +74,25 @@ class ConsentWithdrawal(SQLModel, table=True):
     restored_by: uuid.UUID | None = Field(default=None)
 
     __table_args__ = (Index("ix_consent_withdrawal_account", "tenant_id", "account_id"),)
+
+
+class PersonalNotice(SQLModel, table=True):
+    """A message to one person in the app (an incident, a shutdown, an offboarding school).
+
+    A platform table keyed by the account: it outlives the school it may be about.
+    """
+
+    __tablename__ = "personal_notice"
+
+    id: uuid.UUID = id_field()
+    account_id: uuid.UUID = Field(foreign_key="account.id")
+    kind: str = Field(max_length=16)  # a NoticeKind
+    ref_id: uuid.UUID  # the incident, shutdown or offboarding it is about
+    school_id: uuid.UUID | None = Field(default=None)  # no foreign key: the school may be gone
+    language: str = Field(default="zh", max_length=8)
+    title: str = Field(max_length=200)
+    body: str = Field(max_length=4000)
+    created_at: datetime = utc_field(default_now=True)
+    acknowledged_at: datetime | None = utc_field(nullable=True)
+
+    __table_args__ = (UniqueConstraint("account_id", "kind", "ref_id"),)

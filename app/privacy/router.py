@@ -6,13 +6,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from app.accounts.deps import CurrentAccount
 from app.authz.access import Access
 from app.authz.deps import Authorize
 from app.core.deps import RequestIdDep, SessionDep
+from app.core.ids import parse_id
 from app.core.vocabulary import Action, ConsentCategory, Purpose, RecordKind
-from app.privacy import consent, notices
+from app.privacy import consent, messages, notices
 from app.privacy.deps import SubjectDep
-from app.privacy.schemas import ConsentList, ConsentOut, NoticeIn, NoticeList, NoticeOut
+from app.privacy.schemas import (
+    ConsentList,
+    ConsentOut,
+    LanguageIn,
+    NoticeIn,
+    NoticeList,
+    NoticeOut,
+)
+from app.privacy.subjects import Subject
 
 router = APIRouter(tags=["privacy"])
 CategoryPath = Annotated[ConsentCategory, Path(description="a consent category")]
@@ -29,16 +39,35 @@ PublishNotice = Annotated[
 
 @router.get("/v1/me/notices", response_model=NoticeList)
 async def my_notices(subject: SubjectDep, session: SessionDep) -> NoticeList:
-    """Every version of the platform's and my schools' notices; pending ones first."""
+    """Messages to me (incidents, shutdown, a leaving school) unread first, then every version
+    of the platform's and my schools' notices, pending ones first."""
+    personal = await messages.notices_of(session, subject.account.id)
     states = await notices.notices_for(session, subject)
-    return NoticeList(items=[NoticeOut.of(s) for s in states])
+    items = [NoticeOut.of_personal(p, _slug(subject, p.school_id)) for p in personal]
+    return NoticeList(items=items + [NoticeOut.of(s) for s in states])
+
+
+def _slug(subject: Subject, school_id: object) -> str | None:
+    return next((t.slug for t in subject.tenants() if t.id == school_id), None)
 
 
 @router.post("/v1/me/notices/{notice_id}/accept", response_model=NoticeOut)
 async def accept_notice(
     notice_id: str, subject: SubjectDep, session: SessionDep, request_id: RequestIdDep
 ) -> NoticeOut:
+    """Accept a notice version, or acknowledge a message to me."""
+    wanted = parse_id(notice_id)
+    read = await messages.acknowledge(session, subject.account.id, wanted) if wanted else None
+    if read is not None:
+        return NoticeOut.of_personal(read, _slug(subject, read.school_id))
     return NoticeOut.of(await notices.accept(session, subject, notice_id, request_id or None))
+
+
+@router.put("/v1/me/language", status_code=204)
+async def set_language(body: LanguageIn, account: CurrentAccount, session: SessionDep) -> Response:
+    """The language (zh or en) my notices and messages are written in."""
+    await messages.set_language(session, account, body.language)
+    return Response(status_code=204)
 
 
 @router.get("/v1/me/consents", response_model=ConsentList)

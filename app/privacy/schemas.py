@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
 from app.core.fields import ApiDate, ApiInput
 from app.core.vocabulary import ConsentCategory
 from app.privacy.consent import ConsentState
+from app.privacy.models import PersonalNotice
 from app.privacy.notices import NoticeState
 
 
 class NoticeOut(BaseModel):
     id: uuid.UUID
-    scope: str  # platform | school
+    scope: str  # platform | school | incident | shutdown | offboarding (a personal notice)
     school: str | None
     version: str
     title: str
@@ -50,6 +51,26 @@ class NoticeOut(BaseModel):
             accepted_by_guardian=bool(a and a.accepted_by != a.account_id),
         )
 
+    @classmethod
+    def of_personal(cls, notice: PersonalNotice, school: str | None) -> NoticeOut:
+        """A message to this person; accepting it records that they read it."""
+        return cls(
+            id=notice.id,
+            scope=notice.kind,
+            school=school,
+            version="1",
+            title=notice.title,
+            summary=notice.body,
+            effective_on=notice.created_at.date(),
+            reduces_rights=False,
+            published_at=notice.created_at,
+            current=True,
+            pending=notice.acknowledged_at is None,
+            applies=True,
+            accepted_at=notice.acknowledged_at,
+            accepted_by_guardian=False,
+        )
+
 
 class NoticeList(BaseModel):
     items: list[NoticeOut]
@@ -66,6 +87,12 @@ class NoticeIn(ApiInput):
     summary: str = Field(default="", max_length=2000)
     effective_on: ApiDate | None = None
     reduces_rights: bool = False
+
+
+class LanguageIn(ApiInput):
+    """The language the person's notices and messages are written in."""
+
+    language: Literal["zh", "en"]
 
 
 class ConsentOut(BaseModel):

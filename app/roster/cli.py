@@ -34,8 +34,15 @@ def import_command(
     default_age_band: Annotated[
         str | None, typer.Option(help="students without a birth date: under14, 14to17, adult")
     ] = None,
+    on_error: Annotated[
+        str, typer.Option(help="abort: any row error writes nothing; skip: write the valid rows")
+    ] = "abort",
 ) -> None:
-    """Import a roster file (idempotent by sourcedId); any row error writes nothing."""
+    """Import a roster file (idempotent by sourcedId); any row error writes nothing unless
+    --on-error skip."""
+    if on_error not in ("abort", "skip"):
+        typer.echo("error: --on-error must be abort or skip", err=True)
+        raise typer.Exit(2)
     if format not in (None, "oneroster", "csv"):
         typer.echo("error: --format must be oneroster or csv", err=True)
         raise typer.Exit(2)
@@ -48,7 +55,8 @@ def import_command(
     from app.roster.imports.rosterfile import pack_folder
 
     data = pack_folder(file) if file.is_dir() else file.read_bytes()
-    code, lines = asyncio.run(_import(slug, data, dry_run, fmt, default_age_band))
+    skip = on_error == "skip"
+    code, lines = asyncio.run(_import(slug, data, dry_run, fmt, default_age_band, skip=skip))
     for line in lines:
         typer.echo(line, err=code != 0)
     raise typer.Exit(code)
@@ -60,6 +68,8 @@ async def _import(
     dry_run: bool,
     fmt: Literal["oneroster", "csv"] | None,
     default_age_band: str | None,
+    *,
+    skip: bool = False,
 ) -> tuple[int, list[str]]:
     from app.authz.audit import record
     from app.core.errors import DomainError
@@ -82,6 +92,7 @@ async def _import(
                 region=school.phone_region,
                 limits=archive_limits(ctx.settings),
                 orgs=school.orgs,
+                on_error="skip" if skip else "abort",
             )
         except DomainError as exc:
             return 1, [f"error: {exc.detail}; nothing was written"]
@@ -102,6 +113,10 @@ async def _import(
             lines += [f"{e.file}:{e.line}: {e.column or '-'}: {e.message}" for e in result.errors]
             lines.append(f"{len(result.errors)} row error(s); nothing was written")
             return 1, lines
+        lines += [
+            f"skipped {e.file}:{e.line}: {e.column or '-'}: {e.message}"
+            for e in result.plan.skipped
+        ]
         lines.append("dry run: nothing written" if dry_run else "imported")
         return 0, lines
 

@@ -169,9 +169,19 @@ class EntityPlan(BaseModel):
     deactivated: int = 0
 
 
+class SkippedRow(BaseModel):
+    """A row `on_error=skip` left out: its own error, or a row it depends on is in error."""
+
+    file: str
+    line: int
+    column: str | None
+    message: str
+
+
 class ImportPlan(BaseModel):
     format: str
     dry_run: bool
+    on_error: Literal["abort", "skip"] = "abort"
     courses: EntityPlan = Field(default_factory=EntityPlan)
     people: EntityPlan = Field(default_factory=EntityPlan)
     enrollments: EntityPlan = Field(default_factory=EntityPlan)
@@ -181,3 +191,5 @@ class ImportPlan(BaseModel):
     # What the import retires, named before anything is written: kind -> "sourcedId: why".
     retiring: dict[str, list[str]] = Field(default_factory=dict)
     notices: list[str] = Field(default_factory=list)
+    # Under on_error=skip: every row left out, with the rows that depend on it.
+    skipped: list[SkippedRow] = Field(default_factory=list)

@@ -25,6 +25,12 @@ class Tenant(SQLModel, table=True):
     notice_version: str = Field(default="1", max_length=32)
     time_zone: str = Field(default="Asia/Shanghai", max_length=64)  # the school's days and weeks
     late_after_minutes: int = Field(default=5)  # first join later than this after start: late
+    # `[oidc]` of the tenant file: the school's OpenID Connect provider (app/identity), if any.
+    oidc: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Offboarding: days between the admin's request and the deletion, cancellable until then.
+    offboarding_notice_days: int = Field(default=30)
+    # Events per minute its classroom services may send (None: the platform's setting).
+    ingest_events_per_minute: int | None = Field(default=None)
     source_file_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)

@@ -52,6 +52,15 @@ def _validate_options(spec: TenantSpec, path: Path) -> None:
             )
 
 
+def _validate_retention(spec: TenantSpec, path: Path) -> None:
+    """A school may only shorten a period of `policies/retention.toml` (RET-7)."""
+    from app.core.retention import check_school_retention, get_retention
+
+    key, reason = check_school_retention(spec.retention, get_retention())
+    if key:
+        raise TenantFileError(path, key, reason)
+
+
 async def apply_tenants(
     session: AsyncSession, keys: Keys, directory: Path, *, dry_run: bool
 ) -> list[TenantPlan]:
@@ -59,6 +68,7 @@ async def apply_tenants(
     specs = load_tenant_dir(directory)
     for spec, _ in specs:
         _validate_options(spec, directory / f"{spec.slug}.toml")
+        _validate_retention(spec, directory / f"{spec.slug}.toml")
     plans = []
     for spec, digest in specs:
         plans.append(await _apply_one(session, keys, spec, digest, dry_run=dry_run))
@@ -98,6 +108,9 @@ async def _resolve_school(session: AsyncSession, spec: TenantSpec) -> tuple[Tena
         "retention": dict(sorted(spec.retention.items())),
         "time_zone": spec.time_zone,
         "late_after_minutes": spec.late_after_minutes,
+        "oidc": spec.oidc.model_dump() if spec.oidc else None,
+        "offboarding_notice_days": spec.offboarding_notice_days,
+        "ingest_events_per_minute": spec.limits.ingest_events_per_minute,
     }
     for attr, value in wanted.items():
         if plan.create or getattr(tenant, attr) != value:

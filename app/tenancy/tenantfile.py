@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.core.phones import InvalidPhone, normalize
@@ -42,6 +43,32 @@ class OneRosterSpec(BaseModel):
     phone_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
 
+class OidcSpec(BaseModel):
+    """`[oidc]`: the school's OpenID Connect provider. The secret stays in the environment:
+    `client_secret_setting` names the variable (`ROSTRA_OIDC_...`) that holds it."""
+
+    model_config = ConfigDict(extra="forbid")
+    issuer: str = Field(max_length=255, pattern=r"^(https://|http://(127\.0\.0\.1|localhost)[:/])")
+    client_id: str = Field(min_length=1, max_length=255)
+    client_secret_setting: str = Field(pattern=r"^ROSTRA_OIDC_[A-Z0-9_]{1,64}$")
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "phone"], max_length=20)
+    phone_claim: str = Field(default="phone_number", min_length=1, max_length=64)
+
+    @field_validator("scopes")
+    @classmethod
+    def _openid(cls, value: list[str]) -> list[str]:
+        if "openid" not in value:
+            raise ValueError("must include 'openid'")
+        return value
+
+
+class LimitsSpec(BaseModel):
+    """`[limits]`: this school's share of the platform (unset: the platform's settings)."""
+
+    model_config = ConfigDict(extra="forbid")
+    ingest_events_per_minute: int | None = Field(default=None, ge=1, le=10_000_000)
+
+
 class TenantSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
@@ -54,8 +81,12 @@ class TenantSpec(BaseModel):
     # `late_after_minutes` after the lesson's actual start is "late".
     time_zone: str = Field(default="Asia/Shanghai", max_length=64)
     late_after_minutes: int = Field(default=5, ge=0, le=240)
+    # Offboarding: the school's data is deleted this many days after its admin asks (#17).
+    offboarding_notice_days: int = Field(default=30, ge=1, le=365)
     admins: list[AdminSpec] = Field(min_length=1)
     oneroster: OneRosterSpec = Field(default_factory=OneRosterSpec)
+    oidc: OidcSpec | None = None
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
 
     @field_validator("time_zone")
     @classmethod
@@ -93,3 +124,16 @@ def load_tenant_dir(directory: Path) -> list[tuple[TenantSpec, str]]:
             raise TenantFileError(directory / f"{spec.slug}.toml", "slug", "declared twice")
         seen.add(spec.slug)
     return specs
+
+
+def calling_regions(directory: Path) -> set[str]:
+    """The phone regions of the declared schools (`CN-BJ` -> `CN`, or `[oneroster]
+    phone_region`): where login codes go by default. Empty if no file declares one."""
+    if not directory.is_dir():
+        return set()
+    regions = set()
+    for spec, _ in load_tenant_dir(directory):
+        region = spec.oneroster.phone_region or spec.region.split("-", 1)[0].upper()
+        if region in phonenumbers.SUPPORTED_REGIONS:
+            regions.add(region)
+    return regions

@@ -25,6 +25,7 @@ async def _with_password(client, owner, password: str = GOOD) -> dict[str, str]:
 
 
 async def test_set_password_then_sign_in_with_it(client, owner):
+    """ACC-10."""
     await _with_password(client, owner)
     token = await client.post(
         "/v1/auth/password", json={"phone": "137 0000 0021", "password": GOOD}

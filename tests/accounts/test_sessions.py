@@ -11,7 +11,7 @@ FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.
 
 
 async def test_each_sign_in_is_a_session_named_by_its_device(client, owner):
-    """ACC-12: device name from the user agent or the client; first and last use; no location."""
+    """ACC-12, PUR-9: device name from the user agent or the client; first and last use."""
     laptop = await sign_in(client, owner, PHONE, {"User-Agent": FIREFOX})
     clock.advance(61)
     phone = await sign_in(client, owner, PHONE, {"X-Device-Name": "Mei's phone"})

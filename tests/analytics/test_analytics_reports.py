@@ -33,6 +33,7 @@ async def _diagnostics(client, w) -> None:
 
 
 async def test_course_report(client, login, owner, analytics_world):
+    """ROL-3."""
     w = analytics_world
     await hold_lesson(client, w)
     await add_lessons(owner, w, [400])  # planned, not held yet
@@ -65,6 +66,7 @@ async def test_course_report(client, login, owner, analytics_world):
 
 
 async def test_teaching_quality_report(client, login, analytics_world):
+    """ROL-2."""
     w = analytics_world
     await hold_lesson(client, w)
     response = await client.get(R + "/teaching-quality", headers=await login(NORTH_ADMIN))
@@ -118,7 +120,7 @@ async def _class_of_seven(client, owner, w) -> None:
 async def test_deidentified_report_suppresses_small_groups_and_names_no_one(
     client, login, owner, analytics_world
 ):
-    """VIS-5/6, PUR-14/15: no row can be tied to a person."""
+    """AUZ-9: VIS-5/6, PUR-14/15: no row can be tied to a person."""
     w = analytics_world
     await hold_lesson(client, w)
     await _class_of_seven(client, owner, w)

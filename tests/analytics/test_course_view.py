@@ -88,6 +88,7 @@ async def test_course_csv_one_row_per_student(client, login, owner, analytics_wo
 
 
 async def test_a_teacher_cannot_see_a_course_they_do_not_teach(client, login, analytics_world):
+    """VIS-4, AUZ-3."""
     w = analytics_world
     assert (await client.get(_url(w), headers=await login(OTHER_TEACHER))).status_code == 404
     assert (await client.get(_url(w), headers=await login(STUDENT))).status_code == 404

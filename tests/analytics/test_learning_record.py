@@ -19,6 +19,7 @@ URL = "/v1/me/learning-record"
 async def test_my_record_has_my_lessons_answers_and_timetable(
     client, login, owner, analytics_world
 ):
+    """ROL-4, SCH-4."""
     w = analytics_world
     await hold_lesson(client, w)
     [coming] = await add_lessons(owner, w, [400])
@@ -73,6 +74,7 @@ async def test_classmates_only_as_the_class_saw_them_where_the_school_allows(
 
 
 async def test_a_guardian_reads_their_child_and_no_one_else(client, login, analytics_world):
+    """ROL-6."""
     w = analytics_world
     await hold_lesson(client, w)
     guardian = await login(GUARDIAN)

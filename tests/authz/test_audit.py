@@ -48,6 +48,7 @@ async def _count(owner, tenant, **where: Any) -> int:
 
 
 async def test_admin_lists_newest_first_with_filters_and_pages(client, login, owner, world):
+    """SEC-6."""
     s1, s2, t1 = world.id("student"), world.id("student2"), world.id("teacher")
     first = await add_entry(owner, world.a, subjects=[s1], actor=t1, kind="attendance")
     second = await add_entry(owner, world.a, subjects=[s2], actor=t1, kind="behaviour")

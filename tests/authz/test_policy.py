@@ -166,7 +166,7 @@ def test_nobody_may_change_the_audit_log(policy: Policy) -> None:
 
 
 def test_teaching_quality_data_is_never_for_students_or_guardians(policy: Policy) -> None:
-    # AUZ-6, whatever the school's options.
+    """AUZ-6, whatever the school's options."""
     for options in every_option_set(policy):
         for role, kind, action in itertools.product(
             ("student", "guardian"), ("teacher_action", "courseware_use"), Action
@@ -413,7 +413,7 @@ def test_purpose_covers(policy: Policy, purpose: str, kind: str, covered: bool) 
 
 
 def test_purposes_for(policy: Policy) -> None:
-    # PUR-11: monitoring images serve teaching management only (and the subject's rights).
+    """PUR-11: monitoring images serve teaching management only (and the subject's rights)."""
     assert policy.purposes_for("snapshot") == ["teaching_management", "rights_handling"]
     assert policy.purposes_for("gradebook") == []
 

@@ -30,6 +30,7 @@ async def _purposes(owner, tenant) -> list[str | None]:
 
 
 async def test_a_purpose_outside_the_kind_is_refused_even_for_an_admin(client, login, owner, world):
+    """PRX-5."""
     admin = await login(PHONES["admin"])
     path = f"/v1/tenants/{A}/members"
     for purpose in ("security", "learning_record", "marketing"):

@@ -53,6 +53,7 @@ async def _entries(owner, tenant, **where: Any) -> list[AuditEntry]:
 
 
 async def test_staff_reads_only_inside_a_live_grant(client, login, owner, world):
+    """ROL-5."""
     admin, staff = await login(PHONES["admin"]), await login(PHONES["staff"])
     members = f"/v1/tenants/{A}/members"
     # No grant: the school is answered like one that does not exist.

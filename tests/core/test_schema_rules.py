@@ -1,4 +1,4 @@
-"""Schema rules every domain must keep: the tenant leads every key, and RLS is a second wall."""
+"""Schema rules every domain must keep: the tenant leads every key (PRX-4), RLS a second wall."""
 
 from __future__ import annotations
 

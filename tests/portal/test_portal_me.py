@@ -106,3 +106,21 @@ async def test_a_guardian_switches_between_two_children(owner, client, sign_in, 
     assert second.status_code == 200 and "学习记录: student 0202" in second.text
     assert row_of(second.text, "record-table", "A lesson 1")[-1] == "9.0"
     assert second.text.count('<option value="') == 2
+
+
+async def test_my_timetable_lists_the_lessons_to_come_as_the_api_does(
+    client, login, owner, sign_in, analytics_world
+):
+    """The timetable page shows GET /v1/me/learning-record's timetable, in school time."""
+    from tests.analytics.conftest import add_lessons
+
+    w = analytics_world
+    await hold_lesson(client, w)
+    await add_lessons(owner, w, [400])
+    api = await client.get("/v1/me/learning-record", headers=await login(STUDENT))
+    [coming] = api.json()["timetable"]
+    student = await sign_in(STUDENT)
+    page = await student.get("/portal/me/timetable")
+    assert page.status_code == 200
+    assert row_of(page.text, "timetable", coming["title"])[1] == coming["local_start"]
+    assert "A lesson 1" not in page.text.split('id="timetable"', 1)[1]  # held, not to come

@@ -23,6 +23,7 @@ async def test_a_guardian_withdraws_for_the_child_and_ingestion_drops_that_categ
     login,
     world,  # noqa: F811
 ):
+    """RGT-10, ROL-6."""
     student = world.user(STUDENT)
     guardian = await login(GUARDIAN)
     before = await client.get(f"/v1/me/consents?student={student}", headers=guardian)

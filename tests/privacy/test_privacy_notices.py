@@ -17,6 +17,7 @@ def _by(items, scope, version, school="demo-north"):
 
 
 async def test_pending_notices_come_first_and_acceptance_is_recorded(client, login, people):
+    """POL-1."""
     headers = await login(STUDENT)
     items = (await client.get("/v1/me/notices", headers=headers)).json()["items"]
     pending = [(n["scope"], n["school"]) for n in items if n["pending"]]
@@ -36,6 +37,7 @@ async def test_pending_notices_come_first_and_acceptance_is_recorded(client, log
 async def test_a_version_reducing_rights_applies_only_once_accepted_and_old_ones_stay(
     client, login, people
 ):
+    """GEN-5."""
     headers = await login(STUDENT)
     first = _by(
         (await client.get("/v1/me/notices", headers=headers)).json()["items"], "school", "1"

@@ -35,6 +35,7 @@ async def _deletion(client, owner, login):
 async def test_deletion_goes_to_the_platform_and_to_each_school_as_linked_parts(
     client, owner, login, people
 ):
+    """RGT-7."""
     move_clock_to(2026, 12, 1)
     body, headers = await _deletion(client, owner, login)
     parts = routed(body)
@@ -122,6 +123,7 @@ async def test_deletion_goes_to_the_platform_and_to_each_school_as_linked_parts(
 async def test_deletion_needs_grounds_and_a_fresh_sms_code_and_writes_nothing_without(
     client, owner, login, people
 ):
+    """RGT-6."""
     headers = await login(STUDENT)
     no_grounds = await client.post(
         "/v1/me/requests", json={"type": "deletion", "sms_code": "123456"}, headers=headers
@@ -221,6 +223,7 @@ async def test_access_request_is_verified_by_the_session_and_handed_to_the_expor
 
 
 async def test_a_guardian_files_for_their_child_and_no_one_else_can(client, login, people):
+    """MIN-5, ROL-6."""
     guardian = await login(GUARDIAN)
     child = people.id(CHILD)
     filed = await client.post(

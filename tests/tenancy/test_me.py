@@ -6,6 +6,7 @@ from tests.factories import add_member
 
 
 async def test_me_lists_memberships_across_schools(client, schools, login, owner):
+    """ACC-4."""
     await add_member(owner, schools["demo-north"], "+8613700000555", "teacher")
     await add_member(owner, schools["demo-south"], "+8613700000555", "student")
     headers = await login("+8613700000555")

@@ -69,6 +69,12 @@ class ObjectStore(Protocol):
 
     async def presigned_url(self, key: str, seconds: int, content_type: str) -> str | None: ...
 
+    async def delete(self, key: str) -> bool:
+        """Remove the object; True when it was there. One already gone is not an error."""
+        ...
+
+    async def exists(self, key: str) -> bool: ...
+
 
 class LocalStore:
     """Files under `object_store_dir`; downloads go through signed `/v1/files/{token}` links."""
@@ -97,6 +103,17 @@ class LocalStore:
 
     async def presigned_url(self, key: str, seconds: int, content_type: str) -> str | None:
         return None
+
+    async def delete(self, key: str) -> bool:
+        """True when the object was there (a second delete of the same key is False)."""
+        path = anyio.Path(self.path_of(key))
+        if not await path.exists():
+            return False
+        await path.unlink(missing_ok=True)
+        return True
+
+    async def exists(self, key: str) -> bool:
+        return await anyio.Path(self.path_of(key)).exists()
 
 
 class S3Store:
@@ -146,6 +163,23 @@ class S3Store:
             return url
 
         return await anyio.to_thread.run_sync(sign)
+
+    async def exists(self, key: str) -> bool:
+        def head() -> bool:
+            try:
+                self.client.head_object(Bucket=self.bucket, Key=key)
+            except self.client.exceptions.ClientError:
+                return False
+            return True
+
+        return await anyio.to_thread.run_sync(head)
+
+    async def delete(self, key: str) -> bool:
+        present = await self.exists(key)
+        await anyio.to_thread.run_sync(
+            lambda: self.client.delete_object(Bucket=self.bucket, Key=key)
+        )
+        return present
 
 
 @lru_cache(maxsize=8)

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from app.authz.deps import ApiKeyClient
-from app.classroom.ingest import service
+from app.classroom.ingest import limits, service
 from app.classroom.ingest.openapi import BATCH_BODY
 from app.classroom.ingest.schemas import IngestAnswer
-from app.core.deps import KeysDep, SessionDep, SettingsDep
+from app.core.deps import ContextDep, KeysDep, SessionDep
 
 router = APIRouter(tags=["classroom"])
 
@@ -20,19 +20,25 @@ router = APIRouter(tags=["classroom"])
     response_model=IngestAnswer,
     tags=["ingestion"],
     openapi_extra=BATCH_BODY,
+    responses={429: {"description": "the school's events per minute are used up"}},
 )
 async def ingest_events(
     request: Request,
     client: ApiKeyClient,
     session: SessionDep,
     keys: KeysDep,
-    settings: SettingsDep,
+    ctx: ContextDep,
 ) -> JSONResponse:
     """A batch of up to 5,000 events (JSON `{events: [...]}` or NDJSON, gzip allowed)."""
+    settings = ctx.settings
     raw = service.parse_body(
         await request.body(),
         request.headers.get("content-type", ""),
         request.headers.get("content-encoding"),
+        max_bytes=settings.ingest_decompressed_max_bytes,
+    )
+    await limits.admit_batch(
+        ctx.db, session, client.tenant_id, len(raw), settings.ingest_events_per_minute
     )
     result = await service.accept_batch(
         session,
@@ -43,6 +49,7 @@ async def ingest_events(
         region=settings.default_region,
         request_id=getattr(request.state, "request_id", None),
     )
+    ctx.metrics.ingested(client.tenant_id, result.accepted, result.duplicates, result.dropped)
     answer = IngestAnswer(
         accepted=result.accepted, duplicates=result.duplicates, dropped=result.dropped
     )

@@ -60,10 +60,15 @@ class _Resolved:
     target: uuid.UUID | None
 
 
-def parse_body(body: bytes, content_type: str, content_encoding: str | None) -> list[Any]:
-    """The raw events of a request body, or the problem that names what is wrong with it."""
+def parse_body(
+    body: bytes, content_type: str, content_encoding: str | None, *, max_bytes: int
+) -> list[Any]:
+    """The raw events of a request body, or the problem that names what is wrong with it.
+
+    `max_bytes` bounds the body as it is decompressed, not only as it arrived.
+    """
     try:
-        return parse_batch_body(body, content_type, content_encoding)
+        return parse_batch_body(body, content_type, content_encoding, max_bytes=max_bytes)
     except BatchBodyError as exc:
         if exc.status_code == 413:
             raise PayloadTooLarge(exc.reason, field=exc.field) from None

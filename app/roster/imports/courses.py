@@ -22,6 +22,7 @@ def plan_courses(p: Planning, existing: list[CourseState]) -> None:
         if found is not None and found.source_id not in (None, row.source_id):
             message = f"classCode {row.code!r} is used by another course of the school"
             p.error("classes.csv", row.line, "classCode", message)
+            p.rejected_courses.add(row.source_id)
             continue
         if row.status == "tobedeleted":
             if found is not None and found.status == "active":
@@ -42,7 +43,12 @@ def plan_courses(p: Planning, existing: list[CourseState]) -> None:
             plan.unchanged += 1
     if p.retires_missing("classes.csv"):
         for course in existing:
-            if course.source_id and course.source_id not in in_file and course.status == "active":
+            if (
+                course.source_id
+                and course.source_id not in in_file
+                and not p.in_file("classes.csv", course.source_id)
+                and course.status == "active"
+            ):
                 p.retire("courses", course.source_id, "not in the bulk file")
                 _deactivate(p, course)
 
@@ -57,6 +63,7 @@ def _new_course(p: Planning, row: CourseRow) -> None:
     if row.starts_on is None or row.ends_on is None:
         message = f"the term {row.term_source_id!r} of a new class is not in the file"
         p.error("classes.csv", row.line, "termSourcedIds", message)
+        p.rejected_courses.add(row.source_id)
         return
     course = rows.course_row(p.tenant.id, row, p.now)
     p.course_of_source[row.source_id] = course["id"]

@@ -44,9 +44,10 @@ async def export_roster(
     school = OrgRow(source.org_source_id if source else tenant.slug, tenant.name)
     courses = [c for c in await store.courses(session, tenant.id) if c.status == "active"]
     terms, course_rows = _terms_and_courses(school, courses)
-    chosen = await _people(session, tenant)
+    held = await _roles(session, tenant)
+    chosen = {a: ms[0] for a, ms in held.items()}
     person_id = {a: m.source_id or str(m.id) for a, m in chosen.items()}
-    people = await _person_rows(session, keys, tenant, chosen, person_id)
+    people = await _person_rows(session, keys, tenant, held, person_id)
     course_source = {c.id: c.source_id or str(c.id) for c in courses}
     enrollment_rows = [
         EnrollmentRow(
@@ -122,39 +123,45 @@ def _terms_and_courses(
     return list(terms.values()), course_rows
 
 
-async def _people(session: AsyncSession, tenant: Tenant) -> dict[uuid.UUID, store.MembershipState]:
-    """Each live person once, in the role that says most about them."""
-    live = [
-        m
-        for m in await store.memberships(session, tenant.id)
-        if m.status in ("pending", "active") and m.role in ROLE_ORDER
-    ]
-    chosen: dict[uuid.UUID, store.MembershipState] = {}
-    for m in sorted(live, key=lambda m: ROLE_ORDER.index(m.role)):
-        chosen.setdefault(m.account_id, m)
-    return chosen
+async def _roles(
+    session: AsyncSession, tenant: Tenant
+) -> dict[uuid.UUID, list[store.MembershipState]]:
+    """Each live person's memberships, the one that says most about them first (a school
+    admin's membership is the school's own: not exported)."""
+    held: defaultdict[uuid.UUID, list[store.MembershipState]] = defaultdict(list)
+    for m in await store.memberships(session, tenant.id):
+        if m.status in ("pending", "active") and m.role in ROLE_ORDER:
+            held[m.account_id].append(m)
+    return {a: sorted(ms, key=lambda m: ROLE_ORDER.index(m.role)) for a, ms in held.items()}
 
 
 async def _person_rows(
     session: AsyncSession,
     keys: Keys,
     tenant: Tenant,
-    chosen: dict[uuid.UUID, store.MembershipState],
+    held: dict[uuid.UUID, list[store.MembershipState]],
     person_id: dict[uuid.UUID, str],
 ) -> list[PersonRow]:
-    phones = await store.phones_and_names(session, keys, list(chosen))
+    """One row per person with every role they hold; agents kept whatever else the
+    guardian is."""
+    phones = await store.phones_and_names(session, keys, list(held))
+    roles = {a: [cast(PersonRole, m.role) for m in ms] for a, ms in held.items()}
     guardians: defaultdict[uuid.UUID, list[str]] = defaultdict(list)
     for guardian, student in sorted(await store.guardianships(session, tenant.id)):
-        if guardian in chosen and student in chosen and chosen[guardian].role == Role.GUARDIAN:
+        if "guardian" in roles.get(guardian, ()) and "student" in roles.get(student, ()):
             guardians[student].append(person_id[guardian])
-    return [
-        PersonRow(
-            person_id[a],
-            phones[a][0],
-            m.display_name or phones[a][1] or "",
-            cast(PersonRole, m.role),
-            age_band=cast(AgeBand, m.age_band) if m.role == Role.STUDENT else None,
-            guardian_source_ids=guardians.get(a, []) if m.role == Role.STUDENT else [],
+    out = []
+    for a, ms in held.items():
+        learner = next((m for m in ms if m.role == Role.STUDENT), None)
+        out.append(
+            PersonRow(
+                person_id[a],
+                phones[a][0],
+                ms[0].display_name or phones[a][1] or "",
+                roles[a][0],
+                age_band=cast(AgeBand, learner.age_band) if learner else None,
+                guardian_source_ids=guardians.get(a, []) if learner else [],
+                other_roles=roles[a][1:],
+            )
         )
-        for a, m in chosen.items()
-    ]
+    return out

@@ -49,7 +49,12 @@ def plan_enrollments(
             _plan_enrollment(p, school, row, key, seen)
     if p.retires_missing("enrollments.csv"):
         for e in existing:
-            if e.source_id and e.source_id not in in_file and e.status == "active":
+            if (
+                e.source_id
+                and e.source_id not in in_file
+                and not p.in_file("enrollments.csv", e.source_id)
+                and e.status == "active"
+            ):
                 p.retire("enrollments", e.source_id, "not in the bulk file")
                 _enrollment_update(p, e, status="removed", removed_at=p.now)
 
@@ -69,11 +74,17 @@ def _resolve(p: Planning, school: _School, row: EnrollmentRow) -> EnrollmentKey 
     if course_id is None:
         column = "classSourcedId" if p.oneroster else "course_code"
         name = row.course_source_id or row.course_code
-        p.error(file, row.line, column, f"unknown course {name!r}")
+        if row.course_source_id in p.rejected_courses:
+            p.dependent(file, row.line, column, f"skipped with {name!r}, which is in error")
+        else:
+            p.error(file, row.line, column, f"unknown course {name!r}")
         return None
-    if account_id is None:
+    if account_id is None or row.person_source_id in p.rejected:
         if row.person_source_id in p.rejected:
-            return None  # the person's own row error says why
+            column = "userSourcedId" if p.oneroster else "phone"
+            message = f"skipped with {row.person_source_id!r}, which is in error"
+            p.dependent(file, row.line, column, message)
+            return None
         column = "userSourcedId" if p.oneroster else "phone"
         p.error(file, row.line, column, f"unknown user {row.person_source_id!r}")
         return None
@@ -127,7 +138,11 @@ def plan_guardianships(
 ) -> None:
     person_by_source = {m.source_id: m.account_id for m in memberships if m.source_id}
     for person, _ in people:
-        if person.role != "student" or person.status != "active" or person.source_id in p.rejected:
+        if (
+            "student" not in person.roles
+            or person.status != "active"
+            or person.source_id in p.rejected
+        ):
             continue
         student = p.account_of.get(person.source_id)
         if student is None:
@@ -135,7 +150,7 @@ def plan_guardianships(
         attested = p.attestation_of.get(person.source_id)
         for ref in person.guardian_source_ids:
             guardian = p.account_of.get(ref) or person_by_source.get(ref)
-            if guardian is None:
+            if guardian is None or ref in p.rejected:
                 continue
             if attested is not None and attested["given_by"] == "guardian":
                 attested["guardian_id"] = attested["guardian_id"] or guardian

@@ -4,7 +4,7 @@ checked (role, guardian of an under-14), then registered, updated or retired."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.core.ids import new_id
@@ -71,9 +71,9 @@ class _School:
     hashes: dict[str, str]  # E.164 -> phone hash
     accounts: dict[str, uuid.UUID]  # phone hash -> account id
     by_key: dict[tuple[uuid.UUID, str], MembershipState]
-    by_source: dict[str, MembershipState]
+    by_source: dict[str, list[MembershipState]]  # one membership per role held
     guardian_sources: set[str]  # sourcedIds the school already holds as a guardian
-    file_roles: dict[str, str | None]  # the file's people: sourcedId -> role
+    file_roles: dict[str, list[str]]  # the file's people: sourcedId -> roles
 
 
 def plan_people(
@@ -83,17 +83,21 @@ def plan_people(
     accounts: dict[str, uuid.UUID],
     existing: list[MembershipState],
 ) -> None:
+    by_source: dict[str, list[MembershipState]] = {}
+    for m in existing:
+        if m.source_id:
+            by_source.setdefault(m.source_id, []).append(m)
     school = _School(
         hashes,
         accounts,
         by_key={(m.account_id, m.role): m for m in existing},
-        by_source={m.source_id: m for m in existing if m.source_id},
+        by_source=by_source,
         guardian_sources={
             m.source_id
             for m in existing
             if m.source_id and m.role == Role.GUARDIAN and m.status in LIVE
         },
-        file_roles={person.source_id: person.role for person, _ in people},
+        file_roles={person.source_id: list(person.roles) for person, _ in people},
     )
     in_file: set[str] = set()
     for person, e164 in people:
@@ -105,6 +109,7 @@ def plan_people(
             if (
                 m.source_id
                 and m.source_id not in in_file
+                and not p.in_file("users.csv", m.source_id)
                 and m.status in LIVE
                 and m.role != Role.SCHOOL_ADMIN
             ):
@@ -113,38 +118,53 @@ def plan_people(
 
 
 def _plan_person(p: Planning, school: _School, person: PersonRow, e164: str | None) -> None:
-    account_id, found = _resolve(p, school, person, e164)
+    account_id = _account(p, school, person, e164)
+    sourced = school.by_source.get(person.source_id, []) if p.oneroster else []
     if person.status == "tobedeleted":
-        if found is not None and found.status in LIVE and found.role != Role.SCHOOL_ADMIN:
-            p.retire("people", found.source_id, f"{found.role}, {DELETED_REASON}")
-            p.membership_update(found, status="inactive", status_reason=DELETED_REASON)
+        held = [school.by_key.get((account_id, role)) for role in person.roles if account_id]
+        for m in {m.id: m for m in [*sourced, *held] if m is not None}.values():
+            if m.status in LIVE and m.role != Role.SCHOOL_ADMIN:
+                p.retire("people", m.source_id, f"{m.role}, {DELETED_REASON}")
+                p.membership_update(m, status="inactive", status_reason=DELETED_REASON)
         return
     if person.role is None:  # a delta's changed user without a roles.csv row
-        if found is None:
+        if not sourced:
             message = "no role for this user, and the school does not know them"
             p.error(p.users_file, person.line, "sourcedId", message)
-        else:
-            _update(p, person, found, None)
+        for m in sourced:
+            _update(p, person, m, None)
         return
-    band = p.age_band_of(person)
-    column = "agentSourcedIds" if p.oneroster else "guardian_phone"
-    if person.role == "student" and (problem := _agent_problem(school, person)):
+    if "student" in person.roles and (problem := _student_problem(p, school, person)):
+        column = "agentSourcedIds" if p.oneroster else "guardian_phone"
         p.error(p.users_file, person.line, column, problem)
         p.rejected.add(person.source_id)
         return
-    if person.role == "student" and band == "under14" and not person.guardian_source_ids:
-        message = (
+    _retire_other_roles(p, person, sourced)
+    for role in person.roles:
+        as_role = replace(person, role=role, other_roles=[])
+        found = school.by_key.get((account_id, role)) if account_id else None
+        if found is None:
+            account_id = _register(p, school, as_role, e164, account_id, p.age_band_of(as_role))
+        else:
+            _update(p, as_role, found, p.age_band_of(as_role))
+
+
+def _student_problem(p: Planning, school: _School, person: PersonRow) -> str | None:
+    """An agent who is no guardian, or an under-14 without one (MIN-1)."""
+    if problem := _agent_problem(school, person):
+        return problem
+    band = p.age_band_of(replace(person, role="student"))
+    guardians = [g for g in person.guardian_source_ids if g not in p.rejected]
+    if band == "under14" and person.guardian_source_ids and not guardians:
+        return (
+            f"a student under 14 needs a guardian: {', '.join(person.guardian_source_ids)} in error"
+        )
+    if band == "under14" and not guardians:
+        return (
             "a student under 14 needs a guardian (the age band comes from birthDate, "
             "else default_age_band, else under 14 is assumed)"
         )
-        p.error(p.users_file, person.line, column, message)
-        p.rejected.add(person.source_id)
-        return
-    found = _retire_other_role(p, school, person, found)
-    if found is None:
-        _register(p, school, person, e164, account_id, band)
-    else:
-        _update(p, person, found, band)
+    return None
 
 
 def _apply_birth_dates(p: Planning, school: _School) -> None:
@@ -152,10 +172,11 @@ def _apply_birth_dates(p: Planning, school: _School) -> None:
     that makes them under 14 needs their guardian sent with them in users.csv."""
     today = p.now.date()
     for source_id, (line, born) in p.roster.birth_dates.items():
-        found = school.by_source.get(source_id)
-        if found is None:
+        held = school.by_source.get(source_id, [])
+        if not held:
             p.error("demographics.csv", line, "sourcedId", f"unknown user {source_id!r}")
             continue
+        found = next((m for m in held if m.role == Role.STUDENT), held[0])
         band = age_band(born, today)
         if found.role != Role.STUDENT or found.age_band == band:
             p.plan.people.unchanged += 1
@@ -171,10 +192,10 @@ def _apply_birth_dates(p: Planning, school: _School) -> None:
 
 
 def is_guardian(school: _School, source_id: str) -> bool:
-    """A parent, guardian or relative, in the file (its role decides) or already at the school."""
-    role = school.file_roles.get(source_id)
-    if role is not None:
-        return role == Role.GUARDIAN
+    """A parent, guardian or relative, in the file (its roles decide) or already at the school."""
+    roles = school.file_roles.get(source_id)
+    if roles:
+        return Role.GUARDIAN in roles
     return source_id in school.guardian_sources
 
 
@@ -183,8 +204,8 @@ def _agent_problem(school: _School, person: PersonRow) -> str | None:
     rests on them): any other agent makes the student's row an error."""
     for agent in person.guardian_source_ids:
         if not is_guardian(school, agent):
-            role = school.file_roles.get(agent)
-            held = f"a {role}" if role else "not a guardian the school knows"
+            roles = school.file_roles.get(agent)
+            held = f"a {' and '.join(roles)}" if roles else "not a guardian the school knows"
             return (
                 f"agent {agent!r} is {held}: only a parent, guardian or relative can be "
                 "a student's guardian"
@@ -192,42 +213,29 @@ def _agent_problem(school: _School, person: PersonRow) -> str | None:
     return None
 
 
-def _resolve(
-    p: Planning, school: _School, person: PersonRow, e164: str | None
-) -> tuple[uuid.UUID | None, MembershipState | None]:
-    """The person's account and membership in the file's role, by number, else by sourcedId."""
+def _account(p: Planning, school: _School, person: PersonRow, e164: str | None) -> uuid.UUID | None:
+    """The person's account: by number, else by the sourcedId the school holds them under."""
     account_id = school.accounts.get(school.hashes[e164]) if e164 else None
-    found = None
-    if account_id is not None and person.role is not None:
-        found = school.by_key.get((account_id, person.role))
-    if found is None and p.oneroster:
-        found = school.by_source.get(person.source_id)
-    if found is not None:
-        account_id = found.account_id if account_id is None else account_id
+    sourced = school.by_source.get(person.source_id) if p.oneroster else None
+    if account_id is None and sourced:
+        account_id = sourced[0].account_id
     if account_id is not None:
         p.account_of[person.source_id] = account_id
-    return account_id, found
+    return account_id
 
 
-def _retire_other_role(
-    p: Planning, school: _School, person: PersonRow, found: MembershipState | None
-) -> MembershipState | None:
-    """One sourcedId holds one role here: the file's role replaces the old one, so a teacher
-    listed as a student loses the teacher's access now (an admin's membership is the school's
-    own and stays). Returns the membership in the file's role, if any."""
-    sourced = school.by_source.get(person.source_id) if p.oneroster else None
-    if sourced is None or sourced.role == person.role:
-        return found
-    if sourced.role != Role.SCHOOL_ADMIN:
+def _retire_other_roles(p: Planning, person: PersonRow, sourced: list[MembershipState]) -> None:
+    """A sourcedId holds the file's roles here: a role it no longer lists ends, so a teacher
+    listed only as a student loses the teacher's access now (an admin's membership is the
+    school's own and stays)."""
+    for m in sourced:
+        if m.role in person.roles or m.role == Role.SCHOOL_ADMIN:
+            continue
         retire: dict[str, Any] = {"source_id": None}
-        if sourced.status in LIVE:
-            p.retire("people", sourced.source_id, f"{sourced.role}, {ROLE_REASON}")
+        if m.status in LIVE:
+            p.retire("people", m.source_id, f"{m.role}, {ROLE_REASON}")
             retire |= {"status": "inactive", "status_reason": ROLE_REASON}
-        p.membership_update(sourced, **retire)
-    if found is sourced:
-        assert person.role is not None
-        return school.by_key.get((sourced.account_id, person.role))
-    return found
+        p.membership_update(m, **retire)
 
 
 def _register(
@@ -237,8 +245,9 @@ def _register(
     e164: str | None,
     account_id: uuid.UUID | None,
     band: str | None,
-) -> None:
-    """A new membership (and account if the number is new) with the school's attestation."""
+) -> uuid.UUID:
+    """A new membership (and account if the number is new) with the school's attestation;
+    returns the account."""
     assert person.role is not None
     if account_id is None:
         assert e164 is not None
@@ -269,9 +278,11 @@ def _register(
         notice_version=p.tenant.notice_version,
         attested_by=p.actor_id,
     )
-    p.attestation_of[person.source_id] = attested
+    if person.role == "student" or person.source_id not in p.attestation_of:
+        p.attestation_of[person.source_id] = attested
     p.writes.attestations.append(attested)
     p.writes.subjects.add(account_id)
+    return account_id
 
 
 def _update(p: Planning, person: PersonRow, found: MembershipState, band: str | None) -> None:

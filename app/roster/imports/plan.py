@@ -46,6 +46,7 @@ class Planning:
         self.default_age_band = default_age_band
         self.region = region
         self.errors: list[RowError] = list(roster.errors)
+        self.dependents: list[RowError] = list(roster.dependents)
         self.plan = ImportPlan(
             format=roster.kind,
             dry_run=True,
@@ -60,11 +61,20 @@ class Planning:
         self.account_of: dict[str, uuid.UUID] = {}  # person source id -> account id
         self.course_of_source: dict[str, uuid.UUID] = {}
         self.rejected: set[str] = set()  # people whose rows are in error
+        self.rejected_courses: set[str] = set()  # classes whose rows are in error
         self.attestation_of: dict[str, dict[str, Any]] = {}
         self.same_org = False
 
     def error(self, file: str, line: int, column: str | None, message: str) -> None:
         self.errors.append(RowError(file, line, column, message))
+
+    def dependent(self, file: str, line: int, column: str | None, message: str) -> None:
+        """A row left out with a row it depends on, whose own error says why."""
+        self.dependents.append(RowError(file, line, column, message))
+
+    def in_file(self, file: str, source_id: str) -> bool:
+        """The file names this sourcedId, in a row kept or in error (never retired)."""
+        return source_id in self.roster.present.get(file, ())
 
     def bulk(self, file: str) -> bool:
         return self.roster.mode.get(file) == "bulk"
@@ -90,4 +100,11 @@ class Planning:
         self.plan.retiring.setdefault(kind, []).append(f"{name or '(no sourcedId)'}: {reason}")
 
     def sorted_errors(self) -> list[RowError]:
-        return sorted(self.errors, key=lambda e: (e.file, e.line, e.column or ""))
+        return sorted(self.errors, key=_row_order)
+
+    def sorted_dependents(self) -> list[RowError]:
+        return sorted(self.dependents, key=_row_order)
+
+
+def _row_order(e: RowError) -> tuple[str, int, str]:
+    return (e.file, e.line, e.column or "")

@@ -16,7 +16,7 @@ from app.core.errors import DomainError, PayloadTooLarge
 from app.core.vocabulary import Action, Purpose, RecordKind
 from app.roster.imports.export import ExportFormat, export_roster
 from app.roster.imports.rosterfile import MAX_FILE_BYTES
-from app.roster.imports.service import archive_limits, import_roster, school_orgs
+from app.roster.imports.service import OnError, archive_limits, import_roster, school_orgs
 from app.roster.schemas import AgeBandIn, ImportPlan
 
 router = APIRouter(tags=["roster"])
@@ -50,6 +50,10 @@ async def import_file(
     default_age_band: Annotated[AgeBandIn | None, Form()] = None,
     format: Annotated[Literal["oneroster", "csv"] | None, Query()] = None,
     dry_run: Annotated[bool, Query(description="plan only; nothing is written")] = False,
+    on_error: Annotated[
+        OnError,
+        Query(description="abort: any row error writes nothing; skip: write the valid rows"),
+    ] = "abort",
 ) -> ImportPlan:
     """Imports the school's roster, idempotent by sourcedId. The import is the school's
     consent attestation (method `school_import`) for everyone it registers."""
@@ -69,6 +73,7 @@ async def import_file(
         region=school.phone_region,
         limits=archive_limits(ctx.settings),
         orgs=school.orgs,
+        on_error=on_error,
     )
     if result.errors:
         raise RosterRowsInvalid(

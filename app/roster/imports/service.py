@@ -9,7 +9,7 @@ primary key, not the ORM per row. The import is the school's consent attestation
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import anyio
@@ -32,18 +32,22 @@ from app.roster.imports.rosterfile import (
     ArchiveLimits,
     ArchiveTooLarge,
     RosterFile,
+    RowError,
     parse_oneroster,
     parse_roster_file,
     parse_simple_csv,
 )
+from app.roster.schemas import SkippedRow
 from app.tenancy.models import Tenant
 from app.tenancy.tenantfile import OneRosterSpec, load_tenant_file
 
 Format = Literal["oneroster", "csv"]
+OnError = Literal["abort", "skip"]
 
 __all__ = [
     "Format",
     "ImportResult",
+    "OnError",
     "SchoolOrgs",
     "Writes",
     "archive_limits",
@@ -166,17 +170,30 @@ async def import_roster(
     region: str = "CN",
     limits: ArchiveLimits | None = None,
     orgs: frozenset[str] = frozenset(),
+    on_error: OnError = "abort",
 ) -> tuple[ImportResult, Writes]:
-    """Plans the import; writes it unless this is a dry run or any row is in error.
+    """Plans the import; writes it unless this is a dry run or a row is in error.
 
-    `orgs` are the school's OneRoster orgs in a district's file (empty: the file's one
-    school); rows of other orgs are counted as "not this school", never errors. Parsing runs
-    off the event loop."""
+    With `on_error="skip"` the rows in error, and the rows that depend on them, are left out
+    and listed in the plan's `skipped`; the rest is written. An error of a whole file (the
+    zip, the manifest, a header) still writes nothing. `orgs` are the school's OneRoster
+    orgs in a district's file (empty: the file's one school); rows of other orgs are counted
+    as "not this school", never errors. Parsing runs off the event loop."""
     roster = await anyio.to_thread.run_sync(read_file, data, fmt, limits, orgs)
     p = Planning(keys, tenant, actor_id, roster, default_age_band=default_age_band, region=region)
     await _plan(session, p)
-    p.plan.dry_run = dry_run
+    p.plan.dry_run, p.plan.on_error = dry_run, on_error
     errors = p.sorted_errors()
+    if on_error == "skip" and not any(_whole_file(e) for e in errors):
+        skipped = sorted([*errors, *p.sorted_dependents()], key=lambda e: (e.file, e.line))
+        p.plan.skipped = [SkippedRow(**asdict(e)) for e in skipped]
+        errors = []
     if not errors and not dry_run:
         await repository.apply(session, tenant.id, p.writes, roster.school, p.now)
     return ImportResult(p.plan, errors), p.writes
+
+
+def _whole_file(error: RowError) -> bool:
+    """An error of the zip, the manifest or a file's header: no row can be trusted to be
+    the file's (a bulk file cut short would retire what it leaves out)."""
+    return error.column is None or error.line <= 1 or error.file == "manifest.csv"

@@ -40,6 +40,7 @@ async def _upload(client, headers, world, what="recordings", content=VIDEO, **fi
 
 
 async def test_recording_needs_the_notice_then_downloads_by_signed_link(client, login, world):
+    """CLS-5, CLS-15."""
     admin = await login(NORTH_ADMIN)
     refused = await _upload(client, admin, world)
     assert refused.status_code == 409
@@ -71,6 +72,7 @@ async def test_recording_needs_the_notice_then_downloads_by_signed_link(client, 
 
 
 async def test_who_may_see_recordings_and_grants(client, login, world):
+    """VIS-2."""
     admin = await login(NORTH_ADMIN)
     created = await _upload(client, admin, world, notice_shown="true")
     rec = created.json()["id"]
@@ -184,6 +186,7 @@ async def test_admins_list_a_recordings_grants_with_their_status(client, login, 
 
 
 async def test_snapshots_come_from_the_api_key_and_only_admins_read_them(client, login, world):
+    """CLS-15, ROL-3."""
     url = f"/v1/ingest/lessons/{world.lesson}/snapshots"
     sent = await client.post(
         url,

@@ -134,6 +134,7 @@ def error_fields(errors: list[EventError]) -> set[tuple[int, str]]:
 
 
 def test_registry_lists_exactly_the_contract_kinds() -> None:
+    """CLS-9, CLS-11, CLS-12, CLS-13, CLS-14, CLS-17, CLS-18."""
     assert set(KIND_NAMES) == set(SAMPLE_FIELDS)
     assert set(KINDS) == set(KIND_NAMES)
     assert all(KINDS[name].name == name for name in KIND_NAMES)
@@ -152,6 +153,7 @@ def test_record_kind_and_consent_category(kind: str) -> None:
 
 
 def test_leave_reasons() -> None:
+    """CLS-16."""
     assert [reason.value for reason in LeaveReason] == [
         "left",
         "removed",
@@ -308,6 +310,7 @@ def test_user_and_phone_exactly_one() -> None:
 
 @pytest.mark.parametrize("kind", ["lesson.started", "behaviour.spoke", "diagnostics.sample"])
 def test_extra_fields_are_rejected(kind: str) -> None:
+    """RET-7, PUR-8."""
     valid, errors = check(make_event(kind, colour="blue"))
     assert valid == []
     assert errors == [EventError(0, "colour", "Extra inputs are not permitted")]

@@ -294,6 +294,7 @@ async def test_api_keys_are_for_school_admins_of_that_school(client, login, worl
 
 
 async def test_withdrawn_consent_drops_that_category_only(client, login, owner, world):
+    """GEN-3, GEN-4."""
     student = await login(STUDENT)
     withdrawn = await client.post(
         "/v1/me/consents/camera/withdraw?school=demo-north", headers=student

@@ -47,6 +47,7 @@ async def _users(client, headers, url, **params) -> set[str]:
 
 
 async def test_student_sees_only_their_own_record_and_no_diagnostics(client, login, world):
+    """VIS-3."""
     await _seed(client, world)
     student = await login(STUDENT)
     mine = {world.user(STUDENT)}

@@ -305,10 +305,10 @@ def test_other_files_are_ignored_with_a_notice() -> None:
     assert "ignored file 'lineItems.csv'" in roster.notices
 
 
-def test_administrators_and_roles_at_other_orgs_are_skipped_with_a_notice() -> None:
+def test_proctors_and_roles_at_other_orgs_are_skipped_with_a_notice() -> None:
     archive = school_zip()
     roles = read_rows(archive, "roles.csv")
-    roles[1]["role"] = "administrator"
+    roles[1]["role"] = "proctor"
     roles.append({**roles[0], "sourcedId": "r-district", "orgSourcedId": "district-1"})
     orgs = read_rows(archive, "orgs.csv")
     orgs.append({**orgs[0], "sourcedId": "district-1", "type": "district"})
@@ -323,7 +323,7 @@ def test_administrators_and_roles_at_other_orgs_are_skipped_with_a_notice() -> N
     assert "u-aide" not in {person.source_id for person in roster.people}
     assert "e-2" not in {e.source_id for e in roster.enrollments}
     assert roster.not_this_school == {"roles.csv": 1}
-    assert any("1 users with role 'administrator'" in notice for notice in roster.notices)
+    assert any("1 users with role 'proctor'" in notice for notice in roster.notices)
 
 
 def test_a_delta_keeps_tobedeleted_rows_and_references_outside_the_file() -> None:

@@ -21,6 +21,7 @@ async def _registered(client, login):
 
 
 async def test_first_login_shows_the_school_and_confirm(client, schools, login):
+    """SCH-2."""
     await _registered(client, login)
     me = await login(PHONE)
     body = (await client.get("/v1/me", headers=me)).json()
@@ -65,6 +66,7 @@ async def test_dispute_suspends_and_reaches_the_admins(client, schools, login):
 
 
 async def test_student_reports_a_wrong_course(client, schools, login):
+    """SCH-2."""
     admin, _course_id, outcome = await _registered(client, login)
     me = await login(PHONE)
     path = f"/v1/me/enrollments/{outcome['enrollment_id']}/report"

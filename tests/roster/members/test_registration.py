@@ -23,6 +23,7 @@ async def _count(owner, model, tenant) -> int:
 
 
 async def test_admin_registers_a_teacher_pending_with_masked_phone(client, schools, login, owner):
+    """PUR-2, PUR-10."""
     headers = await login(NORTH_ADMIN)
     r = await client.post(f"{NORTH}/members", json=person("13800000401"), headers=headers)
     assert r.status_code == 201, r.text
@@ -45,6 +46,7 @@ async def test_registering_the_same_number_and_role_again_is_idempotent(client, 
 
 
 async def test_under_14_needs_guardian_phone_and_guardian_consent(client, schools, login, owner):
+    """MIN-3."""
     headers = await login(NORTH_ADMIN)
     young = person("13800000403", "student", age_band="under14")
     r = await client.post(f"{NORTH}/members", json=young, headers=headers)

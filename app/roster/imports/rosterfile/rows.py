@@ -9,7 +9,7 @@ from typing import Literal
 Kind = Literal["oneroster", "csv"]
 FileMode = Literal["bulk", "delta"]
 Status = Literal["active", "tobedeleted"]
-PersonRole = Literal["teacher", "assistant", "student", "guardian"]
+PersonRole = Literal["school_admin", "teacher", "assistant", "student", "guardian"]
 EnrollmentRole = Literal["teacher", "assistant", "student"]
 AgeBand = Literal["under14", "14to17", "adult"]
 Reference = Literal["accepted", "rejected", "unknown", "outside"]
@@ -93,6 +93,8 @@ class PersonRow:
     """A person on the roster, known by phone.
 
     `role` is None only in a delta file whose roles.csv does not mention the person.
+    A person with several roles at the school (a teacher who is also a parent) holds the
+    primary one in `role` and the others in `other_roles`; each becomes a membership.
     In `roster.csv` the source ids are the phone number without formatting.
     """
 
@@ -105,6 +107,12 @@ class PersonRow:
     guardian_source_ids: list[str] = field(default_factory=list)
     status: Status = "active"
     line: int = field(default=0, compare=False)
+    other_roles: list[PersonRole] = field(default_factory=list)
+
+    @property
+    def roles(self) -> list[PersonRole]:
+        """Every role the person holds in the file, the primary one first."""
+        return [self.role, *self.other_roles] if self.role is not None else []
 
 
 @dataclass(slots=True)
@@ -136,6 +144,12 @@ class RosterFile:
     not_this_school: dict[str, int] = field(default_factory=dict)
     # A delta's demographics of users its users.csv does not carry: sourcedId -> (line, date).
     birth_dates: dict[str, tuple[int, date]] = field(default_factory=dict)
+    # Every sourcedId each file names, rows in error included: a row skipped for its error
+    # is still in the file, so it is never retired as missing.
+    present: dict[str, set[str]] = field(default_factory=dict)
+    # Rows left out because a row they depend on is in error (an enrolment of a user in
+    # error, a guardian link to one): reported with the skipped rows under on_error=skip.
+    dependents: list[RowError] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -247,6 +261,7 @@ MANIFEST_FILES = (
 MAX_LENGTHS = {"code": 64, "name": 200, "subject": 100, "term": 100, "display_name": 200}
 
 PERSON_ROLE_BY_ONEROSTER: dict[str, PersonRole] = {
+    "administrator": "school_admin",
     "teacher": "teacher",
     "aide": "assistant",
     "student": "student",
@@ -260,6 +275,7 @@ ENROLLMENT_ROLE_BY_ONEROSTER: dict[str, EnrollmentRole] = {
     "student": "student",
 }
 ONEROSTER_ROLE_BY_PERSON_ROLE = {
+    "school_admin": "administrator",
     "teacher": "teacher",
     "assistant": "aide",
     "student": "student",
@@ -276,6 +292,9 @@ ENROLLMENT_ROLE_BY_PERSON_ROLE: dict[str, EnrollmentRole] = {
     "assistant": "assistant",
     "student": "student",
 }
-PERSON_ROLES: dict[str, PersonRole] = {role: role for role in PERSON_ROLE_BY_ONEROSTER.values()}
+# `roster.csv` roles: a school admin is made in Rostra (or from a OneRoster file), not here.
+PERSON_ROLES: dict[str, PersonRole] = {
+    role: role for role in PERSON_ROLE_BY_ONEROSTER.values() if role != "school_admin"
+}
 AGE_BANDS: dict[str, AgeBand] = {"under14": "under14", "14to17": "14to17", "adult": "adult"}
 STATUSES: dict[str, Status] = {"": "active", "active": "active", "tobedeleted": "tobedeleted"}

@@ -114,7 +114,7 @@ def _people_tables(
     course_by_code = {course.code: course.source_id for course in courses}
     children: defaultdict[str, list[str]] = defaultdict(list)
     for person in people:
-        if person.role == "student":
+        if "student" in person.roles:
             for guardian_id in person.guardian_source_ids:
                 children[guardian_id].append(person.source_id)
 
@@ -130,15 +130,15 @@ def _people_tables(
             "username": p.source_id, "givenName": split_name(p.display_name)[0],
             "familyName": split_name(p.display_name)[1], "sms": p.phone,
             "agentSourcedIds": ",".join(
-                p.guardian_source_ids if p.role == "student" else children[p.source_id]
+                p.guardian_source_ids if "student" in p.roles else children[p.source_id]
             ),
             "primaryOrgSourcedId": school_id, AGE_BAND_COLUMN: p.age_band or "",
         } for p in people],
         "roles.csv": [{
-            **common, "sourcedId": f"{p.source_id}-role",
-            "userSourcedId": p.source_id, "roleType": "primary",
-            "role": ONEROSTER_ROLE_BY_PERSON_ROLE[p.role], "orgSourcedId": school_id,
-        } for p in people if p.role is not None],
+            **common, "sourcedId": f"{p.source_id}-role" + (f"-{n + 1}" if n else ""),
+            "userSourcedId": p.source_id, "roleType": "secondary" if n else "primary",
+            "role": ONEROSTER_ROLE_BY_PERSON_ROLE[role], "orgSourcedId": school_id,
+        } for p in people for n, role in enumerate(p.roles)],
         "enrollments.csv": [{
             **common, "sourcedId": e.source_id, "classSourcedId": class_of(e),
             "schoolSourcedId": school_id, "userSourcedId": e.person_source_id,

@@ -1,0 +1,1 @@
+"""A school's and the service's end of life: incidents, offboarding, shutdown (#17)."""

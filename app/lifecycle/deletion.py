@@ -1,0 +1,184 @@
+"""Deleting a school: every row of every tenant table and every object, then the proof.
+
+The tables come from the metadata (children before parents), each emptied in bounded
+batches, one short transaction per batch, so other schools' requests are never held up for
+long. It runs as the schema owner (the service's role may not delete the school itself);
+row-level security still admits only the school being deleted. The counts before and the
+object keys are taken once, at the start, so a run killed half-way and run again finishes
+the work and proves it against the school as it was. The proof is signed with a key derived
+from the audit key and kept in a platform table: nothing of the school, the slug is free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import shutil
+import uuid
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.classroom.files.storage import get_store
+from app.classroom.models import LessonFile
+from app.core import clock
+from app.core.config import Settings
+from app.core.context import ServiceContext
+from app.core.db import Database, set_tenant
+from app.core.security import derive_key
+from app.lifecycle import repository
+from app.lifecycle.models import DeletionProof, Offboarding, OffboardingStatus
+from app.lifecycle.tables import metadata
+from app.privacy.messages import NoticeKind
+from app.privacy.models import NoticeAcceptance, PersonalNotice
+from app.tenancy.models import Tenant
+
+BATCH = 5000
+_ACCEPTANCE: Table = NoticeAcceptance.__table__  # type: ignore[attr-defined]
+_TENANT: Table = Tenant.__table__  # type: ignore[attr-defined]
+
+
+def school_tables() -> list[Table]:
+    """Every tenant table, children before the tables they point to."""
+    return [t for t in reversed(metadata.sorted_tables) if "tenant_id" in t.c]
+
+
+def _where(table: Table, school_id: uuid.UUID) -> Any:
+    column = table.c.school_id if table is _ACCEPTANCE else table.c.tenant_id
+    return column == school_id
+
+
+def _counted() -> list[Table]:
+    """The school's rows: its tenant tables, and the acceptances of its own notices."""
+    return [*school_tables(), _ACCEPTANCE]
+
+
+async def count_rows(session: AsyncSession, school_id: uuid.UUID) -> dict[str, int]:
+    await set_tenant(session, school_id)
+    counts: dict[str, int] = {}
+    for table in _counted():
+        query = select(func.count()).select_from(table).where(_where(table, school_id))
+        counts[table.name] = int((await session.execute(query)).scalar_one())
+    return counts
+
+
+async def _object_keys(session: AsyncSession, offboarding: Offboarding) -> list[str]:
+    await set_tenant(session, offboarding.school_id)
+    files = await session.execute(
+        select(col(LessonFile.object_key)).where(col(LessonFile.tenant_id) == offboarding.school_id)
+    )
+    keys = sorted(set(files.scalars().all()))
+    return keys + ([offboarding.export_key] if offboarding.export_key else [])
+
+
+async def _delete_batch(db: Database, table: Table, school_id: uuid.UUID, batch: int) -> int:
+    pk = list(table.primary_key.columns)
+    chosen = select(*pk).where(_where(table, school_id)).limit(batch)
+    async with db.session() as session:
+        await set_tenant(session, school_id)
+        result = await session.execute(
+            delete(table).where(_where(table, school_id), tuple_(*pk).in_(chosen))
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def delete_rows(db: Database, school_id: uuid.UUID, batch: int = BATCH) -> int:
+    deleted = 0
+    for table in _counted():
+        while (done := await _delete_batch(db, table, school_id, batch)) > 0:
+            deleted += done
+    return deleted
+
+
+def sign(settings: Settings, body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    key = derive_key(settings.audit_key, "deletion-proof")
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def proof_body(proof: DeletionProof) -> dict[str, Any]:
+    """What the signature covers."""
+    return {
+        "offboarding_id": str(proof.offboarding_id),
+        "school_id": str(proof.school_id),
+        "slug": proof.slug,
+        "rows_before": proof.rows_before,
+        "rows_after": proof.rows_after,
+        "objects_removed": proof.objects_removed,
+        "objects_left": proof.objects_left,
+        "accounts_offered_cancellation": proof.accounts_offered_cancellation,
+        "finished_at": proof.finished_at.isoformat(),
+    }
+
+
+def verify(settings: Settings, proof: DeletionProof) -> bool:
+    return hmac.compare_digest(sign(settings, proof_body(proof)), proof.signature)
+
+
+async def _begin(db: Database, offboarding_id: uuid.UUID) -> Offboarding | None:
+    """Counts and object keys, taken once; None when there is nothing (left) to delete."""
+    async with db.session() as session:
+        offboarding = await session.get(Offboarding, offboarding_id)
+        if offboarding is None or offboarding.status != OffboardingStatus.SCHEDULED:
+            return None
+        if offboarding.rows_before is None:
+            offboarding.rows_before = await count_rows(session, offboarding.school_id)
+            offboarding.object_keys = await _object_keys(session, offboarding)
+            await session.flush()
+        return offboarding
+
+
+async def _offered(session: AsyncSession, offboarding_id: uuid.UUID) -> int:
+    query = select(func.count()).where(
+        col(PersonalNotice.kind) == NoticeKind.OFFBOARDING,
+        col(PersonalNotice.ref_id) == offboarding_id,
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def _finish(
+    db: Database, settings: Settings, offboarding: Offboarding, removed: int, left: int
+) -> DeletionProof:
+    async with db.session() as session:
+        existing = await repository.proof_of(session, offboarding.id)
+        if existing is not None:
+            return existing
+        await session.execute(delete(_TENANT).where(_TENANT.c.id == offboarding.school_id))
+        proof = DeletionProof(
+            offboarding_id=offboarding.id, school_id=offboarding.school_id,
+            slug=offboarding.slug, rows_before=offboarding.rows_before or {},
+            rows_after=await count_rows(session, offboarding.school_id),
+            objects_removed=removed, objects_left=left,
+            accounts_offered_cancellation=await _offered(session, offboarding.id),
+            finished_at=clock.now(), signature="",
+        )  # fmt: skip
+        proof.signature = sign(settings, proof_body(proof))
+        session.add(proof)
+        row = await session.get(Offboarding, offboarding.id)
+        assert row is not None
+        row.status, row.deleted_at = OffboardingStatus.DELETED, proof.finished_at
+        await session.flush()
+        return proof
+
+
+async def delete_school(ctx: ServiceContext, offboarding_id: uuid.UUID) -> DeletionProof | None:
+    """Delete the school of a due offboarding (or a shutdown) and return the signed proof."""
+    db = Database(ctx.settings, url=ctx.settings.owner_database_url)
+    try:
+        offboarding = await _begin(db, offboarding_id)
+        if offboarding is None:
+            async with db.session() as session:
+                return await repository.proof_of(session, offboarding_id)
+        store, keys = get_store(ctx.settings), offboarding.object_keys or []
+        for key in keys:
+            await store.delete(key)
+        left = sum([await store.exists(key) for key in keys])
+        removed = len(keys) - left  # the same on a rerun, whichever run removed them
+        await delete_rows(db, offboarding.school_id)
+        shutil.rmtree(ctx.settings.checkpoint_dir / str(offboarding.school_id), ignore_errors=True)
+        return await _finish(db, ctx.settings, offboarding, removed, left)
+    finally:
+        await db.dispose()

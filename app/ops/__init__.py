@@ -1,0 +1,1 @@
+"""Operations: what the platform shows its operators (metrics), over every domain."""

@@ -1,0 +1,1 @@
+"""Retention: periods in force, legal holds, sweeps, the deletion log and its replay."""

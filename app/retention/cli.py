@@ -1,0 +1,92 @@
+"""`rostra retention sweep [--dry-run] [--school SLUG]`, `export-log FILE`, `replay FILE`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from app.core.config import get_settings
+from app.core.db import Database
+from app.core.vocabulary import RetentionCategory
+
+retention_app = typer.Typer(
+    help="Retention: sweeps, the deletion log and its replay after a restore.",
+    no_args_is_help=True,
+)
+T = TypeVar("T")
+
+
+def _run(work: Callable[[Database], Awaitable[T]]) -> T:
+    """As the schema owner: the platform's categories (login state) sit behind RLS keyed on
+    one number at a time, which a sweep over everyone's rows cannot name."""
+    settings = get_settings()
+
+    async def _go() -> T:
+        db = Database(settings, settings.owner_database_url)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(_go())
+
+
+@retention_app.command("sweep")
+def sweep(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="count only, remove nothing")] = False,
+    school: Annotated[str | None, typer.Option("--school", help="one school's slug")] = None,
+    category: Annotated[
+        list[RetentionCategory] | None, typer.Option("--category", help="only these")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=50_000, help="rows a transaction")] = 5000,
+) -> None:
+    """Delete or anonymise what outlived its period, per school and category (holds respected)."""
+    from app.retention.service import UnknownSchool, sweep_all
+
+    try:
+        reports = _run(
+            lambda db: sweep_all(
+                db,
+                get_settings(),
+                school,
+                category or None,
+                dry_run=dry_run,
+                batch_size=batch_size,
+                trigger="cli",
+            )
+        )
+    except UnknownSchool:
+        typer.echo(f"error: --school: no school '{school}'", err=True)
+        raise typer.Exit(2) from None
+    for report in reports:
+        for line in report.lines():
+            typer.echo(line)
+
+
+@retention_app.command("export-log")
+def export_log(
+    file: Annotated[Path, typer.Argument(help="JSON lines, oldest first")],
+) -> None:
+    """Write the deletion log (ids only) to FILE, to replay into a restored backup."""
+    from app.retention.replay import export_log as export
+
+    written = _run(lambda db: export(db, file))
+    typer.echo(f"wrote {written} deletion log entries to {file.name}")
+
+
+@retention_app.command("replay")
+def replay(
+    file: Annotated[Path, typer.Argument(help="a file written by `export-log`")],
+) -> None:
+    """Remove again, from this (restored) database, every row the deletion log names."""
+    from app.retention.replay import replay as apply
+
+    if not file.is_file():
+        typer.echo(f"error: {file.name}: no such file", err=True)
+        raise typer.Exit(2)
+    for line in _run(lambda db: apply(db, file)).lines():
+        typer.echo(line)

@@ -1,0 +1,164 @@
+"""The deletion log out of one database and into a restored one (RET-6, docs/operations.md).
+
+`export_log` writes the log as JSON lines (ids only: table, school, key, action, run, at).
+`replay` applies such a file to the database it connects to, typically a backup restored
+from before those deletions: every row the log names is removed again (rollups folded into
+their lesson's tally first, as the sweep did), and the entries join that database's own log.
+Rows already gone are skipped, so replaying twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import Database, set_tenant
+from app.retention.batches import Target, remove
+from app.retention.models import DeletionLog
+from app.retention.rules import PLATFORM_RULES, SCHOOL_RULES, Rule
+
+_LOG = DeletionLog.__table__  # type: ignore[attr-defined]
+CHUNK = 1000
+
+
+@dataclass
+class ReplayReport:
+    entries: int = 0
+    removed: dict[str, int] = field(default_factory=dict)  # table -> rows removed again
+    already_gone: int = 0
+
+    def lines(self) -> list[str]:
+        out = [f"replayed {self.entries} deletion log entries"]
+        out += [f"  {t}: {n} rows removed again" for t, n in sorted(self.removed.items())]
+        out.append(f"  already gone: {self.already_gone}")
+        return out
+
+
+async def export_log(db: Database, path: Path, since: datetime | None = None) -> int:
+    """Append-only JSON lines, oldest first; how many entries were written."""
+    written = 0
+    async with db.session() as session:
+        query = select(_LOG).order_by(_LOG.c.id)
+        if since is not None:
+            query = query.where(_LOG.c.at >= since)
+        with path.open("w", encoding="utf-8") as out:
+            for row in (await session.execute(query)).mappings():
+                entry = {k: row[k] for k in ("table_name", "key", "action")}
+                entry |= {
+                    "id": str(row["id"]),
+                    "school_id": str(row["school_id"]) if row["school_id"] else None,
+                    "run_id": str(row["run_id"]),
+                    "at": row["at"].isoformat(),
+                }
+                out.write(json.dumps(entry, sort_keys=True) + "\n")
+                written += 1
+    return written
+
+
+def read_log(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as source:
+        for line in source:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _rule_for(table: str, action: str) -> Rule:
+    """A rule that removes rows of `table` the way the sweep did (children included)."""
+    for rule in (*SCHOOL_RULES, *PLATFORM_RULES):
+        if rule.table_name == table and rule.anonymise == (action == "anonymise"):
+            return rule
+    for rule in SCHOOL_RULES:  # a child table (recording_grant) of a swept one
+        for child in rule.children:
+            if child.table == table:
+                return Rule(rule.category, table, "created_at")
+    raise ValueError(f"the deletion log names a table no rule sweeps: {table}")
+
+
+async def _replay_group(
+    session: AsyncSession, db: Database, entries: list[dict[str, Any]], report: ReplayReport
+) -> None:
+    first = entries[0]
+    school = uuid.UUID(first["school_id"]) if first["school_id"] else None
+    rule = _rule_for(first["table_name"], first["action"])
+    columns = [c.name for c in rule.key_columns]
+    wanted = [tuple(_typed(rule, c, e["key"][c]) for c in columns) for e in entries]
+    await set_tenant(session, school)
+    scope = [rule.table.c.tenant_id == school] if school is not None else []
+    present = {
+        tuple(r)
+        for r in await session.execute(
+            select(*rule.key_columns).where(*scope, _in(rule, columns, wanted))
+        )
+    }
+    keys = [k for k in wanted if k in present]
+    if keys:
+        await remove(session, Target(db, None, school, None), rule, keys)
+    report.removed[rule.table_name] = report.removed.get(rule.table_name, 0) + len(keys)
+    report.already_gone += len(wanted) - len(keys)
+
+
+def _typed(rule: Rule, column: str, value: str) -> Any:
+    return uuid.UUID(value) if rule.table.c[column].type.python_type is uuid.UUID else value
+
+
+def _in(rule: Rule, columns: list[str], keys: list[tuple[Any, ...]]) -> Any:
+    if len(columns) == 1:
+        return rule.table.c[columns[0]].in_([k[0] for k in keys])
+    return tuple_(*(rule.table.c[c] for c in columns)).in_(keys)
+
+
+async def _record(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
+    """The replayed entries join this database's log (those it has already are skipped)."""
+    ids = [uuid.UUID(e["id"]) for e in entries]
+    have = set((await session.execute(select(_LOG.c.id).where(_LOG.c.id.in_(ids)))).scalars())
+    rows = [
+        {
+            "id": uuid.UUID(e["id"]),
+            "table_name": e["table_name"],
+            "school_id": uuid.UUID(e["school_id"]) if e["school_id"] else None,
+            "key": e["key"],
+            "action": e["action"],
+            "run_id": uuid.UUID(e["run_id"]),
+            "at": datetime.fromisoformat(e["at"]),
+        }
+        for e in entries
+        if uuid.UUID(e["id"]) not in have
+    ]
+    if rows:
+        await session.execute(insert(_LOG), rows)
+
+
+async def replay(db: Database, path: Path) -> ReplayReport:
+    """Apply a deletion log file in order, in chunks of one transaction each."""
+    report = ReplayReport()
+    chunk: list[dict[str, Any]] = []
+    for entry in read_log(path):
+        chunk.append(entry)
+        if len(chunk) >= CHUNK:
+            await _replay_chunk(db, chunk, report)
+            chunk = []
+    if chunk:
+        await _replay_chunk(db, chunk, report)
+    return report
+
+
+async def _replay_chunk(db: Database, chunk: list[dict[str, Any]], report: ReplayReport) -> None:
+    def group_key(e: dict[str, Any]) -> tuple[str, str, str]:
+        return (e["school_id"] or "", e["table_name"], e["action"])
+
+    async with db.session() as session:
+        # Consecutive runs of one (school, table, action) keep the log's order: children first.
+        for _, group in groupby(chunk, key=group_key):
+            await _replay_group(session, db, list(group), report)
+        await set_tenant(session, None)
+        await _record(session, chunk)
+    report.entries += len(chunk)

@@ -1,0 +1,88 @@
+"""Queries of the retention room: holds, runs, the deletion log. Always one school's rows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.retention.models import LegalHold, RetentionRun
+from app.tenancy.models import Membership
+
+_RUN = RetentionRun.__table__  # type: ignore[attr-defined]
+
+
+async def active_holds(
+    session: AsyncSession, tenant_id: uuid.UUID, now: datetime
+) -> list[LegalHold]:
+    """Holds in force: not lifted, and without an end or ending later."""
+    rows = await session.execute(
+        select(LegalHold)
+        .where(
+            col(LegalHold.tenant_id) == tenant_id,
+            col(LegalHold.lifted_at).is_(None),
+            or_(col(LegalHold.until).is_(None), col(LegalHold.until) > now),
+        )
+        .order_by(col(LegalHold.placed_at), col(LegalHold.id))
+    )
+    return list(rows.scalars())
+
+
+async def hold(session: AsyncSession, tenant_id: uuid.UUID, hold_id: uuid.UUID) -> LegalHold | None:
+    row = await session.execute(
+        select(LegalHold).where(col(LegalHold.tenant_id) == tenant_id, col(LegalHold.id) == hold_id)
+    )
+    return row.scalar_one_or_none()
+
+
+async def recent_runs(
+    session: AsyncSession, tenant_id: uuid.UUID, limit: int
+) -> list[RetentionRun]:
+    rows = await session.execute(
+        select(RetentionRun)
+        .where(col(RetentionRun.tenant_id) == tenant_id)
+        .order_by(col(RetentionRun.started_at).desc(), col(RetentionRun.id).desc())
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def close_interrupted_runs(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Runs still 'running' when a new one starts were interrupted (a killed sweep)."""
+    await session.execute(
+        update(_RUN)
+        .where(_RUN.c.tenant_id == tenant_id, _RUN.c.status == "running")
+        .values(status="interrupted")
+    )
+
+
+async def run_counts(
+    session: AsyncSession, tenant_id: uuid.UUID, run_id: uuid.UUID
+) -> dict[str, Any]:
+    row = await session.execute(
+        select(_RUN.c.counts).where(_RUN.c.tenant_id == tenant_id, _RUN.c.id == run_id)
+    )
+    counts: dict[str, Any] = dict(row.scalar_one())
+    return counts
+
+
+async def set_run_counts(
+    session: AsyncSession, tenant_id: uuid.UUID, run_id: uuid.UUID, counts: dict[str, Any]
+) -> None:
+    await session.execute(
+        update(_RUN).where(_RUN.c.tenant_id == tenant_id, _RUN.c.id == run_id).values(counts=counts)
+    )
+
+
+async def ever_a_member(session: AsyncSession, tenant_id: uuid.UUID, account_id: uuid.UUID) -> bool:
+    """A person hold needs someone the school has (or had) data about."""
+    found = await session.execute(
+        select(col(Membership.id))
+        .where(col(Membership.tenant_id) == tenant_id, col(Membership.account_id) == account_id)
+        .limit(1)
+    )
+    return found.first() is not None

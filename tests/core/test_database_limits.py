@@ -1,0 +1,73 @@
+"""The database pool and statement timeout are settings; a slow query is cancelled by
+PostgreSQL and the request answers 503 problem+json instead of piling up (#18)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from app.core.deps import SessionDep
+from app.main import create_app
+from tests.conftest import make_settings, postgres_only
+
+
+def _with_slow_route(app: Any) -> Any:
+    """A route only this test adds: one statement that sleeps on the server."""
+
+    @app.get("/test-only/slow")
+    async def slow(session: SessionDep, seconds: float = 5.0) -> dict[str, str]:
+        await session.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
+        return {"slept": str(seconds)}
+
+    return app
+
+
+@pytest.fixture
+async def timed_client(database, tmp_path) -> AsyncIterator[httpx.AsyncClient]:
+    settings = make_settings(
+        database, tmp_path, db_statement_timeout_ms=300, db_pool_size=2, db_max_overflow=0
+    )
+    app = _with_slow_route(create_app(settings))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://rostra.test") as c:
+        yield c
+    await app.state.ctx.db.dispose()
+
+
+@postgres_only
+async def test_a_statement_past_the_timeout_is_cancelled_and_answers_503(timed_client):
+    started = time.perf_counter()
+    response = await timed_client.get("/test-only/slow", params={"seconds": 5})
+    took = time.perf_counter() - started
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["Retry-After"] == "1"
+    assert response.json()["type"].endswith("/unavailable")
+    assert "timeout" in response.json()["detail"]
+    assert took < 3, f"the 5 s statement should have been cancelled at 0.3 s, took {took:.1f} s"
+    # The cancelled connection went back to the pool usable: the next requests succeed.
+    for _ in range(3):
+        assert (await timed_client.get("/readyz")).status_code == 200
+    assert (await timed_client.get("/test-only/slow", params={"seconds": 0.01})).status_code == 200
+
+
+@postgres_only
+async def test_the_pool_settings_reach_the_engine(database, tmp_path):
+    settings = make_settings(
+        database, tmp_path, db_pool_size=3, db_max_overflow=1, db_pool_timeout_seconds=2.5
+    )
+    app = create_app(settings)
+    try:
+        pool: Any = app.state.ctx.db.engine.pool
+        assert (pool.size(), pool._max_overflow, pool._timeout) == (3, 1, 2.5)
+        async with app.state.ctx.db.engine.connect() as conn:
+            timeout = (await conn.execute(text("SHOW statement_timeout"))).scalar_one()
+            assert app.state.ctx.db.connections_in_use() == 1
+        assert timeout == "30s"  # the default ROSTRA_DB_STATEMENT_TIMEOUT_MS
+    finally:
+        await app.state.ctx.db.dispose()
