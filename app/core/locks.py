@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import AT_END, Database, is_postgres
 
+POLL_SECONDS = 0.2
+
 
 def lock_key(name: str) -> int:
     """The advisory lock's 64-bit key of `name` (stable across processes and releases)."""
@@ -89,8 +91,11 @@ async def held(db: Database, name: str, *, wait: bool = False) -> AsyncIterator[
     (skip the round: that process is doing it); with `wait=True` it waits its turn.
     """
     async with db.session() as session:
-        if wait:
-            await xact_lock(session, name)
-            yield True
-        else:
+        if not wait:
             yield await try_xact_lock(session, name)
+            return
+        # Polled, not one waiting statement: a run may outlast the statement timeout (and
+        # the holder is another process, which no asyncio event could tell of).
+        while not await try_xact_lock(session, name):  # noqa: ASYNC110
+            await asyncio.sleep(POLL_SECONDS)
+        yield True

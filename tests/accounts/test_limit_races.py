@@ -9,7 +9,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from app.accounts.models import OtpCode, PasswordFailure
+from app.accounts.models import OtpCode, SignInFailure
 from app.accounts.service import phone_hash
 from app.core.db import set_phone_lookup
 from app.core.phones import normalize
@@ -78,7 +78,7 @@ async def test_wrong_passwords_at_once_are_counted_up_to_the_limit(client, owner
     )
     assert sorted(a.status_code for a in answers) == [401] * 5 + [429] * 3
     async with owner.db.session() as session:
-        failures = (await session.execute(select(PasswordFailure))).scalars().all()
+        failures = (await session.execute(select(SignInFailure))).scalars().all()
     assert len(failures) == 5
     locked = await client.post("/v1/auth/password", json={"phone": PHONE, "password": GOOD})
     assert locked.status_code == 429

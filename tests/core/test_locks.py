@@ -71,3 +71,28 @@ async def test_on_sqlite_a_lock_is_the_processs_own_until_the_session_ends(owner
 async def _wait_for(owner: ServiceContext, name: str) -> None:
     async with locks.held(owner.db, name, wait=True):
         pass
+
+
+@postgres_only
+async def test_the_daily_sweep_skips_while_another_process_sweeps(owner, schools, database):
+    """RET (#18): the periodic sweep runs once, whatever the number of job workers."""
+    from sqlalchemy import func, select
+
+    from app.retention.models import PlatformRetentionRun
+    from app.retention.service import SWEEP_LOCK
+    from app.retention.tasks import daily_sweep
+
+    async def runs() -> int:
+        async with owner.db.session() as session:
+            query = select(func.count()).select_from(PlatformRetentionRun)
+            return int((await session.execute(query)).scalar_one())
+
+    other = ServiceContext.build(owner.settings)
+    try:
+        async with locks.held(other.db, SWEEP_LOCK):
+            await daily_sweep(owner, {})
+            assert await runs() == 0  # skipped: the other process holds the sweep
+        await daily_sweep(owner, {})
+        assert await runs() == 1
+    finally:
+        await other.db.dispose()
