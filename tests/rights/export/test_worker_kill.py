@@ -57,7 +57,12 @@ async def _export_row(owner: ServiceContext, export_id: str) -> dict[str, Any]:
             )
         ).one()
         job = (
-            await session.execute(text("SELECT status::text, attempts FROM procrastinate_jobs"))
+            await session.execute(
+                text(
+                    "SELECT status::text, attempts FROM procrastinate_jobs "
+                    "WHERE task_name = 'rights.access_export'"  # not a deferred daily sweep
+                )
+            )
         ).one()
     return {"status": row[0], "attempts": row[1], "job": job[0], "job_attempts": job[1]}
 
