@@ -29,6 +29,7 @@ import random
 import signal
 import statistics
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,9 +64,12 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def error(self, what: str) -> None:
+    kinds: Counter[str] = field(default_factory=Counter)
+
+    def error(self, what: str, kind: str) -> None:
         self.errors += 1
-        if len(self.notes) < 8:
+        self.kinds[kind] += 1
+        if len(self.notes) < 4:
             self.notes.append(what[:200])
 
 
@@ -151,12 +155,12 @@ async def _read_once(balancer: Balancer, reader: Reader, tally: Tally) -> None:
             "GET", reader.next_path(), params=reader.params(), headers=reader.headers
         )
     except httpx.HTTPError as exc:
-        tally.error(f"read failed in flight: {exc!r}")
+        tally.error(f"read failed in flight: {exc!r}", f"read {type(exc).__name__}")
         return
     if response.status_code == 429:
         tally.throttled += 1
     elif response.status_code != 200:
-        tally.error(f"read {response.status_code}: {response.text}")
+        tally.error(f"read {response.status_code}: {response.text}", f"read {response.status_code}")
     else:
         tally.latencies.append((time.perf_counter() - started) * 1000)
         if reader.admin:
@@ -180,7 +184,7 @@ async def _ingest_once(balancer: Balancer, school: School, number: int, tally: T
                 "POST", "/v1/ingest/events", content=body, headers=headers
             )
         except httpx.HTTPError as exc:
-            tally.error(f"ingest failed in flight: {exc!r}")
+            tally.error(f"ingest failed in flight: {exc!r}", f"ingest {type(exc).__name__}")
             await asyncio.sleep(0.2)
             continue
         if response.status_code == 429:
@@ -188,7 +192,9 @@ async def _ingest_once(balancer: Balancer, school: School, number: int, tally: T
             await asyncio.sleep(min(float(response.headers.get("Retry-After", "1")), 5))
             continue
         if response.status_code != 202:
-            tally.error(f"ingest {response.status_code}: {response.text}")
+            tally.error(
+                f"ingest {response.status_code}: {response.text}", f"ingest {response.status_code}"
+            )
             await asyncio.sleep(0.2)
             continue
         counts = response.json()
@@ -260,6 +266,8 @@ def report(name: str, tally: Tally, seconds: float) -> None:
         f"{tally.duplicates} duplicates), {len(tally.latencies)} reads, "
         f"{tally.errors} errors, {tally.throttled} throttled (429) in {seconds:.0f} s"
     )
+    if tally.kinds:
+        print(f"    errors by kind: {dict(tally.kinds)}")
     for note in tally.notes:
         print(f"    {note}")
 
