@@ -26,6 +26,12 @@ def phone_hash(keys: Keys, e164: str) -> str:
     return keyed_hash(keys.phone_lookup, e164)
 
 
+def sign_in_lock(digest: str) -> str:
+    """The lock a number's code and password tries take (`app.core.locks`): their shared
+    budget is counted, checked and charged one try at a time, in any process."""
+    return f"sign-in:{digest}"
+
+
 def phone_of(keys: Keys, account: Account) -> str:
     """The plaintext number: only for the person themself or for sending them a message
     ("" for a learner without a phone of their own)."""
@@ -177,8 +183,9 @@ async def verify_code(
     the code used up by conditional writes, not by reading and writing back a number, so
     tries spread over several processes are counted once each.
     """
-    now = clock.now()
     digest = phone_hash(keys, e164)
+    await locks.xact_lock(session, sign_in_lock(digest))  # the shared budget, one try at a time
+    now = clock.now()
     otp = await repository.latest_code(session, digest)
     if otp is None or otp.consumed_at is not None or otp.expires_at <= now:
         return False

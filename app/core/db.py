@@ -83,6 +83,9 @@ def make_engine(url: str, pool: PoolSettings | None = None) -> AsyncEngine:
     )
 
 
+AT_END = "rostra.at_end"
+
+
 class Database:
     """The application's engine and session factory (one per app instance)."""
 
@@ -98,12 +101,16 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends cleanly, rolled back otherwise."""
         async with self.sessionmaker() as session:
+            session.info[AT_END] = []  # what ends with the transaction (`app.core.locks`)
             try:
                 yield session
                 await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
+            finally:
+                for release in reversed(session.info.pop(AT_END)):
+                    release()
 
     @asynccontextmanager
     async def side_session(self) -> AsyncIterator[AsyncSession]:
