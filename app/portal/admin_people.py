@@ -108,7 +108,7 @@ async def _register_person(
         }
     )
     region = ctx.settings.default_region
-    e164 = normalize_field(body.phone, "phone", region)
+    e164 = normalize_field(body.phone or "", "phone", region)  # the form asks for a phone
     guardian = (
         normalize_field(body.guardian_phone, "guardian_phone", region)
         if body.guardian_phone
