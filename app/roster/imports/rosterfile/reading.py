@@ -80,11 +80,9 @@ def read_table(
             table, width = Table(frozenset(header)), len(header)
             # A column the header lacks reads the empty field padded on after the last one;
             # the trailing extra index keeps itemgetter returning a tuple for one column.
-            indices = [header.index(name) if name in header else width for name in columns]
-            pick = operator.itemgetter(*indices, width)
+            pick = operator.itemgetter(*(_at(header, name) for name in columns), width)
             if only is not None:
-                at = header.index(only.column) if only.column in header else width
-                source_at = header.index(only.counted) if only.counted in header else width
+                at, source_at = _at(header, only.column), _at(header, only.counted)
             continue
         if len(fields) > width and "".join(fields[width:]).strip():
             message = f"the row has {len(fields)} fields but the header has {width}"
@@ -102,6 +100,11 @@ def read_table(
         errors.append(RowError(file, 1, None, "the file is empty: a header row is required"))
         return Table()
     return table
+
+
+def _at(header: list[str], name: str) -> int:
+    """The column's index; one the header lacks reads the padding after the last field."""
+    return header.index(name) if name in header else len(header)
 
 
 def _header_ok(
