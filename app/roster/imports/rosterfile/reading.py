@@ -48,8 +48,7 @@ def read_table(
     fold_case: bool = False,
     only: RowFilter | None = None,
 ) -> Table:
-    """The wanted columns of every row; columns absent from the header read as empty.
-    With `only`, a row whose column fails it is skipped unread (its sourcedId counted)."""
+    """The wanted columns of every row (absent ones empty); `only` skips rows unread."""
     text = decode_text(data)
     if text is None:
         errors.append(RowError(file, 1, None, "the file is neither UTF-8 nor GB18030 text"))
@@ -78,8 +77,7 @@ def read_table(
             if not _header_ok(file, line, header, required, errors):
                 return Table()
             table, width = Table(frozenset(header)), len(header)
-            # A column the header lacks reads the empty field padded on after the last one;
-            # the trailing extra index keeps itemgetter returning a tuple for one column.
+            # The trailing extra index keeps itemgetter returning a tuple for one column.
             pick = operator.itemgetter(*(_at(header, name) for name in columns), width)
             if only is not None:
                 at, source_at = _at(header, only.column), _at(header, only.counted)
