@@ -48,8 +48,7 @@ def read_table(
     fold_case: bool = False,
     only: RowFilter | None = None,
 ) -> Table:
-    """The wanted columns of every row; columns absent from the header read as empty.
-    With `only`, a row whose column fails it is skipped unread (its sourcedId counted)."""
+    """The wanted columns of every row (absent ones empty); `only` skips rows unread."""
     text = decode_text(data)
     if text is None:
         errors.append(RowError(file, 1, None, "the file is neither UTF-8 nor GB18030 text"))
@@ -78,13 +77,10 @@ def read_table(
             if not _header_ok(file, line, header, required, errors):
                 return Table()
             table, width = Table(frozenset(header)), len(header)
-            # A column the header lacks reads the empty field padded on after the last one;
-            # the trailing extra index keeps itemgetter returning a tuple for one column.
-            indices = [header.index(name) if name in header else width for name in columns]
-            pick = operator.itemgetter(*indices, width)
+            # The trailing extra index keeps itemgetter returning a tuple for one column.
+            pick = operator.itemgetter(*(_at(header, name) for name in columns), width)
             if only is not None:
-                at = header.index(only.column) if only.column in header else width
-                source_at = header.index(only.counted) if only.counted in header else width
+                at, source_at = _at(header, only.column), _at(header, only.counted)
             continue
         if len(fields) > width and "".join(fields[width:]).strip():
             message = f"the row has {len(fields)} fields but the header has {width}"
@@ -102,6 +98,11 @@ def read_table(
         errors.append(RowError(file, 1, None, "the file is empty: a header row is required"))
         return Table()
     return table
+
+
+def _at(header: list[str], name: str) -> int:
+    """The column's index; one the header lacks reads the padding after the last field."""
+    return header.index(name) if name in header else len(header)
 
 
 def _header_ok(
