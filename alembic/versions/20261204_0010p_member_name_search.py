@@ -4,9 +4,10 @@ The portal's members search finds a part of a name (`display_name LIKE '%q%'`); 
 members that scan took four times the members list. A part of a name is the start of one
 of its suffixes, so `member_name_suffix` holds each suffix of each name (a name of n
 characters: n rows) and a search is a range scan of its primary key (`suffix >= q AND
-suffix < q || U+10FFFF`, bytewise in collation "C"). A trigger keeps it on every insert
-or rename of a membership, whichever path writes it (ORM, the roster import's bulk rows,
-COPY). pg_trgm was tried first: names sharing characters (学生00001...) make every
+suffix < q || U+10FFFF`, bytewise in collation "C"). A trigger keeps it on every insert,
+rename or removal of a membership, whichever path writes it (ORM, the roster import's bulk
+rows, COPY, a school's deletion). The key is the table's only index, so no plan, generic
+or custom, can walk it in membership order instead of the range. pg_trgm was tried first: names sharing characters (学生00001...) make every
 trigram common and its GIN index slower than the scan. SQLite, the embedded development
 database, has no such table and keeps scanning.
 
@@ -74,16 +75,9 @@ def upgrade() -> None:
             tenant_id uuid NOT NULL REFERENCES tenant (id),
             membership_id uuid NOT NULL,
             suffix text COLLATE "C" NOT NULL,
-            CONSTRAINT pk_member_name_suffix PRIMARY KEY (tenant_id, suffix, membership_id),
-            CONSTRAINT fk_member_name_suffix_tenant_id_membership_id_membership
-                FOREIGN KEY (tenant_id, membership_id) REFERENCES membership (tenant_id, id)
-                ON DELETE CASCADE
+            CONSTRAINT pk_member_name_suffix PRIMARY KEY (tenant_id, suffix, membership_id)
         )
         """
-    )
-    op.execute(
-        "CREATE INDEX ix_member_name_suffix_membership "
-        "ON member_name_suffix (tenant_id, membership_id)"
     )
     op.execute(
         "INSERT INTO member_name_suffix (tenant_id, membership_id, suffix) "
@@ -94,12 +88,19 @@ def upgrade() -> None:
         f"""
         CREATE FUNCTION member_name_suffixes() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF TG_OP = 'UPDATE' THEN
-                IF NEW.display_name IS NOT DISTINCT FROM OLD.display_name THEN
-                    RETURN NEW;
-                END IF;
+            IF TG_OP = 'UPDATE' AND NEW.display_name IS NOT DISTINCT FROM OLD.display_name THEN
+                RETURN NEW;
+            END IF;
+            IF TG_OP <> 'INSERT' AND OLD.display_name IS NOT NULL THEN
+                -- the old name's own suffixes: its rows are found by the key, no other index
                 DELETE FROM member_name_suffix
-                WHERE tenant_id = OLD.tenant_id AND membership_id = OLD.id;
+                WHERE tenant_id = OLD.tenant_id AND membership_id = OLD.id AND suffix IN (
+                    SELECT substr(OLD.display_name, k)
+                    FROM generate_series(1, char_length(OLD.display_name)) AS k
+                );
+            END IF;
+            IF TG_OP = 'DELETE' THEN
+                RETURN OLD;
             END IF;
             IF NEW.display_name IS NOT NULL AND NEW.display_name <> '' THEN
                 INSERT INTO member_name_suffix (tenant_id, membership_id, suffix)
@@ -112,7 +113,7 @@ def upgrade() -> None:
     )
     op.execute(
         "CREATE TRIGGER trg_membership_name_suffixes "
-        "AFTER INSERT OR UPDATE OF display_name ON membership "
+        "AFTER INSERT OR UPDATE OF display_name OR DELETE ON membership "
         "FOR EACH ROW EXECUTE FUNCTION member_name_suffixes()"
     )
     enable_tenant_rls("member_name_suffix")

@@ -139,3 +139,24 @@ async def test_a_part_of_a_name_finds_the_person_after_a_rename_and_wildcards_ar
     assert "没有匹配的成员" in (await admin.get(members, params={"q": "小明"})).text
     for wildcard in ("%", "_", "欧%"):
         assert "没有匹配的成员" in (await admin.get(members, params={"q": wildcard})).text
+
+
+async def test_a_part_found_in_many_names_is_searched_by_the_scan_with_the_same_answer(
+    owner, sign_in, schools, monkeypatch
+):
+    """More matches than the suffix index hands over (MOST_NAME_MATCHES): the id-ordered
+    scan answers, and the page is the same people."""
+    from app.roster.members import repository
+    from tests.factories import add_member
+
+    for n in range(3):
+        await add_member(owner, schools["demo-north"], f"+861380000{n + 7000:04d}", "student",
+                         name=f"同名{n}")  # fmt: skip
+    admin = await sign_in(NORTH_ADMIN)
+    members = "/portal/s/demo-north/admin/members"
+    indexed = await admin.get(members, params={"q": "同名"})
+    monkeypatch.setattr(repository, "MOST_NAME_MATCHES", 2)
+    scanned = await admin.get(members, params={"q": "同名"})
+    for page in (indexed, scanned):
+        assert all(f"同名{n}" in page.text for n in range(3))
+    assert indexed.text.count("<tr>") == scanned.text.count("<tr>") == 4

@@ -119,17 +119,31 @@ member_name_suffix = table(
 LAST_CHARACTER = "\U0010ffff"
 
 
-def name_part_predicate(
+MOST_NAME_MATCHES = 1000
+
+
+async def name_part_predicate(
     session: AsyncSession, tenant_id: uuid.UUID, part: str
 ) -> ColumnElement[bool]:
-    """Memberships whose name contains `part`. On PostgreSQL: a name contains `part` when one
-    of its suffixes starts with it, a range scan of the suffix table's key; SQLite scans."""
+    """Memberships whose name contains `part`. On PostgreSQL a name contains `part` when one
+    of its suffixes starts with it: a range of the suffix table's key gives the ids, and
+    the page is read by id. A part in more than MOST_NAME_MATCHES names (a common
+    character) is left to the scan in id order, which fills a page at once; SQLite scans."""
+    contains = col(Membership.display_name).contains(part, autoescape=True)
     if session.bind is None or session.bind.dialect.name != "postgresql":
-        return col(Membership.display_name).contains(part, autoescape=True)
+        return contains
     suffix = member_name_suffix.c
-    starting = select(suffix.membership_id).where(
-        suffix.tenant_id == tenant_id,
-        suffix.suffix >= part,
-        suffix.suffix < part + LAST_CHARACTER,
+    starting = (
+        select(suffix.membership_id)
+        .where(
+            suffix.tenant_id == tenant_id,
+            suffix.suffix >= part,
+            suffix.suffix < part + LAST_CHARACTER,
+        )
+        .distinct()
+        .limit(MOST_NAME_MATCHES + 1)
     )
-    return col(Membership.id).in_(starting)
+    ids = list((await session.execute(starting)).scalars())
+    if len(ids) > MOST_NAME_MATCHES:
+        return contains
+    return col(Membership.id).in_(ids)
