@@ -191,3 +191,16 @@ async def test_a_child_under_14_is_told_through_their_guardian_too(
     assert await texts_to(owner, STRANGER, "[Rostra]") == []
     report = await client.get(f"{INCIDENTS}/{created.json()['id']}/report", headers=staff)
     assert report.json()["schools"][0]["guardians_told"] == 1
+
+
+async def test_the_printable_report_escapes_what_staff_typed(
+    client: httpx.AsyncClient, app: Any, owner: ServiceContext, login: Any, people: People
+) -> None:
+    staff = await login(STAFF)
+    body = incident([{"school": "demo-north", "everyone": True}], what="<script>alert(1)</script>")
+    created = await client.post(INCIDENTS, json=body, headers=staff)
+    assert created.status_code == 201, created.text
+    html = await client.get(
+        f"{INCIDENTS}/{created.json()['id']}/report", params={"format": "html"}, headers=staff
+    )
+    assert "<script>" not in html.text and "&lt;script&gt;" in html.text
