@@ -29,6 +29,7 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
+    true,
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -170,7 +171,7 @@ async def _batch_in_one_statement(
     rule: Rule,
     where: list[ColumnElement[bool]],
     limit: int,
-) -> int:
+) -> tuple[int, tuple[Any, ...] | None]:
     table, columns = rule.table, rule.key_columns
     # The rows by their physical address (a TID scan), chosen through the rule's index.
     ctid: ColumnElement[Any] = literal_column("ctid")
@@ -185,9 +186,11 @@ async def _batch_in_one_statement(
     gone = (
         delete(table)
         .where(*_scope(rule, target.school), ctid == any_(func.array(doomed)))
-        .returning(*columns)
+        .returning(*rule.order)
         .cte("gone")
     )
+    order = [gone.c[c.name] for c in rule.order]
+    last = select(*order).order_by(*(c.desc() for c in order)).limit(1).subquery("last")
     pairs = [
         part
         for c in columns
@@ -214,32 +217,57 @@ async def _batch_in_one_statement(
         .returning(_LOG.c.row_count)
         .cte("logged")
     )
-    found = await session.execute(select(logged.c.row_count))
-    return int(found.scalar_one_or_none() or 0)
+    found = (
+        await session.execute(
+            select(logged.c.row_count, *last.c).select_from(logged.join(last, true()))
+        )
+    ).first()
+    if found is None:
+        return 0, None
+    return int(found[0]), tuple(found[1:])
+
+
+def after(rule: Rule, last: tuple[Any, ...] | None) -> list[ColumnElement[bool]]:
+    """Rows past the previous batch's last one, in the batches' order: each batch starts
+    where the last stopped instead of stepping over the index entries of the rows it
+    deleted (dead until vacuumed), which would make a long sweep quadratic."""
+    if last is None:
+        return []
+    bound = [literal(value, column.type) for value, column in zip(last, rule.order, strict=True)]
+    return [tuple_(*rule.order) > tuple_(*bound)]
 
 
 async def run_batch(
-    target: Target, rule: Rule, where: list[ColumnElement[bool]], limit: int = BATCH
-) -> int:
-    """Remove up to `limit` rows matching `where`; how many went (0: the rule is done)."""
+    target: Target,
+    rule: Rule,
+    where: list[ColumnElement[bool]],
+    limit: int = BATCH,
+    last: tuple[Any, ...] | None = None,
+) -> tuple[int, tuple[Any, ...] | None]:
+    """Remove up to `limit` rows matching `where` after `last`; (how many went, the last
+    one's order key). 0: the rule is done."""
     columns = rule.key_columns
     extra = [rule.table.c.object_key] if rule.objects else []
+    where = [*where, *after(rule, last)]
     async with target.db.session() as session:
         await enter_sweep(session, target.school)
         if _one_statement(session, target, rule):
             return await _batch_in_one_statement(session, target, rule, where, limit)
         found = (
             await session.execute(
-                select(*columns, *extra).where(*where).order_by(*rule.order).limit(limit)
+                select(*columns, *extra, *(c.label(f"order_{i}") for i, c in enumerate(rule.order)))
+                .where(*where)
+                .order_by(*rule.order)
+                .limit(limit)
             )
         ).all()
         if not found:
-            return 0
+            return 0, None
         keys = [tuple(row[: len(columns)]) for row in found]
         if rule.objects and target.store is not None:
             # Before the rows: a failed batch leaves rows whose object is gone, which the next
             # sweep removes; never an object no row names.
             for row in found:
-                await target.store.delete(str(row[-1]))
+                await target.store.delete(str(row[len(columns)]))
         await remove(session, target, rule, keys)
-    return len(keys)
+    return len(keys), tuple(found[-1][-len(rule.order) :])

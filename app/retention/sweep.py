@@ -177,7 +177,11 @@ async def sweep_category(
         if dry_run:
             tally.would = await count(target, rule, where)
             continue
-        while removed := await run_batch(target, rule, where, batch_size):
+        last = None
+        while True:
+            removed, last = await run_batch(target, rule, where, batch_size, last)
+            if not removed:
+                break
             if rule.anonymise:
                 tally.anonymised += removed
             else:
