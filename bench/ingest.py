@@ -50,7 +50,7 @@ BATCH = 1000
 CONCURRENCY = int(os.environ.get("ROSTRA_BENCH_CONCURRENCY", "4"))
 PG_WORKERS = int(os.environ.get("ROSTRA_BENCH_WORKERS", "2"))
 PG_DB = os.environ.get("ROSTRA_BENCH_INGEST_DB", "rostra_bench_ingest")
-UNLIMITED = str(10**12)  # events per minute: the bench measures throughput, not the limit
+UNLIMITED = "10000000"  # events per minute (the most a setting may say): throughput, not the limit
 SERVER_START_SECONDS = float(os.environ.get("ROSTRA_BENCH_SERVER_START", "300"))
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -223,6 +223,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _server_log() -> Any:
+    """The server's log: ROSTRA_BENCH_SERVER_LOG names a file to append it to (else dropped)."""
+    path = os.environ.get("ROSTRA_BENCH_SERVER_LOG")
+    return open(path, "ab") if path else subprocess.DEVNULL  # the child keeps it open
+
+
 def _serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [
@@ -236,7 +242,7 @@ def _serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[byt
         env={**os.environ, **env},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=_server_log(),
     )
     # A shared, busy machine can take a minute or more just to import the app.
     deadline = time.monotonic() + SERVER_START_SECONDS
