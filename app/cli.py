@@ -67,7 +67,8 @@ def worker(
     import app.lifecycle.incidents
     import app.lifecycle.offboarding
     import app.retention.tasks
-    import app.rights.export.tasks  # noqa: F401  (registers the export job)
+    import app.rights.export.tasks
+    import app.roster.imports.runs  # noqa: F401  (registers the jobs: export, import, ...)
     from app.core.context import ServiceContext
     from app.jobs.settings import JobSettings
     from app.jobs.wiring import drain, run_worker
@@ -99,6 +100,34 @@ def db_grant(role: str) -> None:
 
     grant_app_role(get_settings().owner_database_url, role)
     typer.echo(f"granted table access to {role}")
+
+
+@db_app.command("distribute")
+def db_distribute(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the plan only")] = False,
+) -> None:
+    """Citus: platform tables as reference tables, tenant tables distributed by tenant_id."""
+    from app.core.citus import CitusMissing, distribute, distribution_plan, schema_problems
+    from app.schema import metadata
+
+    problems = schema_problems(metadata)
+    if problems:
+        typer.echo("the schema cannot be distributed by tenant_id:", err=True)
+        for problem in problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(2)
+    steps = distribution_plan(metadata)
+    for step in steps:
+        typer.echo(step.line())
+    if dry_run:
+        typer.echo("dry run: nothing changed")
+        return
+    try:
+        done = distribute(get_settings().owner_database_url, steps)
+    except CitusMissing as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"distributed: {len(done)} table(s) changed, {len(steps) - len(done)} already were")
 
 
 @tenants_app.command("apply")

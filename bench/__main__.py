@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-NAMES = ("ingest", "roster_import", "authz", "analytics", "privacy", "portal", "identity")
+NAMES = ("ingest", "roster_import", "authz", "analytics", "privacy", "portal", "identity", "load")
 
 
 def main(argv: list[str]) -> int:

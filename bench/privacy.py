@@ -11,6 +11,9 @@ classmates; the worker connects as the plain app role, so row-level security app
   same event and span rows, in the same run.
 - `access_export_peak_mb`: peak Python allocation (tracemalloc) during a second export;
   baseline: the size of the zip, to show it is streamed, not built in memory.
+- `retention_sweep_rows_per_s`: the retention sweep of the expired events, after the
+  exports (`bench/retention_sweep.py`); baseline: a bare DELETE of the same rows.
+- `school_deletion_seconds`, `other_school_p99_ms_during_deletion`: see `school_deletion`.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from app.core.config import ROOT, Settings
 from app.core.context import ServiceContext
 from app.core.ids import new_id
 from app.core.security import Keys
+from bench import school_deletion
 from bench.report import Figure, figure, write
+from bench.retention_sweep import sweep_figure
 from bench.scratch import Scratch
 
 EVENTS = int(os.environ.get("ROSTRA_BENCH_EVENTS", "50000"))
@@ -208,12 +213,15 @@ async def _run(w: World) -> list[Figure]:
         baseline = copy_baseline(w)
         _, peak, size = await export_once(ctx, w, traced=True)
         print(f"  peak Python memory during an export: {peak:.1f} MB (zip {size / 1e6:.1f} MB)")
+        with DB.owner() as owner:
+            swept = await sweep_figure(ctx.settings, owner, w.tenant)
     finally:
         await ctx.db.dispose()
         shutil.rmtree(objects, ignore_errors=True)
     return [
         figure("access_export_seconds", seconds, "s", baseline),
         figure("access_export_peak_mb", peak, "MB", size / 1e6),
+        swept,
     ]
 
 
@@ -228,6 +236,7 @@ def main() -> None:
         figures = asyncio.run(_run(w))
     finally:
         DB.drop()
+    figures += school_deletion.run()
     write("privacy", figures)
 
 

@@ -120,6 +120,20 @@ class Proc:
             return 0.0
         return total / 2**20
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the process and its children have used so far."""
+        if self.popen is None or self.popen.poll() is not None:
+            return 0.0
+        try:
+            root = psutil.Process(self.popen.pid)
+            times = [root.cpu_times()]
+            for child in root.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    times.append(child.cpu_times())
+        except psutil.Error:
+            return 0.0
+        return sum(t.user + t.system for t in times)
+
 
 def server(name: str, env: Mapping[str, str], log: Path | None = None) -> Proc:
     port = free_port()

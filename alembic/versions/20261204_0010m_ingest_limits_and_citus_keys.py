@@ -4,6 +4,10 @@
 setting). `ingest_rate_window` counts each school's events per clock minute so every API
 process shares one count; it is a tenant table under row-level security.
 
+Citus: a unique key of a table distributed by `tenant_id` must include it. The API key's
+hash and the OneRoster client id were unique across schools; both already name their
+school (lookups carry `tenant_id`), so they become unique within it.
+
 Revision ID: 0010m
 Revises: 0008r
 Create Date: 2026-12-04
@@ -23,6 +27,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+CITUS_UNIQUES = (("apikey", "key_hash"), ("oneroster_client", "client_id"))
+
+
 def upgrade() -> None:
     with op.batch_alter_table("tenant", schema=None) as batch_op:
         batch_op.add_column(sa.Column("ingest_events_per_minute", sa.Integer(), nullable=True))
@@ -37,9 +44,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant_id", "minute", name=op.f("pk_ingest_rate_window")),
     )
     enable_tenant_rls("ingest_rate_window")
+    for table, column in CITUS_UNIQUES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(f"uq_{table}_{column}", type_="unique")
+            batch_op.create_unique_constraint(
+                f"uq_{table}_tenant_id_{column}", ["tenant_id", column]
+            )
 
 
 def downgrade() -> None:
+    for table, column in CITUS_UNIQUES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(f"uq_{table}_tenant_id_{column}", type_="unique")
+            batch_op.create_unique_constraint(f"uq_{table}_{column}", [column])
     disable_tenant_rls("ingest_rate_window")
     op.drop_table("ingest_rate_window")
     with op.batch_alter_table("tenant", schema=None) as batch_op:

@@ -151,7 +151,7 @@ def upgrade() -> None:
         _when("ends_at"),
         sa.Column("message_zh", TEXT(length=2000), nullable=False),
         sa.Column("message_en", TEXT(length=2000), nullable=False),
-        sa.Column("scheduled_by", sa.Uuid(), nullable=False),
+        sa.Column("scheduled_by", sa.Uuid(), nullable=True),
         sa.Column("status", TEXT(length=16), nullable=False),
         _when("created_at"),
         _when("finished_at", nullable=True),

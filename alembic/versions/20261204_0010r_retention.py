@@ -18,6 +18,10 @@ import app.core.types
 from app.core.rls import disable_tenant_rls, enable_tenant_rls
 
 TENANT_TABLES = ("legal_hold", "retention_run", "lesson_tally")
+# Login state sits behind RLS keyed on one number (0009c); FORCE binds the owner too. The
+# sweep, connected as the owner (the role running this migration), names itself instead.
+LOGIN_TABLES = ("otpcode", "smsmessage", "refreshtoken")
+SWEEP = "current_setting('app.retention_sweep', true) = 'on'"
 
 revision: str = "0010r"
 down_revision: str | Sequence[str] | None = "0010i"
@@ -30,8 +34,10 @@ def upgrade() -> None:
         "deletion_log",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("table_name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("school_id", sa.Uuid(), nullable=True),
-        sa.Column("key", sa.JSON(), nullable=False),
+        sa.Column("keys", sa.JSON(), nullable=False),
+        sa.Column("row_count", sa.Integer(), nullable=False),
         sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("run_id", sa.Uuid(), nullable=False),
         sa.Column("at", app.core.types.UTCDateTime(timezone=True), nullable=False),
@@ -39,6 +45,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("deletion_log", schema=None) as batch_op:
         batch_op.create_index("ix_deletion_log_at", ["at"], unique=False)
+        batch_op.create_index("ix_deletion_log_run", ["run_id"], unique=False)
 
     op.create_table(
         "platform_retention_run",
@@ -127,9 +134,18 @@ def upgrade() -> None:
         )
     for table in TENANT_TABLES:
         enable_tenant_rls(table)
+    if op.get_bind().dialect.name == "postgresql":
+        for table in LOGIN_TABLES:
+            op.execute(
+                f'CREATE POLICY retention_sweep ON "{table}" FOR ALL TO CURRENT_USER '
+                f"USING ({SWEEP})"
+            )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table in LOGIN_TABLES:
+            op.execute(f'DROP POLICY IF EXISTS retention_sweep ON "{table}"')
     for table in TENANT_TABLES:
         disable_tenant_rls(table)
     with op.batch_alter_table("classroom_event", schema=None) as batch_op:
@@ -146,6 +162,7 @@ def downgrade() -> None:
     op.drop_table("legal_hold")
     op.drop_table("platform_retention_run")
     with op.batch_alter_table("deletion_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_deletion_log_run")
         batch_op.drop_index("ix_deletion_log_at")
 
     op.drop_table("deletion_log")

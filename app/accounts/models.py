@@ -89,11 +89,15 @@ class ApiKey(SQLModel, table=True):
     id: uuid.UUID = id_field()
     name: str = Field(max_length=100)
     prefix: str = Field(max_length=16)
-    key_hash: str = Field(max_length=64, unique=True)
+    key_hash: str = Field(max_length=64)
     created_by: uuid.UUID | None = Field(default=None)
     created_at: datetime = utc_field(default_now=True)
     last_used_at: datetime | None = utc_field(nullable=True)
     revoked_at: datetime | None = utc_field(nullable=True)
+
+    # Unique within the school (the key names its school, so lookups carry tenant_id): a
+    # unique key of a table distributed by tenant_id must include it (Citus).
+    __table_args__ = (UniqueConstraint("tenant_id", "key_hash"),)
 
 
 class DeviceSession(SQLModel, table=True):
@@ -158,7 +162,7 @@ class ServiceShutdown(SQLModel, table=True):
     ends_at: datetime = utc_field()
     message_zh: str = Field(max_length=2000)
     message_en: str = Field(max_length=2000)
-    scheduled_by: uuid.UUID = Field(foreign_key="account.id")
+    scheduled_by: uuid.UUID | None = Field(default=None, foreign_key="account.id")  # None: CLI
     status: str = Field(default="scheduled", max_length=16)  # scheduled | cancelled | done
     created_at: datetime = utc_field(default_now=True)
     finished_at: datetime | None = utc_field(nullable=True)

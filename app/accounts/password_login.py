@@ -67,7 +67,7 @@ async def sign_in(
     digest = service.phone_hash(keys, e164)
     # One try of a number at a time across processes: the count, the check and the new
     # failure are one step, so tries at once cannot all pass a check made before any counted.
-    await locks.xact_lock(session, f"password:{digest}")
+    await locks.xact_lock(session, service.sign_in_lock(digest))
     await passwords.refuse_if_locked(session, settings, digest)
     account = await service.find_account(session, keys, e164)
     if account is None or not await passwords.verify_password(settings, account, password):

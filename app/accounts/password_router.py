@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from app.accounts import password_login
+from app.accounts import password_login, shutdown
 from app.accounts.deps import CurrentAccount
 from app.accounts.router import device_of
 from app.accounts.schemas import TokenResponse
@@ -55,7 +55,7 @@ async def set_password(
     return Response(status_code=204)
 
 
-@router.post("/v1/auth/password", response_model=TokenResponse)
+@router.post("/v1/auth/password", response_model=TokenResponse, response_model_exclude_none=True)
 async def password_sign_in(
     body: PasswordLogin, request: Request, ctx: ContextDep, session: SessionDep
 ) -> Any:
@@ -67,5 +67,8 @@ async def password_sign_in(
     except Unauthorized as exc:
         return _refused(request, exc)
     return TokenResponse(
-        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
+        access_token=pair.access_token,
+        expires_in=pair.expires_in,
+        refresh_token=pair.refresh_token,
+        service_notice=await shutdown.service_notice(session),
     )

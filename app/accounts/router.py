@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.accounts import service, sessions
+from app.accounts import service, sessions, shutdown
 from app.accounts.schemas import OtpRequest, RefreshRequest, TokenRequest, TokenResponse
 from app.accounts.sms import make_sender
 from app.core.deps import ContextDep, SessionDep
@@ -44,7 +44,7 @@ def _unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
     return response
 
 
-@router.post("/v1/auth/token", response_model=TokenResponse)
+@router.post("/v1/auth/token", response_model=TokenResponse, response_model_exclude_none=True)
 async def exchange_code(
     body: TokenRequest, request: Request, ctx: ContextDep, session: SessionDep
 ) -> Any:
@@ -58,7 +58,10 @@ async def exchange_code(
         session, ctx.settings, ctx.keys, account, device_of(request), via="code"
     )
     return TokenResponse(
-        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
+        access_token=pair.access_token,
+        expires_in=pair.expires_in,
+        refresh_token=pair.refresh_token,
+        service_notice=await shutdown.service_notice(session),
     )
 
 

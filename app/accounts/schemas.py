@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 
+from app.accounts.shutdown import ServiceNotice
 from app.core.fields import ApiInput
 from app.core.phones import narrow
 
@@ -29,3 +30,5 @@ class TokenResponse(BaseModel):
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
     refresh_token: str
+    # The announced shutdown (SHD-1): present on sign-in answers only while one is announced.
+    service_notice: ServiceNotice | None = None

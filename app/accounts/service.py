@@ -16,6 +16,7 @@ from app.core import clock, locks
 from app.core.config import Settings
 from app.core.db import set_account
 from app.core.errors import TooMany, Unauthorized
+from app.core.ids import new_id
 from app.core.logging import log
 from app.core.phones import mask
 from app.core.security import Keys, keyed_hash, random_code, random_token, sha256_hex
@@ -25,9 +26,55 @@ def phone_hash(keys: Keys, e164: str) -> str:
     return keyed_hash(keys.phone_lookup, e164)
 
 
+def sign_in_lock(digest: str) -> str:
+    """The lock a number's code and password tries take (`app.core.locks`): their shared
+    budget is counted, checked and charged one try at a time, in any process."""
+    return f"sign-in:{digest}"
+
+
 def phone_of(keys: Keys, account: Account) -> str:
-    """The plaintext number: only for the person themself or for sending them a message."""
-    return keys.phone_cipher.decrypt(account.phone_enc)
+    """The plaintext number: only for the person themself or for sending them a message
+    ("" for a learner without a phone of their own)."""
+    return plain_phone(keys, account.phone_enc)
+
+
+# A learner without a phone of their own (registered under a guardian's number) has an
+# account no number leads to: no login until the school adds their own phone. Like a
+# cancelled account's `cancelled:` key, the lookup key is no phone hash at all.
+NO_PHONE_PREFIX = "nophone:"
+
+
+def no_phone_hash(account_id: uuid.UUID) -> str:
+    return f"{NO_PHONE_PREFIX}{account_id.hex}"
+
+
+def has_phone(account: Account) -> bool:
+    return not account.phone_hash.startswith(NO_PHONE_PREFIX)
+
+
+def plain_phone(keys: Keys, sealed: str) -> str:
+    """A stored number in plaintext; an account without one has nothing sealed."""
+    return keys.phone_cipher.decrypt(sealed) if sealed else ""
+
+
+def new_learner_without_phone(display_name: str | None) -> Account:
+    """A person of their own (own id, records, consents) whose guardian signs in for them."""
+    account_id = new_id()
+    return Account(
+        id=account_id,
+        phone_hash=no_phone_hash(account_id),
+        phone_enc="",
+        phone_masked="",
+        display_name=display_name,
+        registered_via="school",
+    )
+
+
+def give_phone(keys: Keys, account: Account, e164: str) -> None:
+    """The learner's own number from now on: they sign in themself; nothing else moves."""
+    account.phone_hash = phone_hash(keys, e164)
+    account.phone_enc = keys.phone_cipher.encrypt(e164)
+    account.phone_masked = mask(e164)
 
 
 async def find_account(session: AsyncSession, keys: Keys, e164: str) -> Account | None:
@@ -136,8 +183,9 @@ async def verify_code(
     the code used up by conditional writes, not by reading and writing back a number, so
     tries spread over several processes are counted once each.
     """
-    now = clock.now()
     digest = phone_hash(keys, e164)
+    await locks.xact_lock(session, sign_in_lock(digest))  # the shared budget, one try at a time
+    now = clock.now()
     otp = await repository.latest_code(session, digest)
     if otp is None or otp.consumed_at is not None or otp.expires_at <= now:
         return False

@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     # A gzip ingestion body is refused (413) once it inflates past this.
     ingest_decompressed_max_bytes: int = Field(default=64 * 1024**2, ge=1)
     # Events a school may send per clock minute unless its tenant file's [limits] says otherwise.
-    ingest_events_per_minute: int = Field(default=600_000, ge=1)
+    ingest_events_per_minute: int = Field(default=600_000, ge=1, le=10_000_000)
 
     # The service's connection pool (PostgreSQL) and how long one statement may run there
     # before PostgreSQL cancels it (the request then answers 503); 0 turns the timeout off.

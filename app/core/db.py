@@ -83,19 +83,47 @@ def make_engine(url: str, pool: PoolSettings | None = None) -> AsyncEngine:
     )
 
 
+AT_END = "rostra.at_end"
+
+
 class Database:
     """The application's engine and session factory (one per app instance)."""
 
     def __init__(self, settings: Settings, url: str | None = None) -> None:
         self.settings = settings
-        self.engine = make_engine(url or settings.database_url, PoolSettings.of(settings))
+        self.url = url or settings.database_url
+        self.engine = make_engine(self.url, PoolSettings.of(settings))
         self.is_postgres = self.engine.dialect.name == "postgresql"
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._side: AsyncEngine | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends cleanly, rolled back otherwise."""
         async with self.sessionmaker() as session:
+            session.info[AT_END] = []  # what ends with the transaction (`app.core.locks`)
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                for release in reversed(session.info.pop(AT_END)):
+                    release()
+
+    @asynccontextmanager
+    async def side_session(self) -> AsyncIterator[AsyncSession]:
+        """A short transaction of its own beside a request's (a shared counter).
+
+        Drawn from a small pool of its own: a request that holds a connection of the main
+        pool never waits for a second one there, so a busy pool cannot deadlock on itself.
+        """
+        if self._side is None:
+            pool = PoolSettings.of(self.settings)
+            side = PoolSettings(2, 4, pool.timeout_seconds, pool.statement_timeout_ms)
+            self._side = make_engine(self.url, side)
+        async with AsyncSession(self._side, expire_on_commit=False) as session:
             try:
                 yield session
                 await session.commit()
@@ -110,6 +138,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._side is not None:
+            await self._side.dispose()
 
 
 async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID | None) -> None:

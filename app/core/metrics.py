@@ -44,7 +44,7 @@ class Metrics:
         )
         self.ingest_events = Counter(
             "rostra_ingest_events",
-            "Classroom events of accepted batches, by school and outcome",
+            "Classroom events by school and outcome (accepted, duplicate, dropped, rate_limited)",
             ("school", "outcome"),
             registry=self.registry,
         )
@@ -80,6 +80,10 @@ class Metrics:
             ("dropped", dropped),
         ):
             self.ingest_events.labels(str(school), outcome).inc(count)
+
+    def rate_limited(self, school: uuid.UUID, events: int) -> None:
+        """A batch refused whole (429): the school's events per minute were used up."""
+        self.ingest_events.labels(str(school), "rate_limited").inc(events)
 
     def set_gauges(
         self, queue: QueueFigures, seal_lag_seconds: float, pool_in_use: int, pool_size: int

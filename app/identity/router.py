@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import shutdown
 from app.accounts.deps import CurrentAccount
 from app.accounts.router import device_of
 from app.accounts.schemas import TokenResponse
@@ -46,9 +48,12 @@ def _refused(request: Request, exc: Unauthorized) -> JSONResponse:
     return response
 
 
-def _tokens(pair: TokenPair) -> TokenResponse:
+async def _tokens(session: AsyncSession, pair: TokenPair) -> TokenResponse:
     return TokenResponse(
-        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
+        access_token=pair.access_token,
+        expires_in=pair.expires_in,
+        refresh_token=pair.refresh_token,
+        service_notice=await shutdown.service_notice(session),  # SHD-1: every sign-in answer
     )
 
 
@@ -66,6 +71,7 @@ async def oidc_login(
     "/v1/auth/oidc/{slug}/callback",
     name=CALLBACK,
     response_model=TokenResponse,
+    response_model_exclude_none=True,
     responses={202: {"model": PendingLinkOut}},
 )
 async def oidc_callback(
@@ -101,10 +107,12 @@ async def oidc_callback(
             phone_hint=result.phone_hint,
         )
         return JSONResponse(body.model_dump(), status_code=202)
-    return _tokens(result)
+    return await _tokens(session, result)
 
 
-@router.post("/v1/auth/oidc/{slug}/confirm", response_model=TokenResponse)
+@router.post(
+    "/v1/auth/oidc/{slug}/confirm", response_model=TokenResponse, response_model_exclude_none=True
+)
 async def oidc_confirm(
     body: ConfirmLinkIn, school: TenantDep, request: Request, ctx: ContextDep, session: SessionDep
 ) -> Any:
@@ -123,7 +131,7 @@ async def oidc_confirm(
         )
     except Unauthorized as exc:
         return _refused(request, exc)
-    return _tokens(pair)
+    return await _tokens(session, pair)
 
 
 @router.get("/v1/me/identities", response_model=IdentityList, tags=["me"])

@@ -70,3 +70,42 @@ def offboard(
         typer.echo(f"error: no school {slug!r}", err=True)
         raise typer.Exit(2)
     typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+@shutdown_app.command("schedule")
+def shutdown_schedule(
+    ends_at: Annotated[str, typer.Argument(help="when the service stops (ISO 8601, with zone)")],
+    message_zh: Annotated[str, typer.Option(help="added to the Chinese notice")] = "",
+    message_en: Annotated[str, typer.Option(help="added to the English notice")] = "",
+) -> None:
+    """Announce the shutdown: everyone is told, every school offboarded to that date."""
+    from app.core.errors import DomainError
+    from app.lifecycle import shutdown
+    from app.lifecycle.schemas import ShutdownIn
+
+    async def work(ctx: ServiceContext) -> Any:
+        body = ShutdownIn.model_validate(
+            {"ends_at": ends_at, "message_zh": message_zh, "message_en": message_en}
+        )
+        async with ctx.db.session() as session:
+            row, _ = await shutdown.schedule(session, None, body)
+            return {"id": str(row.id), "ends_at": row.ends_at.isoformat(), "status": row.status}
+
+    try:
+        out = asyncio.run(_with_ctx(work))
+    except (DomainError, ValueError) as exc:
+        typer.echo(f"error: {getattr(exc, 'detail', None) or exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(out, indent=2))
+
+
+@shutdown_app.command("finish")
+def shutdown_finish() -> None:
+    """After the date: delete every school (with proofs) and anonymise every account."""
+    from app.lifecycle import shutdown
+
+    out = asyncio.run(_with_ctx(shutdown.finish))
+    if out is None:
+        typer.echo("error: no shutdown is due", err=True)
+        raise typer.Exit(1)
+    typer.echo(json.dumps(out, indent=2))

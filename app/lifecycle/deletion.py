@@ -18,7 +18,7 @@ import shutil
 import uuid
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, tuple_
+from sqlalchemy import Table, TextClause, delete, func, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -27,7 +27,9 @@ from app.classroom.models import LessonFile
 from app.core import clock
 from app.core.config import Settings
 from app.core.context import ServiceContext
-from app.core.db import Database, set_tenant
+from app.core.db import Database, is_postgres, set_tenant
+from app.core.errors import NotFound
+from app.core.ids import parse_id
 from app.core.security import derive_key
 from app.lifecycle import repository
 from app.lifecycle.models import DeletionProof, Offboarding, OffboardingStatus
@@ -36,7 +38,7 @@ from app.privacy.messages import NoticeKind
 from app.privacy.models import NoticeAcceptance, PersonalNotice
 from app.tenancy.models import Tenant
 
-BATCH = 5000
+BATCH = 10_000
 _ACCEPTANCE: Table = NoticeAcceptance.__table__  # type: ignore[attr-defined]
 _TENANT: Table = Tenant.__table__  # type: ignore[attr-defined]
 
@@ -46,23 +48,44 @@ def school_tables() -> list[Table]:
     return [t for t in reversed(metadata.sorted_tables) if "tenant_id" in t.c]
 
 
+def _school_column(table: Table) -> Any:
+    """The column naming the school: `tenant_id`, else a foreign key to `tenant.id`."""
+    if "tenant_id" in table.c:
+        return table.c.tenant_id
+    if table is _ACCEPTANCE:
+        return table.c.school_id
+    return next(fk.parent for fk in table.foreign_keys if fk.column.table is _TENANT)
+
+
 def _where(table: Table, school_id: uuid.UUID) -> Any:
-    column = table.c.school_id if table is _ACCEPTANCE else table.c.tenant_id
-    return column == school_id
+    return _school_column(table) == school_id
 
 
 def _counted() -> list[Table]:
-    """The school's rows: its tenant tables, and the acceptances of its own notices."""
-    return [*school_tables(), _ACCEPTANCE]
+    """The school's rows: its tenant tables, the platform rows pointing at the school (a
+    provider's linked identities), and the acceptances of its own notices."""
+    pointing = [
+        t
+        for t in reversed(metadata.sorted_tables)
+        if "tenant_id" not in t.c and any(fk.column.table is _TENANT for fk in t.foreign_keys)
+    ]
+    return [*school_tables(), *pointing, _ACCEPTANCE]
 
 
 async def count_rows(session: AsyncSession, school_id: uuid.UUID) -> dict[str, int]:
+    """Rows of the school per table, in one statement (one round trip for every table)."""
     await set_tenant(session, school_id)
-    counts: dict[str, int] = {}
-    for table in _counted():
-        query = select(func.count()).select_from(table).where(_where(table, school_id))
-        counts[table.name] = int((await session.execute(query)).scalar_one())
-    return counts
+    counts = union_all(
+        *(
+            select(literal(t.name).label("name"), func.count().label("rows"))
+            .select_from(t)
+            .where(_where(t, school_id))
+            for t in _counted()
+        )
+    )
+    result = await session.execute(counts)
+    found = {str(name): int(rows) for name, rows in result.all()}
+    return {t.name: found.get(t.name, 0) for t in _counted()}
 
 
 async def _object_keys(session: AsyncSession, offboarding: Offboarding) -> list[str]:
@@ -74,13 +97,32 @@ async def _object_keys(session: AsyncSession, offboarding: Offboarding) -> list[
     return keys + ([offboarding.export_key] if offboarding.export_key else [])
 
 
+def _batch_statement(session: AsyncSession, table: Table) -> TextClause:
+    """Delete up to `:n` rows of the school by their physical row id: an index range read
+    and a row-id lookup per batch, never a scan of the other schools' rows.
+
+    The table and column names come from the metadata (quoted), never from input.
+    """
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    name = quote(table.name)
+    column = quote(_school_column(table).name)
+    if is_postgres(session):
+        return text(
+            f"DELETE FROM {name} WHERE ctid = ANY(ARRAY("
+            f"SELECT ctid FROM {name} WHERE {column} = :school LIMIT :n))"
+        )
+    return text(
+        f"DELETE FROM {name} WHERE rowid IN (SELECT rowid FROM {name} WHERE {column} = :school "
+        "LIMIT :n)"
+    )
+
+
 async def _delete_batch(db: Database, table: Table, school_id: uuid.UUID, batch: int) -> int:
-    pk = list(table.primary_key.columns)
-    chosen = select(*pk).where(_where(table, school_id)).limit(batch)
     async with db.session() as session:
         await set_tenant(session, school_id)
+        school = school_id if is_postgres(session) else school_id.hex  # SQLite keeps hex
         result = await session.execute(
-            delete(table).where(_where(table, school_id), tuple_(*pk).in_(chosen))
+            _batch_statement(session, table), {"school": school, "n": batch}
         )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -90,6 +132,8 @@ async def delete_rows(db: Database, school_id: uuid.UUID, batch: int = BATCH) ->
     for table in _counted():
         while (done := await _delete_batch(db, table, school_id, batch)) > 0:
             deleted += done
+            if done < batch:
+                break
     return deleted
 
 
@@ -112,6 +156,14 @@ def proof_body(proof: DeletionProof) -> dict[str, Any]:
         "accounts_offered_cancellation": proof.accounts_offered_cancellation,
         "finished_at": proof.finished_at.isoformat(),
     }
+
+
+async def proof_by_offboarding(session: AsyncSession, offboarding_id: str) -> DeletionProof:
+    wanted = parse_id(offboarding_id)
+    proof = await repository.proof_of(session, wanted) if wanted else None
+    if proof is None:
+        raise NotFound("no deletion proof for this offboarding")
+    return proof
 
 
 def verify(settings: Settings, proof: DeletionProof) -> bool:

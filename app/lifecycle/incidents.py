@@ -144,6 +144,9 @@ async def _tell_school(teller: _Teller, school: dict[str, Any]) -> None:
     people = await repository.active_accounts(session, affected)
     for person in people:
         await teller.tell(person, school_id, Audience.PERSON)
+    guardians = await repository.guardians_of_children(session, school_id, affected)
+    for guardian in await repository.active_accounts(session, guardians):
+        await teller.tell(guardian, school_id, Audience.GUARDIAN)  # a child's guardian acts
     for admin in await repository.active_accounts(
         session, await repository.admin_ids(session, school_id)
     ):
@@ -208,6 +211,7 @@ async def report(session: AsyncSession, incident_id: str) -> dict[str, Any]:
             "people_told_in_app": told(Audience.PERSON, Channel.IN_APP),
             "people_told_by_sms": told(Audience.PERSON, Channel.SMS),
             "sms_failed": told(Audience.PERSON, Channel.SMS, "failed"),
+            "guardians_told": told(Audience.GUARDIAN, Channel.SMS),
             "admins_told": told(Audience.SCHOOL, Channel.SMS),
         })  # fmt: skip
     return {

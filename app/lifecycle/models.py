@@ -41,6 +41,7 @@ class Incident(SQLModel, table=True):
 
 class Audience(StrEnum):
     PERSON = "person"  # an affected person
+    GUARDIAN = "guardian"  # the guardian of an affected child (MIN-1)
     SCHOOL = "school"  # the school, through one of its admins
 
 

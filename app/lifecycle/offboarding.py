@@ -148,7 +148,10 @@ async def offer_cancellation(ctx: ServiceContext, offboarding_id: uuid.UUID) -> 
 async def offboarding_export(ctx: ServiceContext, args: dict[str, Any]) -> None:
     offboarding_id = uuid.UUID(str(args["offboarding_id"]))
     await build_school_export(ctx, offboarding_id)
-    await offer_cancellation(ctx, offboarding_id)
+    async with ctx.db.session() as session:
+        offboarding = await session.get(Offboarding, offboarding_id)
+    if offboarding is not None and offboarding.reason == "offboarding":
+        await offer_cancellation(ctx, offboarding_id)  # a shutdown tells everyone itself
 
 
 async def run_due(ctx: ServiceContext) -> list[DeletionProof]:

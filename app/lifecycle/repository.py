@@ -18,7 +18,7 @@ from app.lifecycle.models import (
     Offboarding,
     OffboardingStatus,
 )
-from app.tenancy.models import Membership
+from app.tenancy.models import AgeBand, Guardianship, Membership
 from app.tenancy.repository import LIVE_STATUSES
 
 
@@ -120,6 +120,16 @@ async def open_offboarding(session: AsyncSession, school_id: uuid.UUID) -> Offbo
     return result.scalars().first()
 
 
+async def open_offboardings(session: AsyncSession, *, reason: str) -> Sequence[Offboarding]:
+    result = await session.execute(
+        select(Offboarding).where(
+            col(Offboarding.status) == OffboardingStatus.SCHEDULED,
+            col(Offboarding.reason) == reason,
+        )
+    )
+    return result.scalars().all()
+
+
 async def due_offboardings(session: AsyncSession, now: object) -> Sequence[Offboarding]:
     result = await session.execute(
         select(Offboarding)
@@ -137,3 +147,23 @@ async def proof_of(session: AsyncSession, offboarding_id: uuid.UUID) -> Deletion
         select(DeletionProof).where(col(DeletionProof.offboarding_id) == offboarding_id)
     )
     return result.scalar_one_or_none()
+
+
+async def guardians_of_children(
+    session: AsyncSession, tenant_id: uuid.UUID, among: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    """The guardians of those of `among` who are children under 14 in the school."""
+    if not among:
+        return set()
+    children = select(col(Membership.account_id)).where(
+        col(Membership.tenant_id) == tenant_id,
+        col(Membership.age_band) == AgeBand.under14,
+        col(Membership.account_id).in_(sorted(among)),
+    )
+    result = await session.execute(
+        select(col(Guardianship.guardian_id)).where(
+            col(Guardianship.tenant_id) == tenant_id,
+            col(Guardianship.student_id).in_(children),
+        )
+    )
+    return set(result.scalars().all())

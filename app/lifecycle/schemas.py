@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field, model_validator
 
+from app.accounts.shutdown import ServiceNotice
 from app.core.fields import ApiDateTime, ApiInput
 from app.core.vocabulary import RecordKind
 from app.lifecycle.models import Offboarding
@@ -98,8 +99,11 @@ class ShutdownOut(BaseModel):
     id: uuid.UUID
     ends_at: datetime
     status: str
-    people_told: int
-    schools_told: int
+
+
+class ServiceStatus(BaseModel):
+    status: str  # operating | closing
+    service_notice: ServiceNotice | None
 
 
 Report = dict[str, Any]

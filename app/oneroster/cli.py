@@ -1,4 +1,5 @@
-"""`rostra oneroster clients create SLUG NAME --scope ... [--purpose ...] [--json]`."""
+"""`rostra oneroster clients create SLUG NAME --scope ... [--purpose ...] [--json]`, `list SLUG
+[--json]`, `revoke SLUG ID`."""
 
 from __future__ import annotations
 
@@ -76,5 +77,102 @@ async def _create(slug: str, name: str, scopes: list[str], purpose: str) -> dict
                 "scopes": client.scopes,
                 "purpose": client.purpose,
             }
+    finally:
+        await db.dispose()
+
+
+@clients_app.command("list")
+def list_clients(
+    slug: Annotated[str, typer.Argument(help="the school")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The school's clients, revoked ones too (never their secrets)."""
+    listed = asyncio.run(_list(slug))
+    if listed is None:
+        typer.echo(f"error: no school {slug!r}", err=True)
+        raise typer.Exit(2)
+    if as_json:
+        typer.echo(json.dumps(listed))
+        return
+    for c in listed:
+        state = f"revoked {c['revoked_at']}" if c["revoked_at"] else "live"
+        typer.echo(f"{c['id']}  {c['client_id']}  {c['name']}  {' '.join(c['scopes'])}  {state}")
+
+
+@clients_app.command("revoke")
+def revoke_client(
+    slug: Annotated[str, typer.Argument(help="the school")],
+    client_row_id: Annotated[str, typer.Argument(help="the client's id (from `list`)")],
+) -> None:
+    """Revoke a client: its tokens stop working at once."""
+    from app.core.errors import NotFound
+
+    try:
+        found = asyncio.run(_revoke(slug, client_row_id))
+    except NotFound as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    if not found:
+        typer.echo(f"error: no school {slug!r}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"revoked {client_row_id}")
+
+
+async def _list(slug: str) -> list[dict[str, Any]] | None:
+    from app.core.db import set_tenant
+    from app.oneroster import service
+    from app.tenancy.repository import tenant_by_slug
+
+    settings = get_settings()
+    db = Database(settings, settings.owner_database_url)
+    try:
+        async with db.session() as session:
+            tenant = await tenant_by_slug(session, slug)
+            if tenant is None:
+                return None
+            await set_tenant(session, tenant.id)
+            clients = await service.list_clients(session, tenant.id, after=None, fetch=10_000)
+            return [
+                {
+                    "id": str(c.id),
+                    "name": c.name,
+                    "client_id": c.client_id,
+                    "scopes": c.scopes,
+                    "purpose": c.purpose,
+                    "created_at": c.created_at.isoformat(),
+                    "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
+                }
+                for c in clients
+            ]
+    finally:
+        await db.dispose()
+
+
+async def _revoke(slug: str, client_row_id: str) -> bool:
+    from app.authz.audit import record
+    from app.core.db import set_tenant
+    from app.oneroster import service
+    from app.tenancy.repository import tenant_by_slug
+
+    settings = get_settings()
+    db = Database(settings, settings.owner_database_url)
+    try:
+        async with db.session() as session:
+            tenant = await tenant_by_slug(session, slug)
+            if tenant is None:
+                return False
+            await set_tenant(session, tenant.id)
+            client = await service.revoke_client(session, tenant.id, client_row_id)
+            await record(
+                session,
+                tenant_id=tenant.id,
+                actor_id=None,
+                actor_kind=ActorKind.SYSTEM,
+                record_kind=RecordKind.API_KEY,
+                action=Action.DELETE,
+                purpose=Purpose.SECURITY,
+                detail={**client.detail(), "revoked": True, "via": "cli"},
+            )
+            return True
     finally:
         await db.dispose()

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, RowMapping, Select, Subquery, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.core.repository import in_school, page_by_key
 from app.oneroster.collections import LIVE_MEMBERSHIP
 from app.oneroster.models import OneRosterClient
 from app.roster.models import Enrollment
@@ -33,6 +34,24 @@ async def live_client(
     if client is None or client.revoked_at is not None:
         return None
     return client
+
+
+async def clients_page(
+    session: AsyncSession, tenant_id: uuid.UUID, *, after: uuid.UUID | None, fetch: int
+) -> Sequence[OneRosterClient]:
+    """The school's clients in id order (revoked ones too), `fetch` rows after `after`."""
+    start = None if after is None else [after]
+    query = page_by_key(
+        in_school(OneRosterClient, tenant_id), [col(OneRosterClient.id)], start, fetch
+    )
+    found: Sequence[OneRosterClient] = (await session.execute(query)).scalars().all()
+    return found
+
+
+async def client_by_id(
+    session: AsyncSession, tenant_id: uuid.UUID, row_id: uuid.UUID
+) -> OneRosterClient | None:
+    return await session.get(OneRosterClient, (tenant_id, row_id))
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.authz.access import Access
 from app.authz.audit import record_access
 from app.authz.deps import Authorize
 from app.core.deps import SessionDep
+from app.core.pagination import Page, PageParams, page_params, paginate
 from app.core.vocabulary import Action, Purpose, RecordKind
 from app.oneroster import service
 from app.oneroster.deps import TokensDep
+from app.oneroster.models import OneRosterClient
 from app.oneroster.oauth import token_response
-from app.oneroster.schemas import ClientCreate, ClientCreated
+from app.oneroster.schemas import ClientCreate, ClientCreated, ClientOut
 
 router = APIRouter(tags=["oneroster"])
 
@@ -24,9 +26,16 @@ router = APIRouter(tags=["oneroster"])
 ClientCreateAccess = Annotated[
     Access, Depends(Authorize(RecordKind.API_KEY, Action.CREATE, purpose=Purpose.SECURITY))
 ]
+ClientListAccess = Annotated[
+    Access, Depends(Authorize(RecordKind.API_KEY, Action.LIST, purpose=Purpose.SECURITY))
+]
+ClientDeleteAccess = Annotated[
+    Access, Depends(Authorize(RecordKind.API_KEY, Action.DELETE, purpose=Purpose.SECURITY))
+]
+CLIENTS_PATH = "/v1/tenants/{slug}/oneroster/clients"
 
 
-@router.post("/v1/tenants/{slug}/oneroster/clients", status_code=201, response_model=ClientCreated)
+@router.post(CLIENTS_PATH, status_code=201, response_model=ClientCreated)
 async def create_client(
     body: ClientCreate, session: SessionDep, access: ClientCreateAccess
 ) -> ClientCreated:
@@ -47,6 +56,41 @@ async def create_client(
         scopes=client.scopes,
         purpose=client.purpose,
         created_at=client.created_at,
+    )
+
+
+@router.get(CLIENTS_PATH, response_model=Page[ClientOut])
+async def list_clients(
+    session: SessionDep, access: ClientListAccess, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[ClientOut]:
+    """The school's clients in registration order, revoked ones too (never their secrets)."""
+    rows = await service.list_clients(
+        session, access.tenant_id, after=page.after_id(), fetch=page.fetch
+    )
+    clients, next_cursor = paginate(rows, page.limit, cursor_of=lambda c: [str(c.id)])
+    await record_access(session, access)
+    return Page(items=[_client_out(c) for c in clients], next_cursor=next_cursor)
+
+
+@router.delete(CLIENTS_PATH + "/{client_row_id}", status_code=204)
+async def revoke_client(
+    client_row_id: str, session: SessionDep, access: ClientDeleteAccess
+) -> Response:
+    """Revokes the client: its tokens answer 401 from the next request on."""
+    client = await service.revoke_client(session, access.tenant_id, client_row_id)
+    await record_access(session, access, detail={**client.detail(), "revoked": True})
+    return Response(status_code=204)
+
+
+def _client_out(client: OneRosterClient) -> ClientOut:
+    return ClientOut(
+        id=client.id,
+        name=client.name,
+        client_id=client.client_id,
+        scopes=client.scopes,
+        purpose=client.purpose,
+        created_at=client.created_at,
+        revoked_at=client.revoked_at,
     )
 
 

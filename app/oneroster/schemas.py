@@ -25,3 +25,15 @@ class ClientCreated(BaseModel):
     scopes: list[str]
     purpose: str
     created_at: datetime
+
+
+class ClientOut(BaseModel):
+    """A registered client as its school's admin sees it: never the secret."""
+
+    id: uuid.UUID
+    name: str
+    client_id: str
+    scopes: list[str]
+    purpose: str
+    created_at: datetime
+    revoked_at: datetime | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.db import set_tenant
-from app.core.errors import Invalid
+from app.core.errors import Invalid, NotFound
 from app.core.ids import parse_id
 from app.core.security import random_token, sha256_hex
 from app.core.vocabulary import Purpose
@@ -88,6 +89,27 @@ async def create_client(
     session.add(client)
     await session.flush()
     return client, secret
+
+
+async def list_clients(
+    session: AsyncSession, tenant_id: uuid.UUID, *, after: uuid.UUID | None, fetch: int
+) -> Sequence[OneRosterClient]:
+    return await repository.clients_page(session, tenant_id, after=after, fetch=fetch)
+
+
+async def revoke_client(
+    session: AsyncSession, tenant_id: uuid.UUID, client_row_id: str
+) -> OneRosterClient:
+    """Revoked at once: its tokens stop working on their next request (a retry is a no-op);
+    404 for a client of another school or none."""
+    parsed = parse_id(client_row_id)
+    client = await repository.client_by_id(session, tenant_id, parsed) if parsed else None
+    if client is None:
+        raise NotFound("no such OneRoster client")
+    if client.revoked_at is None:
+        client.revoked_at = clock.now()
+        await session.flush()
+    return client
 
 
 async def client_for_token_request(

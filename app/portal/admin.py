@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz import apikeys
@@ -18,10 +19,11 @@ from app.core.pagination import PageParams, decode_cursor
 from app.core.phones import InvalidPhone, normalize
 from app.core.vocabulary import Action, Purpose, RecordKind, Role
 from app.portal.access import access_to, member_in
-from app.portal.deps import FormOfSession, SignedIn
+from app.portal.deps import FormOfSession, SignedIn, portal_settings
 from app.portal.i18n import gettext_for
 from app.portal.render import language, page
 from app.portal.routing import PortalRoute
+from app.roster.imports import runs
 from app.roster.imports.service import import_roster
 from app.roster.members import service as members
 from app.tenancy.models import MembershipStatus
@@ -125,6 +127,9 @@ async def import_upload(
             errors=errors,
         )
     dry_run = step != "apply"
+    if not dry_run and len(data) > portal_settings(request).import_inline_bytes:
+        run = await runs.start_run(session, access, data)
+        return RedirectResponse(f"/portal/s/{slug}/admin/import/runs/{run.id}", status_code=303)
     result, writes = await import_roster(
         session,
         ctx.keys,
@@ -148,6 +153,22 @@ async def import_upload(
         applied=not dry_run and not result.errors,
         held=base64.b64encode(data).decode() if dry_run and not result.errors else "",
     )
+
+
+@router.get("/import/runs/{run_id}")
+async def import_run(
+    request: Request, slug: str, run_id: str, me: SignedIn, session: SessionDep
+) -> Response:
+    """A large import applied by a job: its state, polled by htmx until it ends (a plain
+    reload without JavaScript), then its plan or its row errors."""
+    member = await member_in(session, me.account, slug)
+    access = await access_to(request, session, member, RecordKind.MEMBER, Action.CREATE, MANAGE)
+    run = await runs.run_of(session, access.tenant_id, run_id)
+    template = (
+        "admin/_import_run.html" if request.headers.get("hx-request") else ("admin/import_run.html")
+    )
+    return page(request, template, tenant=member.tenant, run=run,
+                finished=run.status in runs.FINISHED)  # fmt: skip
 
 
 @router.get("/api-keys")

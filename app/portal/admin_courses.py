@@ -8,16 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.audit import record_access
 from app.core.deps import ContextDep, SessionDep
-from app.core.errors import DomainError
 from app.core.pagination import PageParams
 from app.core.vocabulary import Action, Purpose, RecordKind
 from app.portal.access import access_to, member_in
 from app.portal.deps import FormOfSession, SignedIn
+from app.portal.forms import refused
 from app.portal.i18n import gettext_for
 from app.portal.render import language, page
 from app.portal.routing import PortalRoute
@@ -32,17 +31,12 @@ MANAGE = Purpose.TEACHING_MANAGEMENT
 ALL = PageParams(limit=200, cursor=None)
 
 
-async def _refused(session: AsyncSession, work: Callable[[], Awaitable[Any]]) -> dict[str, str]:
-    """Runs `work` in a savepoint: {} when it went through, else {field: message}."""
-    try:
-        async with session.begin_nested():
-            await work()
-    except DomainError as exc:
-        return {str(exc.extra.get("field", "form")): exc.detail}
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        return {str(first["loc"][-1]) if first["loc"] else "form": str(first["msg"])}
-    return {}
+async def _refused(
+    request: Request, session: AsyncSession, work: Callable[[], Awaitable[Any]]
+) -> dict[str, str]:
+    """Runs `work` in a savepoint: {} when it went through, else {field: message} in the
+    person's language."""
+    return await refused(session, gettext_for(language(request)), work)
 
 
 async def _courses_page(
@@ -83,7 +77,7 @@ async def create_course(
         course, _created = await roster.create_course(session, access.tenant, body)
         await record_access(session, access, detail={"course_id": str(course.id)})
 
-    errors = await _refused(session, work)
+    errors = await _refused(request, session, work)
     if errors:
         return await _courses_page(request, session, slug, me, errors)
     return RedirectResponse(f"/portal/s/{slug}/admin/courses", status_code=303)
@@ -146,7 +140,7 @@ async def schedule_lesson(
         await record_access(session, access, [teacher] if teacher else [],
                             detail={"lesson_id": str(lesson.id)})  # fmt: skip
 
-    errors = await _refused(session, work)
+    errors = await _refused(request, session, work)
     if errors:
         return await _course_page(request, session, slug, me, course_id, errors)
     return RedirectResponse(f"/portal/s/{slug}/admin/courses/{course_id}", status_code=303)
@@ -181,7 +175,7 @@ async def enrol(
         await record_access(session, access, touched, detail={"course_id": str(course.id)})
         done.extend(outcomes)
 
-    errors = await _refused(session, work)
+    errors = await _refused(request, session, work)
     if errors:
         _ = gettext_for(language(request))
         reason = next(iter(errors.values()))

@@ -11,8 +11,10 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.authz.access import Access
 from app.authz.audit import record_access
 from app.core import clock, csvout
+from app.core.context import ServiceContext
 from app.core.deps import ContextDep, SessionDep
 from app.core.errors import NotFound
 from app.core.phones import normalize_field
@@ -86,6 +88,45 @@ async def register_form(request: Request, slug: str, me: SignedIn, session: Sess
     return await _register_page(request, session, slug, me, {}, {})
 
 
+async def _register_person(
+    session: AsyncSession, ctx: ServiceContext, access: Access, sent: dict[str, str]
+) -> members.Registered:
+    """What POST /v1/tenants/{slug}/members does with its body (MIN-1/2, PRX-2)."""
+    body = MemberCreate.model_validate(
+        {
+            "phone": sent["phone"],
+            "role": sent["role"],
+            "display_name": sent["display_name"].strip() or None,
+            "age_band": sent["age_band"] or None,
+            "guardian_phone": sent["guardian_phone"].strip() or None,
+            "consent": {
+                "given_by": sent["consent_given_by"],
+                "method": sent["consent_method"],
+                "notice_version": sent["notice_version"],
+                "given_at": _given_at(sent["given_at"]),
+            },
+        }
+    )
+    region = ctx.settings.default_region
+    e164 = normalize_field(body.phone or "", "phone", region)  # the form asks for a phone
+    guardian = (
+        normalize_field(body.guardian_phone, "guardian_phone", region)
+        if body.guardian_phone
+        else None
+    )
+    members.check_registration(
+        role=body.role, age_band=body.age_band, phone=e164, guardian_phone=guardian,
+        consent=body.consent,
+    )  # fmt: skip
+    done = await members.register(
+        session, ctx.keys, access.tenant, access.account_id, e164=e164, role=body.role,
+        display_name=body.display_name, age_band=body.age_band, guardian_e164=guardian,
+        consent=body.consent,
+    )  # fmt: skip
+    await record_access(session, access, [done.account.id], detail={"created": done.created})
+    return done
+
+
 @router.post("/members/new")
 async def register(
     request: Request,
@@ -103,55 +144,22 @@ async def register(
     consent_notice_version: Text = "",
     consent_given_at: Text = "",
 ) -> Response:
-    """POST /v1/tenants/{slug}/members from a form: the same checks (MIN-1/2, PRX-2)."""
+    """The register form: the API's checks, errors beside their field, nothing written."""
     member = await member_in(session, me.account, slug)
     access = await access_to(request, session, member, RecordKind.MEMBER, Action.CREATE, MANAGE)
-    _ = gettext_for(language(request))
-    registered: list[Any] = []
+    sent = {
+        "phone": phone, "role": role, "display_name": display_name, "age_band": age_band,
+        "guardian_phone": guardian_phone, "consent_given_by": consent_given_by,
+        "consent_method": consent_method, "notice_version": consent_notice_version,
+        "given_at": consent_given_at,
+    }  # fmt: skip
+    registered: list[members.Registered] = []
 
     async def work() -> None:
-        body = MemberCreate.model_validate(
-            {
-                "phone": phone,
-                "role": role,
-                "display_name": display_name.strip() or None,
-                "age_band": age_band or None,
-                "guardian_phone": guardian_phone.strip() or None,
-                "consent": {
-                    "given_by": consent_given_by,
-                    "method": consent_method,
-                    "notice_version": consent_notice_version,
-                    "given_at": _given_at(consent_given_at),
-                },
-            }
-        )
-        region = ctx.settings.default_region
-        e164 = normalize_field(body.phone, "phone", region)
-        guardian = (
-            normalize_field(body.guardian_phone, "guardian_phone", region)
-            if body.guardian_phone
-            else None
-        )
-        members.check_registration(
-            role=body.role, age_band=body.age_band, phone=e164, guardian_phone=guardian,
-            consent=body.consent,
-        )  # fmt: skip
-        done = await members.register(
-            session, ctx.keys, access.tenant, access.account_id, e164=e164, role=body.role,
-            display_name=body.display_name, age_band=body.age_band, guardian_e164=guardian,
-            consent=body.consent,
-        )  # fmt: skip
-        await record_access(session, access, [done.account.id], detail={"created": done.created})
-        registered.append(done)
+        registered.append(await _register_person(session, ctx, access, sent))
 
-    errors = await refused(session, _, work)
+    errors = await refused(session, gettext_for(language(request)), work)
     if errors:
-        sent = {
-            "phone": phone, "role": role, "display_name": display_name, "age_band": age_band,
-            "guardian_phone": guardian_phone, "consent_given_by": consent_given_by,
-            "consent_method": consent_method, "notice_version": consent_notice_version,
-            "given_at": consent_given_at,
-        }  # fmt: skip
         return await _register_page(request, session, slug, me, errors, sent)
     created = "1" if registered[0].created else "0"
     return RedirectResponse(

@@ -45,11 +45,14 @@ def sweep(
     batch_size: Annotated[int, typer.Option(min=1, max=50_000, help="rows a transaction")] = 5000,
 ) -> None:
     """Delete or anonymise what outlived its period, per school and category (holds respected)."""
-    from app.retention.service import UnknownSchool, sweep_all
+    from app.core import locks
+    from app.retention.service import SWEEP_LOCK, UnknownSchool, sweep_all
+    from app.retention.sweep import SweepReport
 
-    try:
-        reports = _run(
-            lambda db: sweep_all(
+    async def work(db: Database) -> list[SweepReport]:
+        # Waits for a sweep another process runs (the daily job), then sweeps what is left.
+        async with locks.held(db, SWEEP_LOCK, wait=True):
+            return await sweep_all(
                 db,
                 get_settings(),
                 school,
@@ -58,7 +61,9 @@ def sweep(
                 batch_size=batch_size,
                 trigger="cli",
             )
-        )
+
+    try:
+        reports = _run(work)
     except UnknownSchool:
         typer.echo(f"error: --school: no school '{school}'", err=True)
         raise typer.Exit(2) from None

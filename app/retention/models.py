@@ -68,8 +68,8 @@ class PlatformRetentionRun(SQLModel, table=True):
 
 
 class DeletionLog(SQLModel, table=True):
-    """What a sweep removed: table, school, primary key, when. Ids only, no personal data;
-    replayed into a restored backup so deleted rows stay deleted (RET-6).
+    """What one sweep batch removed from one table: school, primary keys, when. Ids only, no
+    personal data; replayed into a restored backup so deleted rows stay deleted (RET-6).
 
     A platform table on purpose (`school_id`, not `tenant_id`): it outlives the rows and the
     school it names, and a restore replays it for every school at once.
@@ -79,13 +79,16 @@ class DeletionLog(SQLModel, table=True):
 
     id: uuid.UUID = id_field()  # UUIDv7: replay order is deletion order
     table_name: str = Field(max_length=64)
+    category: str = Field(max_length=32)  # the RetentionCategory that swept it
     school_id: uuid.UUID | None = Field(default=None)  # None: a platform table
-    key: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))  # pk column -> value
+    # pk column -> the batch's values, in the same order for every column
+    keys: dict[str, list[str]] = Field(sa_column=Column(JSON, nullable=False))
+    row_count: int = Field(default=0)
     action: str = Field(max_length=16)  # delete | anonymise
     run_id: uuid.UUID
     at: datetime = utc_field(default_now=True)
 
-    __table_args__ = (Index("ix_deletion_log_at", "at"),)
+    __table_args__ = (Index("ix_deletion_log_at", "at"), Index("ix_deletion_log_run", "run_id"))
 
 
 class LessonTally(SQLModel, table=True):

@@ -1,6 +1,7 @@
 """The deletion log out of one database and into a restored one (RET-6, docs/operations.md).
 
-`export_log` writes the log as JSON lines (ids only: table, school, key, action, run, at).
+`export_log` writes the log as JSON lines, one per sweep batch and table (ids only: table,
+school, the batch's keys, action, run, at).
 `replay` applies such a file to the database it connects to, typically a backup restored
 from before those deletions: every row the log names is removed again (rollups folded into
 their lesson's tally first, as the sweep did), and the entries join that database's own log.
@@ -14,30 +15,30 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import Database, set_tenant
-from app.retention.batches import Target, remove
+from app.core.db import Database
+from app.retention.batches import Target, enter_sweep, remove
 from app.retention.models import DeletionLog
 from app.retention.rules import PLATFORM_RULES, SCHOOL_RULES, Rule
 
 _LOG = DeletionLog.__table__  # type: ignore[attr-defined]
-CHUNK = 1000
+CHUNK = 20  # entries (sweep batches) per transaction
 
 
 @dataclass
 class ReplayReport:
-    entries: int = 0
+    entries: int = 0  # log entries (one per sweep batch and table)
     removed: dict[str, int] = field(default_factory=dict)  # table -> rows removed again
     already_gone: int = 0
 
     def lines(self) -> list[str]:
-        out = [f"replayed {self.entries} deletion log entries"]
+        rows = sum(self.removed.values()) + self.already_gone
+        out = [f"replayed {self.entries} deletion log entries ({rows} rows)"]
         out += [f"  {t}: {n} rows removed again" for t, n in sorted(self.removed.items())]
         out.append(f"  already gone: {self.already_gone}")
         return out
@@ -47,12 +48,14 @@ async def export_log(db: Database, path: Path, since: datetime | None = None) ->
     """Append-only JSON lines, oldest first; how many entries were written."""
     written = 0
     async with db.session() as session:
-        query = select(_LOG).order_by(_LOG.c.id)
+        # A batch's entries share `at`; within one, ids order children before their parents.
+        query = select(_LOG).order_by(_LOG.c.at, _LOG.c.id)
         if since is not None:
             query = query.where(_LOG.c.at >= since)
         with path.open("w", encoding="utf-8") as out:
             for row in (await session.execute(query)).mappings():
-                entry = {k: row[k] for k in ("table_name", "key", "action")}
+                entry = {k: row[k] for k in ("table_name", "category", "keys", "action")}
+                entry["rows"] = row["row_count"]
                 entry |= {
                     "id": str(row["id"]),
                     "school_id": str(row["school_id"]) if row["school_id"] else None,
@@ -90,8 +93,12 @@ async def _replay_group(
     school = uuid.UUID(first["school_id"]) if first["school_id"] else None
     rule = _rule_for(first["table_name"], first["action"])
     columns = [c.name for c in rule.key_columns]
-    wanted = [tuple(_typed(rule, c, e["key"][c]) for c in columns) for e in entries]
-    await set_tenant(session, school)
+    wanted = [
+        tuple(_typed(rule, c, e["keys"][c][i]) for c in columns)
+        for e in entries
+        for i in range(int(e["rows"]))
+    ]
+    await enter_sweep(session, school)
     scope = [rule.table.c.tenant_id == school] if school is not None else []
     present = {
         tuple(r)
@@ -124,8 +131,10 @@ async def _record(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
         {
             "id": uuid.UUID(e["id"]),
             "table_name": e["table_name"],
+            "category": e["category"],
             "school_id": uuid.UUID(e["school_id"]) if e["school_id"] else None,
-            "key": e["key"],
+            "keys": e["keys"],
+            "row_count": e["rows"],
             "action": e["action"],
             "run_id": uuid.UUID(e["run_id"]),
             "at": datetime.fromisoformat(e["at"]),
@@ -152,13 +161,9 @@ async def replay(db: Database, path: Path) -> ReplayReport:
 
 
 async def _replay_chunk(db: Database, chunk: list[dict[str, Any]], report: ReplayReport) -> None:
-    def group_key(e: dict[str, Any]) -> tuple[str, str, str]:
-        return (e["school_id"] or "", e["table_name"], e["action"])
-
     async with db.session() as session:
-        # Consecutive runs of one (school, table, action) keep the log's order: children first.
-        for _, group in groupby(chunk, key=group_key):
-            await _replay_group(session, db, list(group), report)
-        await set_tenant(session, None)
+        for entry in chunk:  # in the log's order: a batch's children before their parents
+            await _replay_group(session, db, [entry], report)
+        await enter_sweep(session, None)
         await _record(session, chunk)
     report.entries += len(chunk)

@@ -6,14 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.retention.models import LegalHold, RetentionRun
+from app.retention.models import DeletionLog, LegalHold, RetentionRun
 from app.tenancy.models import Membership
 
 _RUN = RetentionRun.__table__  # type: ignore[attr-defined]
+_LOG = DeletionLog.__table__  # type: ignore[attr-defined]
 
 
 async def active_holds(
@@ -52,30 +53,31 @@ async def recent_runs(
 
 
 async def close_interrupted_runs(session: AsyncSession, tenant_id: uuid.UUID) -> None:
-    """Runs still 'running' when a new one starts were interrupted (a killed sweep)."""
-    await session.execute(
-        update(_RUN)
-        .where(_RUN.c.tenant_id == tenant_id, _RUN.c.status == "running")
-        .values(status="interrupted")
+    """Runs still 'running' when a new one starts were interrupted (a killed sweep): their
+    counts are what their committed batches logged."""
+    stale = await session.execute(
+        select(_RUN.c.id).where(_RUN.c.tenant_id == tenant_id, _RUN.c.status == "running")
     )
+    for run_id in stale.scalars():
+        await session.execute(
+            update(_RUN)
+            .where(_RUN.c.tenant_id == tenant_id, _RUN.c.id == run_id)
+            .values(status="interrupted", counts=await logged_counts(session, run_id))
+        )
 
 
-async def run_counts(
-    session: AsyncSession, tenant_id: uuid.UUID, run_id: uuid.UUID
-) -> dict[str, Any]:
-    row = await session.execute(
-        select(_RUN.c.counts).where(_RUN.c.tenant_id == tenant_id, _RUN.c.id == run_id)
+async def logged_counts(session: AsyncSession, run_id: uuid.UUID) -> dict[str, Any]:
+    """{category: {table: {"deleted"|"anonymised": n}}} from a run's deletion log."""
+    rows = await session.execute(
+        select(_LOG.c.category, _LOG.c.table_name, _LOG.c.action, func.sum(_LOG.c.row_count))
+        .where(_LOG.c.run_id == run_id)
+        .group_by(_LOG.c.category, _LOG.c.table_name, _LOG.c.action)
     )
-    counts: dict[str, Any] = dict(row.scalar_one())
+    counts: dict[str, Any] = {}
+    for category, table, action, n in rows:
+        field = "anonymised" if action == "anonymise" else "deleted"
+        counts.setdefault(category, {}).setdefault(table, {})[field] = int(n)
     return counts
-
-
-async def set_run_counts(
-    session: AsyncSession, tenant_id: uuid.UUID, run_id: uuid.UUID, counts: dict[str, Any]
-) -> None:
-    await session.execute(
-        update(_RUN).where(_RUN.c.tenant_id == tenant_id, _RUN.c.id == run_id).values(counts=counts)
-    )
 
 
 async def ever_a_member(session: AsyncSession, tenant_id: uuid.UUID, account_id: uuid.UUID) -> bool:

@@ -142,7 +142,7 @@ PLATFORM_RULES: tuple[Rule, ...] = (
     Rule(_C.SMS_OUTBOX, "smsmessage", "sent_at"),
     Rule(_C.REFRESH_TOKEN, "refreshtoken", "expires_at"),
     Rule(_C.DEVICE_SESSION, "devicesession", "ended_at"),
-    Rule(_C.PASSWORD_FAILURE, "passwordfailure", "at"),
+    Rule(_C.PASSWORD_FAILURE, "signin_failure", "at"),  # renamed by 0010i (#16)
     Rule(_C.CLOSED_RIGHTS_REQUEST, "rights_request", "closed_at", _without_school_parts),
 )
 

@@ -112,6 +112,9 @@ async def lift_hold(session: AsyncSession, access: Access, hold_id: str) -> None
     )
 
 
+SWEEP_LOCK = "retention-sweep"  # one sweep at a time, whatever the number of processes
+
+
 async def sweep_all(
     db: Database,
     settings: Settings,

@@ -177,11 +177,17 @@ async def sweep_category(
         if dry_run:
             tally.would = await count(target, rule, where)
             continue
-        while removed := await run_batch(target, rule, where, batch_size):
+        last = None
+        while True:
+            removed, last = await run_batch(target, rule, where, batch_size, last)
+            if not removed:
+                break
             if rule.anonymise:
                 tally.anonymised += removed
             else:
                 tally.deleted += removed
+            if removed < batch_size:  # the last batch: the cutoff is fixed for the run
+                break
     return report
 
 
@@ -194,8 +200,12 @@ async def sweep_school(
     dry_run: bool = False,
     trigger: str = "cli",
     batch_size: int = BATCH,
+    older_than_days: int | None = None,
 ) -> SweepReport:
-    """Sweep one school's categories (all of them by default); the run is recorded."""
+    """Sweep one school's categories (all of them by default); the run is recorded.
+
+    `older_than_days` replaces every period (0: everything up to now), for a final sweep
+    such as a service shutdown's (SHD-3); legal holds still stop it."""
     policy = get_retention()
     wanted = [
         c for c in (categories or policy.school_categories()) if c in policy.school_categories()
@@ -214,6 +224,8 @@ async def sweep_school(
     target = Target(db=db, store=store, school=school.id, run_id=run_id)
     for category in wanted:
         days = policy.days_for(category, school.retention)
+        if older_than_days is not None:
+            days = older_than_days
         report.categories.append(
             await sweep_category(
                 target, category, days, holds, dry_run=dry_run, batch_size=batch_size, now=now

@@ -82,6 +82,7 @@ async def end_memberships(session: AsyncSession, subject: Subject) -> dict[uuid.
         membership.status = MembershipStatus.inactive
         membership.status_reason = "account cancelled by the person (RGT-15)"
         membership.display_name = None
+        membership.oneroster = None  # what a roster file said of them: email, username, ...
         membership.updated_at = now
         await session.flush()  # row-level security checks each school's rows in its own
     return ended

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.models import id_field, tenant_field, utc_field
@@ -39,6 +40,8 @@ class Course(SQLModel, table=True):
     status: str = Field(default=CourseStatus.active, max_length=16)
     source_id: str | None = Field(default=None, max_length=255)
     created_at: datetime = utc_field(default_now=True)
+    # The OneRoster file's class fields, its course and terms, kept to give them back.
+    oneroster: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
     __table_args__ = (UniqueConstraint("tenant_id", "code"),)
 
@@ -74,6 +77,8 @@ class Enrollment(SQLModel, table=True):
     source_id: str | None = Field(default=None, max_length=255)
     created_at: datetime = utc_field(default_now=True)
     removed_at: datetime | None = utc_field(nullable=True)
+    # The OneRoster file's beginDate, endDate and primary, kept to give them back.
+    oneroster: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
     __table_args__ = (
         TenantScopedFK.to("course", "course_id"),
@@ -131,3 +136,32 @@ class RosterSource(SQLModel, table=True):
     org_source_id: str = Field(max_length=255)
     org_name: str | None = Field(default=None, max_length=200)
     last_import_at: datetime = utc_field(default_now=True)
+
+
+class ImportRunStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class ImportRun(SQLModel, table=True):
+    """A large roster file applied by a job, so the admin's page can follow it. The file is
+    kept only until the run ends; the plan and row errors stay."""
+
+    __tablename__ = "roster_import_run"
+
+    tenant_id: uuid.UUID = tenant_field()
+    id: uuid.UUID = id_field()
+    status: str = Field(default=ImportRunStatus.queued, max_length=16)
+    data: bytes | None = Field(default=None, sa_column=Column(LargeBinary(), nullable=True))
+    size_bytes: int
+    created_by: uuid.UUID = Field(foreign_key="account.id")
+    request_id: str | None = Field(default=None, max_length=64)
+    plan: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(), nullable=True))
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, sa_column=Column(JSON(), nullable=True)
+    )
+    created_at: datetime = utc_field(default_now=True)
+    started_at: datetime | None = utc_field(nullable=True)
+    finished_at: datetime | None = utc_field(nullable=True)

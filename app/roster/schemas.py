@@ -25,7 +25,12 @@ class Consent(ApiInput):
 
 
 class MemberCreate(ApiInput):
-    phone: str = Field(max_length=32, examples=["13800000201"])
+    phone: str | None = Field(
+        default=None,
+        max_length=32,
+        examples=["13800000201"],
+        description="none for a student registered under guardian_phone (no login of their own)",
+    )
     role: PersonRoleIn
     display_name: str | None = Field(default=None, max_length=200)
     age_band: AgeBandIn | None = Field(
@@ -33,6 +38,10 @@ class MemberCreate(ApiInput):
     )
     guardian_phone: str | None = Field(default=None, max_length=32)
     consent: Consent
+
+
+class OwnPhone(ApiInput):
+    phone: str = Field(max_length=32, examples=["13800000231"])
 
 
 class MemberOut(BaseModel):

@@ -63,6 +63,8 @@ class Membership(SQLModel, table=True):
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)
     confirmed_at: datetime | None = utc_field(nullable=True)
+    # What the school's OneRoster file said of the person that Rostra keeps only to give back.
+    oneroster: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "account_id", "role"),

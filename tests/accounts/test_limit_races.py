@@ -1,6 +1,7 @@
 """Login limits hold under requests at once (ACC-6, SEC-2, #18): each try is counted in the
-database by a conditional write or under the number's advisory lock, never read, changed
-and written back, so concurrent requests (on their own connections) cannot slip past."""
+database by a conditional write or under the number's lock (PostgreSQL: advisory; SQLite:
+the process's own), never read, changed and written back, so requests at once (each on
+its own connection) cannot slip past."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import asyncio
 
 from sqlalchemy import select
 
-from app.accounts.models import OtpCode, PasswordFailure
+from app.accounts.models import OtpCode, SignInFailure
 from app.accounts.service import phone_hash
 from app.core.db import set_phone_lookup
 from app.core.phones import normalize
 from tests.accounts.helpers import bearer, send_code, sign_in
-from tests.conftest import latest_code, postgres_only
+from tests.conftest import latest_code
 
 PHONE = "+8613700000031"
 GOOD = "correct horse battery staple"
@@ -49,8 +50,7 @@ async def test_the_right_code_sent_twice_at_once_signs_in_once(client, owner):
     assert sorted(a.status_code for a in answers) == [200, 401, 401]
 
 
-@postgres_only
-async def test_codes_asked_for_at_once_send_one_sms(client, owner, database):
+async def test_codes_asked_for_at_once_send_one_sms(client, owner):
     """Resend limit under the number's lock: five requests at once, one code, four 429s."""
     answers = await asyncio.gather(
         *(client.post("/v1/auth/otp", json={"phone": PHONE}) for _ in range(5))
@@ -65,8 +65,7 @@ async def test_codes_asked_for_at_once_send_one_sms(client, owner, database):
     assert len(sent) == 1
 
 
-@postgres_only
-async def test_wrong_passwords_at_once_are_counted_up_to_the_limit(client, owner, database):
+async def test_wrong_passwords_at_once_are_counted_up_to_the_limit(client, owner):
     """Eight wrong passwords at once: five counted (401), the rest refused (429)."""
     pair = await sign_in(client, owner, PHONE)
     put = await client.put("/v1/me/password", json={"password": GOOD}, headers=bearer(pair))
@@ -79,7 +78,7 @@ async def test_wrong_passwords_at_once_are_counted_up_to_the_limit(client, owner
     )
     assert sorted(a.status_code for a in answers) == [401] * 5 + [429] * 3
     async with owner.db.session() as session:
-        failures = (await session.execute(select(PasswordFailure))).scalars().all()
+        failures = (await session.execute(select(SignInFailure))).scalars().all()
     assert len(failures) == 5
     locked = await client.post("/v1/auth/password", json={"phone": PHONE, "password": GOOD})
     assert locked.status_code == 429

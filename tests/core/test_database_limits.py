@@ -3,6 +3,7 @@ PostgreSQL and the request answers 503 problem+json instead of piling up (#18)."
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -41,15 +42,16 @@ async def timed_client(database, tmp_path) -> AsyncIterator[httpx.AsyncClient]:
 
 @postgres_only
 async def test_a_statement_past_the_timeout_is_cancelled_and_answers_503(timed_client):
+    assert (await timed_client.get("/readyz")).status_code == 200  # the pool is connected
     started = time.perf_counter()
-    response = await timed_client.get("/test-only/slow", params={"seconds": 5})
+    response = await timed_client.get("/test-only/slow", params={"seconds": 30})
     took = time.perf_counter() - started
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["Retry-After"] == "1"
     assert response.json()["type"].endswith("/unavailable")
     assert "timeout" in response.json()["detail"]
-    assert took < 3, f"the 5 s statement should have been cancelled at 0.3 s, took {took:.1f} s"
+    assert took < 10, f"the 30 s statement should have been cancelled at 0.3 s, took {took:.1f} s"
     # The cancelled connection went back to the pool usable: the next requests succeed.
     for _ in range(3):
         assert (await timed_client.get("/readyz")).status_code == 200
@@ -71,3 +73,28 @@ async def test_the_pool_settings_reach_the_engine(database, tmp_path):
         assert timeout == "30s"  # the default ROSTRA_DB_STATEMENT_TIMEOUT_MS
     finally:
         await app.state.ctx.db.dispose()
+
+
+@postgres_only
+async def test_no_free_connection_in_time_answers_503_not_a_hang(database, tmp_path):
+    """ROSTRA_DB_POOL_TIMEOUT_SECONDS: with the one connection busy, the next request waits
+    that long for it, then answers 503 problem+json with Retry-After."""
+    settings = make_settings(
+        database, tmp_path, db_pool_size=1, db_max_overflow=0, db_pool_timeout_seconds=0.5
+    )
+    app = _with_slow_route(create_app(settings))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://rostra.test") as c:
+            busy = asyncio.create_task(c.get("/test-only/slow", params={"seconds": 2}))
+            await asyncio.sleep(0.3)  # the first request holds the pool's only connection
+            started = time.perf_counter()
+            waiting = await c.get("/test-only/slow", params={"seconds": 0})
+            took = time.perf_counter() - started
+            assert (await busy).status_code == 200
+    finally:
+        await app.state.ctx.db.dispose()
+    assert waiting.status_code == 503
+    assert waiting.headers["Retry-After"] == "1"
+    assert "no database connection" in waiting.json()["detail"]
+    assert took < 1.5

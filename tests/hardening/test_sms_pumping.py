@@ -26,6 +26,7 @@ from app.core.context import ServiceContext
 from app.core.phones import normalize
 from app.main import create_app
 from tests.conftest import make_settings
+from tests.portal.conftest import csrf_of
 
 CN = "+8613700000401"
 US = "+12015550123"  # a valid US number: no school here is in the US
@@ -162,3 +163,20 @@ async def test_old_counts_are_pruned(settings, owner):
         clock.advance(3601)
         assert (await otp(client, "+8613700000799")).status_code == 202
     assert await counted(owner) == 1
+
+
+async def test_the_portal_login_form_counts_against_the_same_caps(database, tmp_path, owner):
+    """The portal asks for codes through the same service: same regions, same caps."""
+    settings = make_settings(database, tmp_path, sms_ip_hourly_limit=2)
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as browser:
+        csrf = csrf_of((await browser.get("/portal/login")).text)
+        answers = []
+        for phone in ("+8613700000801", US, "+8613700000802"):
+            form = {"csrf": csrf, "phone": phone}
+            answers.append((await browser.post("/portal/login/code", data=form)).status_code)
+    await app.state.ctx.db.dispose()
+    assert answers == [200, 200, 429]
+    assert len(await outbox(owner, "+8613700000801")) == 1
+    assert await outbox(owner, US) == [] and await outbox(owner, "+8613700000802") == []

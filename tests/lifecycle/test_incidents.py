@@ -173,3 +173,34 @@ async def test_a_person_of_another_school_is_refused_and_nothing_is_recorded(
 
     async with owner.db.session() as session:
         assert (await session.execute(select(func.count()).select_from(Incident))).scalar() == 0
+
+
+async def test_a_child_under_14_is_told_through_their_guardian_too(
+    client: httpx.AsyncClient, app: Any, owner: ServiceContext, login: Any, people: People
+) -> None:
+    """SEC-11 with MIN-1: the guardian of an affected child is told; another guardian is not."""
+    staff = await login(STAFF)
+    named = [people.id(CHILD)]
+    created = await client.post(
+        INCIDENTS, json=incident([{"school": "demo-north", "people": named}]), headers=staff
+    )
+    assert created.status_code == 201, created.text
+    await drain(app.state.ctx)
+    assert len(await texts_to(owner, CHILD, MARK_ZH)) == 1
+    assert len(await texts_to(owner, GUARDIAN, MARK_ZH)) == 1
+    assert await texts_to(owner, STRANGER, "[Rostra]") == []
+    report = await client.get(f"{INCIDENTS}/{created.json()['id']}/report", headers=staff)
+    assert report.json()["schools"][0]["guardians_told"] == 1
+
+
+async def test_the_printable_report_escapes_what_staff_typed(
+    client: httpx.AsyncClient, app: Any, owner: ServiceContext, login: Any, people: People
+) -> None:
+    staff = await login(STAFF)
+    body = incident([{"school": "demo-north", "everyone": True}], what="<script>alert(1)</script>")
+    created = await client.post(INCIDENTS, json=body, headers=staff)
+    assert created.status_code == 201, created.text
+    html = await client.get(
+        f"{INCIDENTS}/{created.json()['id']}/report", params={"format": "html"}, headers=staff
+    )
+    assert "<script>" not in html.text and "&lt;script&gt;" in html.text

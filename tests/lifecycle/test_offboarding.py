@@ -76,6 +76,20 @@ async def _south_data(client: httpx.AsyncClient, w: World, login: Any) -> None:
     assert upload.status_code == 201, upload.text
 
 
+STAFF = "+8613600000009"
+
+
+async def _make_staff(owner: ServiceContext) -> None:
+    from sqlalchemy import update
+
+    from app.accounts.service import get_or_create_account
+    from app.core.phones import normalize
+
+    async with owner.db.session() as session:
+        staff, _ = await get_or_create_account(session, owner.keys, normalize(STAFF), "Staff")
+        await session.execute(update(Account).where(Account.id == staff.id).values(is_staff=True))  # type: ignore[arg-type]
+
+
 async def _rows(owner: ServiceContext, school: uuid.UUID) -> dict[str, int]:
     async with owner.db.session() as session:
         return await count_rows(session, school)
@@ -94,6 +108,7 @@ async def test_offboarded_school_leaves_no_row_and_no_object_and_another_school_
     client: httpx.AsyncClient, app: Any, owner: ServiceContext, world: World, login: Any,
     settings: Any, cli_env: Any,
 ) -> None:  # fmt: skip
+    await _make_staff(owner)
     await fill(client, owner, world, login)
     await _south_data(client, world, login)
     north, south = world.north.id, world.south.id
@@ -175,6 +190,12 @@ async def test_offboarded_school_leaves_no_row_and_no_object_and_another_school_
         "/v1/tenants/demo-south/members", headers=await login(SOUTH_ADMIN)
     )
     assert south_read.status_code == 200
+
+    staff_proof = f"/v1/platform/offboardings/{started.json()['id']}/proof"
+    assert (await client.get(staff_proof, headers=await login(SOUTH_ADMIN))).status_code == 403
+    read = await client.get(staff_proof, headers=await login(STAFF))
+    assert read.status_code == 200 and read.json()["verified"] is True
+    assert read.json()["rows_before"] == before
 
     rerun = await rostra("tenants", "offboard", "--due")  # nothing left to do
     assert json.loads(rerun.output) == {"deleted": []}

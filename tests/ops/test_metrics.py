@@ -96,6 +96,24 @@ async def test_ingestion_is_counted_per_school_and_outcome(client, world: World)
     assert _value(samples, "rostra_ingest_events_total", school=south, outcome="accepted") is None
 
 
+async def test_batches_refused_by_the_rate_limit_are_counted(client, owner, world: World):
+    from sqlalchemy import update
+
+    from app.tenancy.models import Tenant
+
+    clock.advance(-clock.now().second)
+    async with owner.db.session() as session:
+        await session.execute(
+            update(Tenant).where(Tenant.id == world.north.id).values(ingest_events_per_minute=1)
+        )
+    batch = [event(world, "attendance.joined", m) for m in (1, 2, 3)]
+    assert (await send(client, world.key, batch)).status_code == 429
+    samples = await _scrape(client)
+    north = str(world.north.id)
+    assert _value(samples, "rostra_ingest_events_total", school=north, outcome="rate_limited") == 3
+    assert _value(samples, "rostra_ingest_events_total", school=north, outcome="accepted") is None
+
+
 async def test_gauges_show_the_job_queue_and_the_audit_seal_lag(client, login, owner, world):
     await seal_all(owner.db)  # the world's own entries (API keys created)
     before = await _scrape(client)
@@ -136,3 +154,45 @@ async def test_with_a_token_set_metrics_need_it(guarded):
     right = await guarded.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert right.status_code == 200
     assert "rostra_http_requests_total" in right.text
+
+
+def _production_settings(database, tmp_path, **over):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    return make_settings(
+        database,
+        tmp_path,
+        env="production",
+        secret_key="a-production-secret-that-is-long-enough-42",
+        audit_key="an-audit-key-of-its-own-that-is-long-enough-7",
+        jwt_private_key_pem=pem,
+        sms_backend="http",
+        sms_gateway_url="https://sms.example/send",
+        **over,
+    )
+
+
+@pytest.mark.parametrize("token", [None, TOKEN])
+async def test_in_production_metrics_are_closed_until_a_token_is_set(database, tmp_path, token):
+    app = create_app(_production_settings(database, tmp_path, metrics_token=token))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://rostra.test") as c:
+            assert (await c.get("/metrics")).status_code == 401
+            guessed = await c.get("/metrics", headers={"Authorization": "Bearer "})
+            assert guessed.status_code == 401
+            if token is not None:
+                given = await c.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+                assert given.status_code == 200
+    finally:
+        await app.state.ctx.db.dispose()

@@ -1,6 +1,7 @@
 """Two API processes and a job worker on one PostgreSQL do once what must happen once (#18):
-one sealed audit chain per school (SEC-7), login tries counted once across processes
-(ACC-6), a batch sent to both processes stored once, an export job run once."""
+one sealed audit chain per school (SEC-7), code and password tries counted once across
+processes (ACC-6, ACC-5), a batch sent to both processes stored once, an export job run
+once."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from tests.classroom.conftest import (
 from tests.conftest import latest_code, postgres_only
 
 NORTH = "/v1/tenants/demo-north"
-NEW_PHONE, OTHER_PHONE = "+8613700000041", "+8613700000042"
+NEW_PHONE, OTHER_PHONE, PASSWORD_PHONE = "+8613700000041", "+8613700000042", "+8613700000043"
+GOOD = "correct horse battery staple"
 
 
 def _env(settings: Any) -> dict[str, str]:
@@ -42,6 +44,9 @@ def _env(settings: Any) -> dict[str, str]:
         audit_seal_every_seconds="0.2",
         jobs_poll_seconds="0.2",
         jobs_heartbeat_seconds="0.5",
+        password_time_cost="1",  # cheap argon2: the test is about counting, not hashing
+        password_memory_kib="64",
+        password_parallelism="1",
     )
 
 
@@ -73,6 +78,29 @@ async def _tries_are_counted_once(a: httpx.AsyncClient, b: httpx.AsyncClient, ow
         *(c.post("/v1/auth/token", json={"phone": OTHER_PHONE, "code": code}) for c in (a, b))
     )
     assert sorted(r.status_code for r in both) == [200, 401]  # a code signs in once
+
+
+async def _password_tries_are_counted_once(
+    a: httpx.AsyncClient, b: httpx.AsyncClient, owner: ServiceContext
+) -> None:
+    sent = await a.post("/v1/auth/otp", json={"phone": PASSWORD_PHONE})
+    assert sent.status_code == 202, sent.text
+    code = await latest_code(owner, PASSWORD_PHONE)
+    pair = await a.post("/v1/auth/token", json={"phone": PASSWORD_PHONE, "code": code})
+    assert pair.status_code == 200, pair.text
+    bearer_ = {"Authorization": f"Bearer {pair.json()['access_token']}"}
+    put = await b.put("/v1/me/password", json={"password": GOOD}, headers=bearer_)
+    assert put.status_code == 204, put.text
+    answers = await asyncio.gather(  # eight wrong passwords at once, four on each process
+        *(
+            c.post("/v1/auth/password", json={"phone": PASSWORD_PHONE, "password": f"wrong {n}"})
+            for n in range(4)
+            for c in (a, b)
+        )
+    )
+    assert sorted(r.status_code for r in answers) == [401] * 5 + [429] * 3
+    right = await a.post("/v1/auth/password", json={"phone": PASSWORD_PHONE, "password": GOOD})
+    assert right.status_code == 429, right.text  # locked out, whichever process answers
 
 
 async def _each_event_is_stored_once(
@@ -179,14 +207,20 @@ async def test_two_api_processes_and_a_job_worker_do_once_what_must_happen_once(
             httpx.AsyncClient(base_url=procs[1].url, timeout=30) as b,
         ):
             await _tries_are_counted_once(a, b, owner)
+            await _password_tries_are_counted_once(a, b, owner)
             await _each_event_is_stored_once(a, b, owner, world)
             await _reads_and_an_export(a, b, world, login)
         await _wait_until_sealed(owner)
     finally:
         stop_all(procs)
     async with owner.db.session() as session:
-        job = (
-            await session.execute(text("SELECT status::text, attempts FROM procrastinate_jobs"))
+        job = (  # the export's job (the worker may also have deferred the daily sweep)
+            await session.execute(
+                text(
+                    "SELECT status::text, attempts FROM procrastinate_jobs "
+                    "WHERE task_name = 'rights.access_export'"
+                )
+            )
         ).one()
         export = (await session.execute(text("SELECT status, attempts FROM access_export"))).one()
     assert tuple(job) == ("succeeded", 1) and tuple(export) == ("ready", 1)  # the export ran once

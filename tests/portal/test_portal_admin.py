@@ -100,6 +100,7 @@ async def test_admin_creates_a_course_schedules_a_lesson_and_enrols_by_phone(
               "ends_on": "2026-09-01"},
     )  # fmt: skip
     assert bad.status_code == 422 and 'id="ends_on-error"' in bad.text
+    assert "课程的结课日期早于开课日期" in bad.text  # the refusal in the person's language
     made = await admin.post(
         "/portal/s/demo-north/admin/courses",
         data={"csrf": token, "code": "M7", "name": "数学", "starts_on": "2026-09-01",

@@ -54,6 +54,13 @@ async def test_a_support_grant_is_given_listed_and_revoked_as_the_api_does(
         "/v1/tenants/demo-north/support-grants", headers=await login(NORTH_ADMIN)
     )
     grant_id = api.json()["items"][0]["id"]
+    south = await sign_in(SOUTH_ADMIN)
+    assert (await south.get(f"{ADMIN}/support-grants")).status_code == 404
+    south_token = csrf_of((await south.get("/portal/s/demo-south/admin/support-grants")).text)
+    cross = await south.post(
+        f"/portal/s/demo-south/admin/support-grants/{grant_id}/revoke", data={"csrf": south_token}
+    )
+    assert cross.status_code == 404  # another school's grant is a missing one
     revoked = await admin.post(f"{ADMIN}/support-grants/{grant_id}/revoke", data={"csrf": token})
     assert revoked.status_code == 303
     assert (
@@ -133,3 +140,18 @@ async def test_the_audit_log_filters_by_person_kind_and_time_and_pages(
     assert api.json()["next_cursor"]
     south = await sign_in(SOUTH_ADMIN)
     assert (await south.get(f"{ADMIN}/audit")).status_code == 404
+
+
+async def test_the_audit_log_pages_through_with_its_filters_kept(sign_in, people):
+    admin = await sign_in(NORTH_ADMIN)
+    for _ in range(52):
+        await admin.get(f"{ADMIN}/members")
+    first = await admin.get(f"{ADMIN}/audit", params={"kind": "member"})
+    rows = first.text.split('id="audit"', 1)[1].split("</table>", 1)[0]
+    assert rows.count("<tr>") == 51  # the header and 50 entries
+    link = first.text.split('id="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert "kind=member" in link
+    second = await admin.get(f"{ADMIN}/audit{link}")
+    assert second.status_code == 200
+    rest = second.text.split('id="audit"', 1)[1].split("</table>", 1)[0]
+    assert 3 <= rest.count("<tr>") < 51 and "成员" in rest

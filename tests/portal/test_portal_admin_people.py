@@ -110,3 +110,53 @@ async def test_a_teacher_or_another_schools_admin_may_not_register_or_export(
     south = await sign_in(SOUTH_ADMIN)
     assert (await south.get(NEW)).status_code == 404
     assert (await south.get("/portal/s/demo-north/admin/export/roster.csv")).status_code == 404
+
+
+async def test_a_part_of_a_name_finds_the_person_after_a_rename_and_wildcards_are_text(
+    sign_in, schools
+):
+    """The name search (suffix index on PostgreSQL, migration 0010p; a scan on SQLite): a
+    middle part finds the person, a rename by the roster import is found by its new name
+    only, and % or _ are letters, not wildcards."""
+    from tests.portal.test_portal_admin import _upload
+
+    admin = await sign_in(NORTH_ADMIN)
+    token = csrf_of((await admin.get("/portal/s/demo-north/admin/import")).text)
+    first = (
+        "phone,name,role,course_code,age_band,guardian_phone\n"
+        "13800001051,欧阳小明,student,,adult,\n"
+    )
+    held = (await _upload(admin, token, first.encode())).text
+    held = held.split('name="held" value="', 1)[1].split('"', 1)[0]
+    assert (await _upload(admin, token, b"", step="apply", held=held)).status_code == 200
+    members = "/portal/s/demo-north/admin/members"
+    assert "欧阳小明" in (await admin.get(members, params={"q": "小明"})).text
+    renamed = first.replace("欧阳小明", "欧阳大明")
+    held = (await _upload(admin, token, renamed.encode())).text
+    held = held.split('name="held" value="', 1)[1].split('"', 1)[0]
+    assert (await _upload(admin, token, b"", step="apply", held=held)).status_code == 200
+    assert "欧阳大明" in (await admin.get(members, params={"q": "阳大"})).text
+    assert "没有匹配的成员" in (await admin.get(members, params={"q": "小明"})).text
+    for wildcard in ("%", "_", "欧%"):
+        assert "没有匹配的成员" in (await admin.get(members, params={"q": wildcard})).text
+
+
+async def test_a_part_found_in_many_names_is_searched_by_the_scan_with_the_same_answer(
+    owner, sign_in, schools, monkeypatch
+):
+    """More matches than the suffix index hands over (MOST_NAME_MATCHES): the id-ordered
+    scan answers, and the page is the same people."""
+    from app.roster.members import repository
+    from tests.factories import add_member
+
+    for n in range(3):
+        await add_member(owner, schools["demo-north"], f"+861380000{n + 7000:04d}", "student",
+                         name=f"同名{n}")  # fmt: skip
+    admin = await sign_in(NORTH_ADMIN)
+    members = "/portal/s/demo-north/admin/members"
+    indexed = await admin.get(members, params={"q": "同名"})
+    monkeypatch.setattr(repository, "MOST_NAME_MATCHES", 2)
+    scanned = await admin.get(members, params={"q": "同名"})
+    for page in (indexed, scanned):
+        assert all(f"同名{n}" in page.text for n in range(3))
+    assert indexed.text.count("<tr>") == scanned.text.count("<tr>") == 4

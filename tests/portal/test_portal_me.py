@@ -124,3 +124,23 @@ async def test_my_timetable_lists_the_lessons_to_come_as_the_api_does(
     assert page.status_code == 200
     assert row_of(page.text, "timetable", coming["title"])[1] == coming["local_start"]
     assert "A lesson 1" not in page.text.split('id="timetable"', 1)[1]  # held, not to come
+
+
+async def test_a_guardian_reaches_only_their_children_on_every_page(
+    client, sign_in, analytics_world
+):
+    """AUZ `children` scope: the picker lists only my children, and another student named
+    in ?student= is the 404 page on each of my pages."""
+    w = analytics_world
+    await hold_lesson(client, w)
+    guardian = await sign_in(GUARDIAN)
+    mine = await guardian.get("/portal/me/timetable")
+    assert mine.status_code == 200 and mine.text.count('<option value="') == 1
+    for path in (
+        "/portal/me/",
+        "/portal/me/timetable",
+        "/portal/me/consents",
+        "/portal/me/requests",
+    ):
+        other = await guardian.get(path, params={"student": w.user(CLASSMATE)})
+        assert other.status_code == 404, path

@@ -28,10 +28,10 @@ async def _sweep(owner, slug="demo-north", categories=None, *, dry_run=False):
 
 
 async def _log_count(owner) -> int:
+    """Rows the deletion log names (an entry per batch and table)."""
     async with owner.db.session() as session:
-        return int(
-            (await session.execute(select(func.count()).select_from(DeletionLog))).scalar_one()
-        )
+        total = await session.execute(select(func.coalesce(func.sum(DeletionLog.row_count), 0)))
+        return int(total.scalar_one())
 
 
 async def test_ret4_expired_rows_go_recent_stay_and_a_second_sweep_finds_nothing(owner, world):
@@ -103,3 +103,61 @@ async def test_ret4_each_run_is_recorded_and_readable_by_its_school_only(
     south = await login(SOUTH_ADMIN)
     theirs = await client.get("/v1/tenants/demo-south/retention", headers=south)
     assert theirs.json()["last_sweeps"] == []
+
+
+async def test_ret4_the_platform_sweep_removes_old_login_codes_and_messages(owner, world):
+    """Login state is the platform's: swept once for everyone when no school is named."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from app.accounts.models import OtpCode, SmsMessage
+    from app.core import clock
+    from app.core.ids import new_id
+
+    now = clock.now()
+    codes, messages = OtpCode.__table__, SmsMessage.__table__  # type: ignore[attr-defined]
+    async with owner.db.session() as session:
+        for age in (timedelta(days=2), timedelta(minutes=1)):
+            at = now - age
+            await session.execute(
+                insert(codes).values(
+                    id=new_id(),
+                    phone_hash="h" * 64,
+                    code_hmac="c" * 64,
+                    created_at=at,
+                    expires_at=at + timedelta(minutes=5),
+                    attempts=0,
+                )
+            )
+        for age in (timedelta(days=40), timedelta(days=1)):
+            await session.execute(
+                insert(messages).values(
+                    id=new_id(), phone_hash="h" * 64, phone_enc="x", body="code", sent_at=now - age
+                )
+            )
+    reports = await _sweep(owner, slug=None)
+    assert [r.school for r in reports] == ["demo-north", "demo-south", "platform"]
+    platform = reports[-1].counts()
+    assert platform["otp_code"]["otpcode"] == {"deleted": 1}
+    assert platform["sms_outbox"]["smsmessage"] == {"deleted": 1}
+    async with owner.db.session() as session:
+        left = await session.execute(select(func.count()).select_from(codes))
+        assert left.scalar_one() == 1
+
+
+async def test_shd3_a_final_sweep_removes_everything_of_the_school_but_what_holds_keep(
+    owner, world
+):
+    """A shutdown's final sweep (SHD-3): every period replaced by 0 days."""
+    from app.core.retention import get_retention
+    from app.retention.sweep import sweep_school
+
+    north = world["demo-north"]
+    categories = get_retention().school_categories()
+    await sweep_school(
+        owner.db, None, north.tenant, categories, trigger="shutdown", older_than_days=0
+    )
+    assert await rows(owner, ClassroomEvent, north.tenant.id) == 0
+    assert await rows(owner, LessonFile, north.tenant.id) == 0
+    assert await rows(owner, ClassroomEvent, world["demo-south"].tenant.id) == 80

@@ -1,8 +1,9 @@
 """A school's ingestion rate: events per clock minute, counted in the database, 429 past it.
 
-On PostgreSQL the count is taken in its own short transaction before the batch's: a
-batch's transaction may run for seconds, and holding the window's row lock that long would
-serialise every batch of the school; a batch refused later (422) has still used its share.
+On PostgreSQL the count is taken in its own short transaction (from a small pool of its
+own) before the batch's: a batch's transaction may run for seconds, and holding the
+window's row lock that long would serialise every batch of a school; a batch refused
+later (422) has still used its share.
 SQLite has one writer at a time (the request's transaction already writes), so there the
 count is part of the batch's transaction.
 """
@@ -35,7 +36,7 @@ def seconds_to_next_window(moment: datetime) -> int:
 @asynccontextmanager
 async def _counting_session(db: Database, request: AsyncSession) -> AsyncIterator[AsyncSession]:
     if is_postgres(request):
-        async with db.session() as session:
+        async with db.side_session() as session:
             yield session
     else:
         yield request

@@ -10,6 +10,7 @@ from app.classroom.ingest import limits, service
 from app.classroom.ingest.openapi import BATCH_BODY
 from app.classroom.ingest.schemas import IngestAnswer
 from app.core.deps import ContextDep, KeysDep, SessionDep
+from app.core.errors import TooMany
 
 router = APIRouter(tags=["classroom"])
 
@@ -37,9 +38,13 @@ async def ingest_events(
         request.headers.get("content-encoding"),
         max_bytes=settings.ingest_decompressed_max_bytes,
     )
-    await limits.admit_batch(
-        ctx.db, session, client.tenant_id, len(raw), settings.ingest_events_per_minute
-    )
+    try:
+        await limits.admit_batch(
+            ctx.db, session, client.tenant_id, len(raw), settings.ingest_events_per_minute
+        )
+    except TooMany:
+        ctx.metrics.rate_limited(client.tenant_id, len(raw))
+        raise
     result = await service.accept_batch(
         session,
         keys,

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.accounts.models import Account
+from app.accounts.service import plain_phone
 from app.authz.audit import record
 from app.classroom.files.links import export_link
 from app.classroom.files.storage import get_store
@@ -178,7 +179,7 @@ async def _rows_of(rows: list[tuple[Any, ...]]) -> Any:
 
 
 def _account_row(ctx: ServiceContext, account: Account) -> tuple[Any, ...]:
-    phone = ctx.keys.phone_cipher.decrypt(account.phone_enc)
+    phone = plain_phone(ctx.keys, account.phone_enc)
     return (
         account.id, phone, account.phone_masked, account.display_name, account.registered_via,
         account.status, account.created_at, account.last_login_at,

@@ -77,6 +77,8 @@ def _course_changes(found: CourseState, row: CourseRow) -> dict[str, Any]:
         wanted["subject"] = row.subject
     if row.starts_on is not None and row.ends_on is not None:
         wanted |= {"term": row.term or None, "starts_on": row.starts_on, "ends_on": row.ends_on}
+    if row.oneroster:
+        wanted["oneroster"] = row.oneroster
     if found.status != "active":
         wanted["status"] = "active"
     return {k: v for k, v in wanted.items() if getattr(found, k) != v}

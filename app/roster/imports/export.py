@@ -6,7 +6,8 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import defaultdict
-from typing import Literal, cast
+from datetime import date
+from typing import Any, Literal, cast
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,24 +42,31 @@ async def export_roster(
 ) -> tuple[bytes, list[uuid.UUID]]:
     """The file, and the accounts it names (for the audit entry)."""
     source = await store.roster_source(session, tenant.id)
-    school = OrgRow(source.org_source_id if source else tenant.slug, tenant.name)
+    school = OrgRow(source.org_source_id, source.org_name or tenant.name) if source else None
+    school = school or OrgRow(tenant.slug, tenant.name)
     courses = [c for c in await store.courses(session, tenant.id) if c.status == "active"]
+    courses.sort(key=lambda c: c.source_id or str(c.id))
     terms, course_rows = _terms_and_courses(school, courses)
     held = await _roles(session, tenant)
     chosen = {a: ms[0] for a, ms in held.items()}
     person_id = {a: m.source_id or str(m.id) for a, m in chosen.items()}
     people = await _person_rows(session, keys, tenant, held, person_id)
+    people.sort(key=lambda p: p.source_id)
     course_source = {c.id: c.source_id or str(c.id) for c in courses}
-    enrollment_rows = [
-        EnrollmentRow(
-            e.source_id or str(e.id),
-            course_source[e.course_id],
-            person_id[e.account_id],
-            cast(EnrollmentRole, e.role),
-        )
-        for e in await store.enrollments(session, tenant.id)
-        if e.status == "active" and e.course_id in course_source and e.account_id in person_id
-    ]
+    enrollment_rows = sorted(
+        (
+            EnrollmentRow(
+                e.source_id or str(e.id),
+                course_source[e.course_id],
+                person_id[e.account_id],
+                cast(EnrollmentRole, e.role),
+                oneroster=e.oneroster or {},
+            )
+            for e in await store.enrollments(session, tenant.id)
+            if e.status == "active" and e.course_id in course_source and e.account_id in person_id
+        ),
+        key=lambda e: e.source_id,
+    )
     # Building the file is CPU work: a worker thread, so other requests go on meanwhile.
     if fmt == "csv":
         data = await anyio.to_thread.run_sync(_simple_csv, course_rows, people, enrollment_rows)
@@ -99,28 +107,51 @@ def _simple_csv(
 def _terms_and_courses(
     school: OrgRow, courses: list[store.CourseState]
 ) -> tuple[list[SessionRow], list[CourseRow]]:
-    """One term per distinct (name, dates) of the active courses, and each course's row."""
-    terms: dict[tuple[str, object, object], SessionRow] = {}
+    """The imported terms of each course as the file named them; for a course made in Rostra,
+    one term per distinct (name, dates), numbered in course order. Each course's row."""
+    terms: dict[str, SessionRow] = {}
+    made: dict[tuple[str, object, object], str] = {}
     course_rows: list[CourseRow] = []
     for c in courses:
-        key = (c.term or "", c.starts_on, c.ends_on)
-        if key not in terms:
-            terms[key] = SessionRow(
-                f"{school.source_id}-term-{len(terms) + 1}", c.term or "", c.starts_on, c.ends_on
-            )
+        kept_terms = (c.oneroster or {}).get("terms") or []
+        for t in kept_terms:
+            terms.setdefault(t["sourcedId"], _kept_term(t))
+        if kept_terms:
+            term_id = kept_terms[0]["sourcedId"]
+        else:
+            key = (c.term or "", c.starts_on, c.ends_on)
+            if key not in made:
+                made[key] = f"{school.source_id}-term-{len(made) + 1}"
+                terms.setdefault(
+                    made[key], SessionRow(made[key], c.term or "", c.starts_on, c.ends_on)
+                )
+            term_id = made[key]
         course_rows.append(
             CourseRow(
                 c.source_id or str(c.id),
                 c.code,
                 c.name,
                 c.subject,
-                terms[key].source_id,
+                term_id,
                 c.term,
                 c.starts_on,
                 c.ends_on,
+                oneroster=c.oneroster or {},
             )
         )
     return list(terms.values()), course_rows
+
+
+def _kept_term(t: dict[str, str]) -> SessionRow:
+    return SessionRow(
+        t["sourcedId"],
+        t.get("title", ""),
+        date.fromisoformat(t["startDate"]),
+        date.fromisoformat(t["endDate"]),
+        type=t.get("type") or "term",
+        school_year=t.get("schoolYear", ""),
+        parent_source_id=t.get("parentSourcedId", ""),
+    )
 
 
 async def _roles(
@@ -153,15 +184,33 @@ async def _person_rows(
     out = []
     for a, ms in held.items():
         learner = next((m for m in ms if m.role == Role.STUDENT), None)
+        kept = _kept_person(keys, ms)
+        born = kept.get("demographics", {}).get("birthDate")
         out.append(
             PersonRow(
                 person_id[a],
                 phones[a][0],
                 ms[0].display_name or phones[a][1] or "",
                 roles[a][0],
+                birth_date=date.fromisoformat(born) if born else None,
                 age_band=cast(AgeBand, learner.age_band) if learner else None,
                 guardian_source_ids=guardians.get(a, []) if learner else [],
                 other_roles=roles[a][1:],
+                oneroster=kept,
             )
         )
     return out
+
+
+def _kept_person(keys: Keys, held: list[store.MembershipState]) -> dict[str, Any]:
+    """What the import kept of the person (the leading membership's), each role's row, and
+    the second phone unsealed for the file."""
+    first = dict(held[0].oneroster or {})
+    sealed = first.pop("phone_enc", None)
+    if sealed:
+        first["phone"] = keys.phone_cipher.decrypt(sealed)
+    first.pop("role", None)
+    roles = {m.role: m.oneroster["role"] for m in held if m.oneroster and "role" in m.oneroster}
+    if roles:
+        first["roles"] = roles
+    return first

@@ -109,8 +109,9 @@ def _plan_enrollment(
         plan.created += 1
         p.writes.subjects.add(account_id)
         source_id = row.source_id if p.oneroster else None
+        kept = row.oneroster or None
         p.writes.enrollments.append(
-            rows.enrollment_row(p.tenant.id, course_id, account_id, role, source_id, p.now)
+            rows.enrollment_row(p.tenant.id, course_id, account_id, role, source_id, p.now, kept)
         )
         return
     changes: dict[str, Any] = {}
@@ -118,6 +119,8 @@ def _plan_enrollment(
         changes |= {"status": "active", "removed_at": None}
     if p.oneroster and found.source_id != row.source_id:
         changes["source_id"] = row.source_id
+    if p.oneroster and (found.oneroster or None) != (row.oneroster or None):
+        changes["oneroster"] = row.oneroster or None
     if changes:
         plan.updated += 1
         _enrollment_update(p, found, **changes)

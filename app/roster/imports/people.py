@@ -140,6 +140,8 @@ def _plan_person(p: Planning, school: _School, person: PersonRow, e164: str | No
         p.rejected.add(person.source_id)
         return
     _retire_other_roles(p, person, sourced)
+    if e164 and account_id in p.without_phone:
+        _give_own_phone(p, school, account_id, e164, person.line)
     for role in person.roles:
         as_role = replace(person, role=role, other_roles=[])
         found = school.by_key.get((account_id, role)) if account_id else None
@@ -249,10 +251,11 @@ def _register(
     """A new membership (and account if the number is new) with the school's attestation;
     returns the account."""
     assert person.role is not None
-    if account_id is None:
-        assert e164 is not None
-        digest = school.hashes[e164]
-        account_id = school.accounts[digest] = new_id()
+    if account_id is None:  # a new number, or a learner registered under a guardian's
+        digest = school.hashes[e164] if e164 else None
+        account_id = new_id()
+        if digest is not None:
+            school.accounts[digest] = account_id
         p.writes.accounts.append(
             rows.account_row(p.keys, account_id, digest, e164, person.display_name, p.now)
         )
@@ -267,6 +270,7 @@ def _register(
         source_id=person.source_id if p.oneroster else None,
         registered_by=p.actor_id,
         now=p.now,
+        oneroster=_kept(p, person, None),
     )
     p.writes.memberships.append(membership)
     school.by_key[(account_id, person.role)] = MembershipState(
@@ -294,6 +298,10 @@ def _update(p: Planning, person: PersonRow, found: MembershipState, band: str | 
         changes["age_band"] = band
     if p.oneroster and found.source_id != person.source_id:
         changes["source_id"] = person.source_id
+    if p.oneroster and person.role is not None:
+        wanted = _kept(p, person, found.oneroster)
+        if _unsealed(p, wanted) != _unsealed(p, found.oneroster):
+            changes["oneroster"] = wanted
     if found.status == "inactive" and (found.status_reason or "") in RETIRED_REASONS:
         changes |= {"status": "pending", "status_reason": None}
     if changes:
@@ -301,3 +309,49 @@ def _update(p: Planning, person: PersonRow, found: MembershipState, band: str | 
         p.membership_update(found, **changes)
     else:
         p.plan.people.unchanged += 1
+
+
+def _kept(p: Planning, person: PersonRow, before: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the file says of the person in this role that Rostra keeps only to give back:
+    users.csv's fields, the role's row, demographics, and a second phone sealed like the
+    first (an unchanged one keeps its old seal, so a second import changes nothing)."""
+    if not p.oneroster or not person.oneroster:
+        return None
+    source = person.oneroster
+    out: dict[str, Any] = {
+        k: source[k] for k in ("user", "demographics", "phone_column") if k in source
+    }
+    if role_row := source.get("roles", {}).get(person.role):
+        out["role"] = role_row
+    for key, file in (("role", "roles.csv"), ("demographics", "demographics.csv")):
+        if key not in out and before and key in before and not p.bulk(file):
+            out[key] = before[key]  # a delta without that row leaves it as it was
+    if second := source.get("phone"):
+        sealed = (before or {}).get("phone_enc")
+        same = sealed and p.keys.phone_cipher.decrypt(sealed) == second
+        out["phone_enc"] = sealed if same else p.keys.phone_cipher.encrypt(second)
+    return out or None
+
+
+def _unsealed(p: Planning, kept: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not kept or "phone_enc" not in kept:
+        return kept
+    return {**kept, "phone_enc": p.keys.phone_cipher.decrypt(kept["phone_enc"])}
+
+
+def _give_own_phone(
+    p: Planning, school: _School, account_id: uuid.UUID, e164: str, line: int
+) -> None:
+    """A learner registered without a phone now has one in the file: they sign in with it,
+    on the same account (their records, consents and guardians stay)."""
+    digest = school.hashes[e164]
+    if school.accounts.get(digest) not in (None, account_id):
+        return  # the guardian's number (a family phone) or another's: they stay as they are
+    school.accounts[digest] = account_id
+    p.without_phone.discard(account_id)
+    p.writes.account_phones.append({
+        "id": account_id, "phone_hash": digest,
+        "phone_enc": p.keys.phone_cipher.encrypt(e164), "phone_masked": rows.fast_mask(e164),
+    })  # fmt: skip
+    p.writes.subjects.add(account_id)
+    p.plan.notices.append(f"line {line}: a learner without a phone gets their own number")

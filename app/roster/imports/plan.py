@@ -64,6 +64,7 @@ class Planning:
         self.rejected_courses: set[str] = set()  # classes whose rows are in error
         self.attestation_of: dict[str, dict[str, Any]] = {}
         self.same_org = False
+        self.without_phone: set[uuid.UUID] = set()  # learners under a guardian's number
 
     def error(self, file: str, line: int, column: str | None, message: str) -> None:
         self.errors.append(RowError(file, line, column, message))

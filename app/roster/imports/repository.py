@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.accounts.models import Account
+from app.accounts.service import NO_PHONE_PREFIX, plain_phone
 from app.core.db import metadata, value_chunks, where_in
 from app.core.security import Keys
 from app.roster.imports.rosterfile import OrgRow
@@ -35,6 +36,8 @@ class Writes:
     enrollments: list[dict[str, Any]] = field(default_factory=list)
     enrollment_updates: list[dict[str, Any]] = field(default_factory=list)
     guardianships: list[dict[str, Any]] = field(default_factory=list)
+    # Learners registered without a phone whose own number the file now gives.
+    account_phones: list[dict[str, Any]] = field(default_factory=list)
     subjects: set[uuid.UUID] = field(default_factory=set)
 
 
@@ -49,6 +52,7 @@ class CourseState:
     ends_on: date
     status: str
     source_id: str | None
+    oneroster: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -61,6 +65,7 @@ class MembershipState:
     source_id: str | None
     age_band: str | None
     display_name: str | None
+    oneroster: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -71,6 +76,7 @@ class EnrollmentState:
     role: str
     status: str
     source_id: str | None
+    oneroster: dict[str, Any] | None = None
 
 
 async def roster_source(session: AsyncSession, tenant_id: uuid.UUID) -> RosterSource | None:
@@ -92,6 +98,7 @@ async def courses(session: AsyncSession, tenant_id: uuid.UUID) -> list[CourseSta
             col(Course.ends_on),
             col(Course.status),
             col(Course.source_id),
+            col(Course.oneroster),
         ).where(col(Course.tenant_id) == tenant_id)
     )
     return [CourseState(*row) for row in rows.all()]
@@ -108,6 +115,7 @@ async def memberships(session: AsyncSession, tenant_id: uuid.UUID) -> list[Membe
             col(Membership.source_id),
             col(Membership.age_band),
             col(Membership.display_name),
+            col(Membership.oneroster),
         ).where(col(Membership.tenant_id) == tenant_id)
     )
     return [MembershipState(*row) for row in rows.all()]
@@ -122,9 +130,23 @@ async def enrollments(session: AsyncSession, tenant_id: uuid.UUID) -> list[Enrol
             col(Enrollment.role),
             col(Enrollment.status),
             col(Enrollment.source_id),
+            col(Enrollment.oneroster),
         ).where(col(Enrollment.tenant_id) == tenant_id)
     )
     return [EnrollmentState(*row) for row in rows.all()]
+
+
+async def accounts_without_phone(session: AsyncSession, tenant_id: uuid.UUID) -> set[uuid.UUID]:
+    """The school's people registered under a guardian's number, without a phone of their own."""
+    rows = await session.execute(
+        select(col(Account.id))
+        .join(Membership, col(Membership.account_id) == col(Account.id))
+        .where(
+            col(Membership.tenant_id) == tenant_id,
+            col(Account.phone_hash).startswith(NO_PHONE_PREFIX),
+        )
+    )
+    return set(rows.scalars().all())
 
 
 async def guardianships(
@@ -181,6 +203,15 @@ async def apply(
     await bulk_update(session, "course", writes.course_updates)
     await bulk_update(session, "membership", writes.membership_updates)
     await bulk_update(session, "enrollment", writes.enrollment_updates)
+    if writes.account_phones:
+        account = _table("account")
+        statement = (
+            update(account)
+            .where(account.c.id == bindparam("v_id"))
+            .values({c: bindparam(f"v_{c}") for c in ("phone_hash", "phone_enc", "phone_masked")})
+        )
+        params = [{f"v_{k}": v for k, v in row.items()} for row in writes.account_phones]
+        await session.execute(statement, params)
     if school is None:
         return
     source = await roster_source(session, tenant_id)
@@ -208,5 +239,5 @@ async def phones_and_names(
         query = select(col(Account.id), col(Account.phone_enc), col(Account.display_name))
         query = where_in(session, query, col(Account.id), chunk, Uuid())
         for account_id, sealed, name in (await session.execute(query)).all():
-            found[account_id] = (keys.phone_cipher.decrypt(sealed), name)
+            found[account_id] = (plain_phone(keys, sealed), name)
     return found

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from app.accounts.service import no_phone_hash
 from app.core.ids import new_id
 from app.core.phones import mask
 from app.core.security import Keys
@@ -22,13 +23,19 @@ def fast_mask(e164: str) -> str:
 
 
 def account_row(
-    keys: Keys, account_id: uuid.UUID, digest: str, e164: str, name: str, now: datetime
+    keys: Keys,
+    account_id: uuid.UUID,
+    digest: str | None,
+    e164: str | None,
+    name: str,
+    now: datetime,
 ) -> Row:
+    """A new account; without a number, a learner whose guardian signs in for them."""
     return {
         "id": account_id,
-        "phone_hash": digest,
-        "phone_enc": keys.phone_cipher.encrypt(e164),
-        "phone_masked": fast_mask(e164),
+        "phone_hash": digest if e164 and digest else no_phone_hash(account_id),
+        "phone_enc": keys.phone_cipher.encrypt(e164) if e164 else "",
+        "phone_masked": fast_mask(e164) if e164 else "",
         "display_name": name or None,
         "registered_via": "school",
         "is_staff": False,
@@ -47,6 +54,7 @@ def membership_row(
     source_id: str | None,
     registered_by: uuid.UUID | None,
     now: datetime,
+    oneroster: dict[str, Any] | None = None,
 ) -> Row:
     return {
         "tenant_id": tenant_id,
@@ -60,6 +68,7 @@ def membership_row(
         "source_id": source_id,
         "created_at": now,
         "updated_at": now,
+        "oneroster": oneroster,
     }
 
 
@@ -95,6 +104,7 @@ def course_row(tenant_id: uuid.UUID, row: CourseRow, now: datetime) -> Row:
         "status": "active",
         "source_id": row.source_id,
         "created_at": now,
+        "oneroster": row.oneroster or None,
     }
 
 
@@ -105,6 +115,7 @@ def enrollment_row(
     role: str,
     source_id: str | None,
     now: datetime,
+    oneroster: dict[str, Any] | None = None,
 ) -> Row:
     return {
         "tenant_id": tenant_id,
@@ -116,6 +127,7 @@ def enrollment_row(
         "source_id": source_id,
         "created_at": now,
         "removed_at": None,
+        "oneroster": oneroster,
     }
 
 

@@ -106,3 +106,44 @@ async def has_notice_version(session: AsyncSession, tenant_id: uuid.UUID, versio
         _NOTICE.c.tenant_id == tenant_id, _NOTICE.c.version == version
     )
     return (await session.execute(query.limit(1))).first() is not None
+
+
+# Every suffix of every roster name, kept by a PostgreSQL trigger (migration 0010p); not a
+# model: nothing in the app writes it, and SQLite has no such table.
+member_name_suffix = table(
+    "member_name_suffix",
+    column("tenant_id", Uuid()),
+    column("membership_id", Uuid()),
+    column("suffix", String()),
+)
+LAST_CHARACTER = "\U0010ffff"
+
+
+MOST_NAME_MATCHES = 1000
+
+
+async def name_part_predicate(
+    session: AsyncSession, tenant_id: uuid.UUID, part: str
+) -> ColumnElement[bool]:
+    """Memberships whose name contains `part`. On PostgreSQL a name contains `part` when one
+    of its suffixes starts with it: a range of the suffix table's key gives the ids, and
+    the page is read by id. A part in more than MOST_NAME_MATCHES names (a common
+    character) is left to the scan in id order, which fills a page at once; SQLite scans."""
+    contains = col(Membership.display_name).contains(part, autoescape=True)
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        return contains
+    suffix = member_name_suffix.c
+    starting = (
+        select(suffix.membership_id)
+        .where(
+            suffix.tenant_id == tenant_id,
+            suffix.suffix >= part,
+            suffix.suffix < part + LAST_CHARACTER,
+        )
+        .distinct()
+        .limit(MOST_NAME_MATCHES + 1)
+    )
+    ids = list((await session.execute(starting)).scalars())
+    if len(ids) > MOST_NAME_MATCHES:
+        return contains
+    return col(Membership.id).in_(ids)

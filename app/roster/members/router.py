@@ -11,11 +11,12 @@ from app.authz.access import Access
 from app.authz.audit import record_access
 from app.authz.deps import Authorize
 from app.core.deps import ContextDep, SessionDep
+from app.core.errors import Invalid
 from app.core.pagination import Page, PageParams, page_params
 from app.core.phones import normalize_field
 from app.core.vocabulary import Action, Purpose, RecordKind, Role
-from app.roster.members import service
-from app.roster.schemas import MemberCreate, MemberOut, StatusChange
+from app.roster.members import learners, service
+from app.roster.schemas import MemberCreate, MemberOut, OwnPhone, StatusChange
 from app.tenancy.models import Membership
 
 router = APIRouter(tags=["members"])
@@ -81,31 +82,46 @@ async def register_member(
     response: Response,
 ) -> MemberOut:
     region = ctx.settings.default_region
-    e164 = normalize_field(body.phone, "phone", region)
+    e164 = normalize_field(body.phone, "phone", region) if body.phone else None
     guardian = (
         normalize_field(body.guardian_phone, "guardian_phone", region)
         if body.guardian_phone
         else None
     )
+    if e164 is None and (body.role != "student" or guardian is None):
+        raise Invalid("phone", "required, except for a student registered under guardian_phone")
     service.check_registration(
         role=body.role,
         age_band=body.age_band,
-        phone=e164,
+        phone=e164 or "",
         guardian_phone=guardian,
         consent=body.consent,
     )
-    done = await service.register(
-        session,
-        ctx.keys,
-        access.tenant,
-        access.account_id,
-        e164=e164,
-        role=body.role,
-        display_name=body.display_name,
-        age_band=body.age_band,
-        guardian_e164=guardian,
-        consent=body.consent,
-    )
+    if e164 is None:
+        assert guardian is not None
+        done = await learners.register_under_guardian(
+            session,
+            ctx.keys,
+            access.tenant,
+            access.account_id,
+            display_name=body.display_name,
+            age_band=body.age_band,
+            guardian_e164=guardian,
+            consent=body.consent,
+        )
+    else:
+        done = await service.register(
+            session,
+            ctx.keys,
+            access.tenant,
+            access.account_id,
+            e164=e164,
+            role=body.role,
+            display_name=body.display_name,
+            age_band=body.age_band,
+            guardian_e164=guardian,
+            consent=body.consent,
+        )
     await record_access(session, access, [done.account.id], detail={"created": done.created})
     if not done.created:
         response.status_code = 200
@@ -140,4 +156,21 @@ async def reactivate_member(
     membership, account = await service.visible_member(session, access, member_id)
     changed = service.reactivate(membership, body.reason if body else None)
     await record_access(session, access, [account.id], detail={"reactivated": changed})
+    return member_out(membership, account)
+
+
+@router.post(
+    "/v1/tenants/{slug}/members/{member_id}/phone",
+    response_model=MemberOut,
+    responses={409: {"description": "the person has a number already, or it is another's"}},
+)
+async def add_own_phone(
+    member_id: str, body: OwnPhone, access: MemberUpdateAccess, ctx: ContextDep, session: SessionDep
+) -> MemberOut:
+    """A learner registered under a guardian's number gets their own: they sign in with it
+    from now on, on the same account (their records, consents and guardians stay)."""
+    membership, account = await service.visible_member(session, access, member_id)
+    e164 = normalize_field(body.phone, "phone", ctx.settings.default_region)
+    changed = await learners.add_own_phone(session, ctx.keys, account, e164)
+    await record_access(session, access, [account.id], detail={"own_phone_added": changed})
     return member_out(membership, account)

@@ -316,7 +316,7 @@ async def member_search_page(
     if status:
         where.append(col(Membership.status) == status)
     if name:
-        where.append(col(Membership.display_name).contains(name, autoescape=True))
+        where.append(await repository.name_part_predicate(session, access.tenant_id, name))
     if phone_e164:
         where.append(col(Account.phone_hash) == phone_hash(keys, phone_e164))
     rows = await repository.list_members(

@@ -57,7 +57,13 @@ async def _export_row(owner: ServiceContext, export_id: str) -> dict[str, Any]:
             )
         ).one()
         job = (
-            await session.execute(text("SELECT status::text, attempts FROM procrastinate_jobs"))
+            # Only the export's job: a long-running worker also defers the daily sweep (#17).
+            await session.execute(
+                text(
+                    "SELECT status::text, attempts FROM procrastinate_jobs "
+                    "WHERE task_name = 'rights.access_export'"
+                )
+            )
         ).one()
     return {"status": row[0], "attempts": row[1], "job": job[0], "job_attempts": job[1]}
 

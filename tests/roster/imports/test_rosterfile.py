@@ -239,14 +239,16 @@ def test_the_same_phone_twice_is_an_error_on_the_second() -> None:
     assert "u-teen" not in {person.source_id for person in roster.people}
 
 
-def test_a_person_without_phone_is_an_error() -> None:
+def test_a_person_without_phone_is_an_error_unless_a_student_under_a_guardian() -> None:
     users = read_rows(school_zip(), "users.csv")
     users[1]["sms"] = ""
     roster = parse_oneroster(with_users(school_zip(), users))
 
-    assert roster.errors == [
-        RowError("users.csv", 3, "sms", "a phone number is required (sms or phone)")
-    ]
+    message = (
+        "a phone number is required (sms or phone); only a student with a guardian "
+        "(agentSourcedIds) may have none"
+    )
+    assert roster.errors == [RowError("users.csv", 3, "sms", message)]
 
 
 def test_bad_status_date_and_duplicate_ids_are_row_errors() -> None:

@@ -25,6 +25,7 @@ from app.roster.imports.rosterfile.rows import (
     ArchiveTooLarge,
     RosterFile,
     RowError,
+    RowFilter,
     Table,
 )
 
@@ -156,9 +157,16 @@ def read_manifest(files: dict[str, bytes], out: RosterFile) -> dict[str, str]:
 
 
 def read_tables(
-    files: dict[str, bytes], declared: dict[str, str], out: RosterFile
+    files: dict[str, bytes],
+    declared: dict[str, str],
+    out: RosterFile,
+    orgs: frozenset[str] = frozenset(),
 ) -> dict[str, Table]:
-    """Each file the manifest declares present, read as a table; a bulk needs every file."""
+    """Each file the manifest declares present, read as a table; a bulk needs every file.
+
+    With this school's `orgs` (a district's file), orgs and roles are read first, and the
+    rows of classes, users, enrolments and demographics that belong only to other orgs are
+    skipped unread (`Table.skipped`)."""
     for name in files:
         if name == "manifest.csv":
             continue
@@ -169,7 +177,10 @@ def read_tables(
             out.mode[name] = "delta" if mode == "delta" else "bulk"
     is_delta = "delta" in out.mode.values()
     tables: dict[str, Table] = {}
-    for name in FILES_BY_VERSION.get(out.version, COLUMNS):
+    names = list(FILES_BY_VERSION.get(out.version, COLUMNS))
+    if orgs:  # what names the school's people first: their filters need them
+        names.sort(key=lambda name: name not in ("orgs.csv", "roles.csv"))
+    for name in names:
         if name not in out.mode:
             if not is_delta and name not in OPTIONAL_FILES:
                 out.errors.append(RowError(name, 1, None, "a bulk roster needs this file"))
@@ -178,5 +189,26 @@ def read_tables(
             out.errors.append(RowError(name, 1, None, message))
         else:
             required = REQUIRED_COLUMNS[name]
-            tables[name] = read_table(name, files[name], READ_COLUMNS[name], required, out.errors)
+            only = _district_filter(name, orgs, tables, out.version)
+            tables[name] = read_table(
+                name, files[name], READ_COLUMNS[name], required, out.errors, only=only
+            )
     return tables
+
+
+def _district_filter(
+    name: str, orgs: frozenset[str], tables: dict[str, Table], version: str
+) -> RowFilter | None:
+    """Which rows of a district's file are worth reading for this school's `orgs`."""
+    if not orgs:
+        return None
+    if name in ("classes.csv", "enrollments.csv"):
+        return RowFilter("schoolSourcedId", lambda org: not org or org in orgs)
+    if name == "roles.csv":  # other orgs' roles: only whose they are is kept
+        return RowFilter("orgSourcedId", lambda org: org in orgs, counted="userSourcedId")
+    if name not in ("users.csv", "demographics.csv") or version != "1.2":
+        return None
+    roles = tables.get("roles.csv", Table())
+    ours = {row["userSourcedId"] for _, row in roles.rows}
+    elsewhere = frozenset(set(roles.skipped) - ours)  # users with roles only at other orgs
+    return RowFilter("sourcedId", lambda user: user not in elsewhere)

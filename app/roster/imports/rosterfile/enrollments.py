@@ -8,7 +8,9 @@ from app.roster.imports.rosterfile.reader import OneRosterReader
 from app.roster.imports.rosterfile.rows import (
     ENROLLMENT_ROLE_BY_ONEROSTER,
     ENROLLMENT_ROLE_COLUMN,
+    KEPT_ENROLLMENT,
     EnrollmentRow,
+    kept,
 )
 
 
@@ -50,7 +52,15 @@ def read_enrollments(r: OneRosterReader) -> None:
                 continue
             pair_lines[(class_id, user_id)] = line
         r.out.enrollments.append(
-            EnrollmentRow(row["sourcedId"], class_id, user_id, role, status, line=line)
+            EnrollmentRow(
+                row["sourcedId"],
+                class_id,
+                user_id,
+                role,
+                status,
+                line=line,
+                oneroster=kept(row, KEPT_ENROLLMENT),
+            )
         )
     for role_name, count in sorted(skipped.items()):
         r.out.notices.append(f"skipped {count} enrollments with role {role_name!r}")

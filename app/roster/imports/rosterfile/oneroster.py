@@ -45,7 +45,7 @@ def parse_oneroster(
     declared = read_manifest(files, out)
     if out.version not in VERSIONS:
         return out  # one clear error, not a cascade of follow-on ones
-    tables = read_tables(files, declared, out)
+    tables = read_tables(files, declared, out, orgs)
     _read(OneRosterReader(out, tables, today, orgs))
     return out
 

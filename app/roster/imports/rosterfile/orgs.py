@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.roster.imports.rosterfile.reader import OneRosterReader
 from app.roster.imports.rosterfile.reading import _split_list, _too_long, parse_date
-from app.roster.imports.rosterfile.rows import CourseRow, OrgRow, SessionRow
+from app.roster.imports.rosterfile.rows import (
+    KEPT_CLASS,
+    KEPT_COURSE,
+    CourseRow,
+    OrgRow,
+    SessionRow,
+    kept,
+)
 
 
 def read_orgs(r: OneRosterReader) -> None:
@@ -67,6 +76,7 @@ def read_sessions(r: OneRosterReader) -> None:
                 type=row["type"] or "term",
                 school_year=row["schoolYear"],
                 status=status,
+                parent_source_id=row["parentSourcedId"],
             )
 
 
@@ -79,6 +89,7 @@ def read_oneroster_courses(r: OneRosterReader) -> None:
             r.error("courses.csv", line, "title", problem)
         else:
             r.subjects[row["sourcedId"]] = subject
+            r.course_rows[row["sourcedId"]] = kept(row, KEPT_COURSE)
 
 
 def read_classes(r: OneRosterReader) -> None:
@@ -128,4 +139,23 @@ def read_classes(r: OneRosterReader) -> None:
             ends_on=session.ends_on if session else None,
             status=status,
             line=line,
+            oneroster=_class_kept(r, row),
         )
+
+
+def _class_kept(r: OneRosterReader, row: dict[str, str]) -> dict[str, Any]:
+    """The class's own fields, its OneRoster course and every term, to give them back."""
+    out: dict[str, Any] = {"class": kept(row, KEPT_CLASS)}
+    if course := r.course_rows.get(row["courseSourcedId"]):
+        out["course"] = course
+    terms = [r.sessions[t] for t in _split_list(row["termSourcedIds"]) if t in r.sessions]
+    if terms:
+        out["terms"] = [
+            {
+                "sourcedId": t.source_id, "title": t.title, "type": t.type,
+                "startDate": t.starts_on.isoformat(), "endDate": t.ends_on.isoformat(),
+                "schoolYear": t.school_year, "parentSourcedId": t.parent_source_id,
+            }
+            for t in terms
+        ]  # fmt: skip
+    return out

@@ -42,13 +42,21 @@ class OneRosterReader:
         self.present: dict[str, set[str]] = {name: set() for name in COLUMNS}
         self.sessions: dict[str, SessionRow] = {}
         self.subjects: dict[str, str] = {}
+        self.course_rows: dict[str, dict[str, str]] = {}  # courses.csv, kept to give back
         self.courses: dict[str, CourseRow] = {}
         self.people: dict[str, PersonRow] = {}
         self.person_lines: dict[str, int] = {}
+        self.phone_columns: dict[str, str] = {}  # sms, or phone when sms is blank
         self.primary_role: set[str] = set()
         self.unmapped_roles: dict[str, list[str]] = {}  # roles Rostra has no use for
         self.ours: set[str] = set()
         self.theirs: set[str] = set()
+        for file, table in tables.items():  # other schools' rows, skipped unread
+            if table.skipped:
+                self.elsewhere_count[file] += len(table.skipped)
+                if file != "roles.csv":  # roles' skipped are users, not roles
+                    self.present.setdefault(file, set()).update(table.skipped)
+        self.other_classes.update(tables.get("classes.csv", Table()).skipped)
 
     def not_this_school(self, file: str) -> None:
         self.elsewhere_count[file] += 1

@@ -16,6 +16,7 @@ from app.core import csvout
 from app.roster.imports.rosterfile.rows import (
     MAX_LENGTHS,
     RowError,
+    RowFilter,
     Table,
 )
 
@@ -45,8 +46,9 @@ def read_table(
     errors: list[RowError],
     *,
     fold_case: bool = False,
+    only: RowFilter | None = None,
 ) -> Table:
-    """The wanted columns of every row; columns absent from the header read as empty."""
+    """The wanted columns of every row (absent ones empty); `only` skips rows unread."""
     text = decode_text(data)
     if text is None:
         errors.append(RowError(file, 1, None, "the file is neither UTF-8 nor GB18030 text"))
@@ -54,7 +56,7 @@ def read_table(
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     table: Table | None = None
     pick: operator.itemgetter[Any] = operator.itemgetter(0, 0)
-    width = last_line = 0
+    width = last_line = at = source_at = 0
     while True:
         line = last_line + 1
         try:
@@ -75,22 +77,32 @@ def read_table(
             if not _header_ok(file, line, header, required, errors):
                 return Table()
             table, width = Table(frozenset(header)), len(header)
-            # A column the header lacks reads the empty field padded on after the last one;
-            # the trailing extra index keeps itemgetter returning a tuple for one column.
-            indices = [header.index(name) if name in header else width for name in columns]
-            pick = operator.itemgetter(*indices, width)
+            # The trailing extra index keeps itemgetter returning a tuple for one column.
+            pick = operator.itemgetter(*(_at(header, name) for name in columns), width)
+            if only is not None:
+                at, source_at = _at(header, only.column), _at(header, only.counted)
             continue
         if len(fields) > width and "".join(fields[width:]).strip():
             message = f"the row has {len(fields)} fields but the header has {width}"
             errors.append(RowError(file, line, None, message))
             continue
         padded = fields + [""] * (width + 1 - len(fields))
-        cells = (csvout.restore(value.strip()) for value in pick(padded))  # as csvout wrote them
+        if only is not None and not only.keep(padded[at].strip()):
+            table.skipped.append(padded[source_at].strip())
+            continue
+        cells = list(map(str.strip, pick(padded)))
+        if csvout.QUOTE in "".join(cells):  # rare: only then a cell may need restoring
+            cells = [csvout.restore(value) for value in cells]  # as csvout wrote them
         table.rows.append((line, dict(zip(columns, cells, strict=False))))
     if table is None:
         errors.append(RowError(file, 1, None, "the file is empty: a header row is required"))
         return Table()
     return table
+
+
+def _at(header: list[str], name: str) -> int:
+    """The column's index; one the header lacks reads the padding after the last field."""
+    return header.index(name) if name in header else len(header)
 
 
 def _header_ok(

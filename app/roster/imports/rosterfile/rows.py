@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["oneroster", "csv"]
 FileMode = Literal["bulk", "delta"]
@@ -65,6 +66,7 @@ class SessionRow:
     type: str = "term"
     school_year: str = ""
     status: Status = "active"
+    parent_source_id: str = ""
 
 
 @dataclass(slots=True)
@@ -86,6 +88,8 @@ class CourseRow:
     status: Status = "active"
     # Where the row was read (0 when built in code), for the caller's own row errors.
     line: int = field(default=0, compare=False)
+    # Kept to give back (see KEPT_*): the class's own fields, its OneRoster course, its terms.
+    oneroster: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(slots=True)
@@ -108,6 +112,8 @@ class PersonRow:
     status: Status = "active"
     line: int = field(default=0, compare=False)
     other_roles: list[PersonRole] = field(default_factory=list)
+    # Kept to give back: users.csv fields, a second phone, each role's row, demographics.
+    oneroster: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def roles(self) -> list[PersonRole]:
@@ -126,6 +132,8 @@ class EnrollmentRow:
     status: Status = "active"
     course_code: str | None = None
     line: int = field(default=0, compare=False)
+    # Kept to give back: primary, beginDate, endDate.
+    oneroster: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(slots=True)
@@ -158,6 +166,19 @@ class Table:
 
     columns: frozenset[str] = frozenset()
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # The rows a district filter left out unread (other schools'), by `RowFilter.counted`.
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RowFilter:
+    """Rows of a district's file kept for reading: `column`'s value passes `keep`. The
+    others are only counted (their sourcedIds), never turned into rows: most of a
+    district's file is other schools'."""
+
+    column: str
+    keep: Callable[[str], bool]
+    counted: str = "sourcedId"  # the column of a skipped row that `Table.skipped` lists
 
 
 def age_band(birth_date: date, today: date) -> AgeBand:
@@ -220,6 +241,55 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "cityOfBirth", "publicSchoolResidenceStatus",
     ),
 }  # fmt: skip
+
+# What a OneRoster import keeps only to give it back in the export (#14: a lossless round
+# trip). Phones are never among them in plaintext: a second phone is sealed like the first.
+KEPT_USER = (
+    "enabledUser",
+    "username",
+    "userIds",
+    "givenName",
+    "familyName",
+    "middleName",
+    "identifier",
+    "email",
+    "grades",
+    "userMasterIdentifier",
+    "resourceSourcedIds",
+    "preferredGivenName",
+    "preferredMiddleName",
+    "preferredFamilyName",
+    "primaryOrgSourcedId",
+    "pronouns",
+)
+KEPT_ROLE = ("sourcedId", "roleType", "beginDate", "endDate", "userProfileSourcedId")
+KEPT_DEMOGRAPHICS = tuple(c for c in COLUMNS["demographics.csv"][3:])
+KEPT_CLASS = (
+    "grades",
+    "classType",
+    "location",
+    "termSourcedIds",
+    "subjects",
+    "subjectCodes",
+    "periods",
+)
+KEPT_COURSE = (
+    "sourcedId",
+    "schoolYearSourcedId",
+    "title",
+    "courseCode",
+    "grades",
+    "orgSourcedId",
+    "subjects",
+    "subjectCodes",
+)
+KEPT_ENROLLMENT = ("primary", "beginDate", "endDate")
+
+
+def kept(row: dict[str, str], columns: tuple[str, ...]) -> dict[str, str]:
+    """The row's non-empty values of `columns`."""
+    return {column: row[column] for column in columns if row.get(column)}
+
 
 # The versions read: 1.1 carries each user's role and orgs in users.csv (no roles.csv) and
 # spells demographics' `birthdate` in lower case; the reader takes either.

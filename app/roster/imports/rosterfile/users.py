@@ -4,6 +4,7 @@ the checks that need them all (a usable role, guardians, age bands)."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from app.roster.imports.rosterfile.reader import OneRosterReader
 from app.roster.imports.rosterfile.reading import (
@@ -16,10 +17,14 @@ from app.roster.imports.rosterfile.reading import (
 from app.roster.imports.rosterfile.rows import (
     AGE_BAND_COLUMN,
     AGE_BANDS,
+    KEPT_DEMOGRAPHICS,
+    KEPT_ROLE,
+    KEPT_USER,
     PERSON_ROLE_BY_ONEROSTER,
     PersonRole,
     PersonRow,
     age_band,
+    kept,
 )
 
 
@@ -29,7 +34,6 @@ def read_users(r: OneRosterReader) -> None:
     if table is not None and table.rows and not {"sms", "phone"} & table.columns:
         r.error(file, 1, "sms", "required column 'sms' (or 'phone') is missing")
         return
-    phone_lines: dict[str, int] = {}
     for line, row, status in r.records(file):
         if _elsewhere(r, row):
             r.not_this_school(file)
@@ -45,17 +49,10 @@ def read_users(r: OneRosterReader) -> None:
             problems.append(("givenName", "a name is required (givenName or familyName)"))
         else:
             problems.append(("givenName", _too_long(name, "display_name")))
-        if not phone:
-            if active:
-                problems.append(("sms", "a phone number is required (sms or phone)"))
-        elif key is None:
+        if phone and key is None:
             problems.append((column, f"{phone!r} is not a phone number"))
-        elif active and key in phone_lines:
-            problems.append((column, f"phone {phone} is already used on line {phone_lines[key]}"))
         if r.report(file, line, problems):
             continue
-        if key and active:
-            phone_lines[key] = line
         r.people[row["sourcedId"]] = PersonRow(
             source_id=row["sourcedId"],
             phone=phone,
@@ -65,10 +62,22 @@ def read_users(r: OneRosterReader) -> None:
             guardian_source_ids=_split_list(row["agentSourcedIds"]),
             status=status,
             line=line,
+            oneroster=_user_kept(row, column),
         )
         r.person_lines[row["sourcedId"]] = line
+        r.phone_columns[row["sourcedId"]] = column
         if r.out.version == "1.1" and active:
             _user_role_1_1(r, row)
+
+
+def _user_kept(row: dict[str, str], column: str) -> dict[str, Any]:
+    """users.csv's fields to give back; the second phone is sealed by the caller."""
+    out: dict[str, Any] = {"user": kept(row, KEPT_USER)}
+    if column == "phone":
+        out["phone_column"] = "phone"
+    elif row["phone"]:
+        out["phone"] = row["phone"]
+    return out
 
 
 def _elsewhere(r: OneRosterReader, row: dict[str, str]) -> bool:
@@ -112,6 +121,7 @@ def read_roles(r: OneRosterReader) -> None:
             r.unmapped_roles.setdefault(user_id, []).append(row["role"])
             continue
         _add_role(r, r.people[user_id], role, primary=row["roleType"] == "primary")
+        r.people[user_id].oneroster.setdefault("roles", {})[role] = kept(row, KEPT_ROLE)
     if outside:
         r.out.notices.append(f"ignored {outside} roles of users not in users.csv")
 
@@ -151,6 +161,11 @@ def read_demographics(r: OneRosterReader) -> None:
             r.out.birth_dates[user_id] = (line, born)
         else:
             r.people[user_id].birth_date = born
+        if user == "accepted":
+            demographics = kept(row, KEPT_DEMOGRAPHICS)
+            if born is not None:
+                demographics["birthDate"] = born.isoformat()
+            r.people[user_id].oneroster["demographics"] = demographics
 
 
 def settle_people(r: OneRosterReader) -> None:
@@ -183,6 +198,7 @@ def settle_people(r: OneRosterReader) -> None:
             f"skipped {count} roles {role!r} of users imported in their other roles: "
             "Rostra has no use for it"
         )
+    _settle_phones(r)
     for source_id, person in list(r.people.items()):
         line = r.person_lines[source_id]
         if person.role is not None and "student" not in person.roles:
@@ -211,3 +227,45 @@ def settle_people(r: OneRosterReader) -> None:
         if problem:
             r.error("users.csv", line, "agentSourcedIds", problem)
             del r.people[source_id]
+
+
+def _settle_phones(r: OneRosterReader) -> None:
+    """One number, one person who signs in with it. A student with a guardian may have none
+    of their own, or share their guardian's (a family phone): they are registered under
+    the guardian's number, a person of their own without a login. Anyone else needs a
+    number, and a number two others share is a row error naming both rows."""
+    holders: dict[str, list[str]] = {}
+    for source_id, person in list(r.people.items()):
+        if person.status != "active" or person.role is None:
+            continue
+        key = phone_key(person.phone) if person.phone else None
+        if key is None and not _under_a_guardian(person):
+            message = (
+                "a phone number is required (sms or phone); only a student with a guardian "
+                "(agentSourcedIds) may have none"
+            )
+            r.error("users.csv", r.person_lines[source_id], "sms", message)
+            del r.people[source_id]
+        elif key is not None:
+            holders.setdefault(key, []).append(source_id)
+    shared = 0
+    for ids in holders.values():
+        for source_id in ids if len(ids) > 1 else ():
+            person = r.people[source_id]
+            if _under_a_guardian(person) and set(person.guardian_source_ids) & set(ids):
+                person.phone, shared = "", shared + 1
+        keeping = [i for i in ids if r.people[i].phone]
+        for source_id in keeping[1:]:
+            first, line = r.person_lines[keeping[0]], r.person_lines[source_id]
+            message = f"phone {r.people[source_id].phone} is already used on line {first}"
+            r.error("users.csv", line, r.phone_columns[source_id], message)
+            del r.people[source_id]
+    if shared:
+        r.out.notices.append(
+            f"{shared} students share their guardian's phone: each is registered under it "
+            "as a person of their own, without a login until they get their own number"
+        )
+
+
+def _under_a_guardian(person: PersonRow) -> bool:
+    return person.roles == ["student"] and bool(person.guardian_source_ids)

@@ -9,9 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from app.core import csvout
-from app.roster.imports.rosterfile.reading import (
-    split_name,
-)
+from app.roster.imports.rosterfile.reading import display_name, split_name
 from app.roster.imports.rosterfile.rows import (
     AGE_BAND_COLUMN,
     COLUMNS,
@@ -29,7 +27,12 @@ from app.roster.imports.rosterfile.rows import (
 # --- writing OneRoster --------------------------------------------------------------------
 
 
-Table = list[dict[str, str]]
+Row = dict[str, str]
+Table = list[Row]
+NAME_COLUMNS = (
+    "givenName", "familyName", "middleName", "preferredGivenName", "preferredMiddleName",
+    "preferredFamilyName",
+)  # fmt: skip
 
 
 def write_oneroster(
@@ -60,16 +63,50 @@ def write_oneroster(
 def _subject_ids(
     school: OrgRow, sessions: Sequence[SessionRow], courses: Sequence[CourseRow]
 ) -> dict[str, str]:
-    """One OneRoster course per subject (classes are Rostra's courses); every term given."""
+    """One OneRoster course per subject (classes are Rostra's courses) for classes made in
+    Rostra; an imported class keeps the course the file gave it. Every term given."""
     term_ids = {session.source_id for session in sessions}
     subject_ids: dict[str, str] = {}
     for course in courses:
         if course.term_source_id not in term_ids:
             raise ValueError(f"course {course.code!r}: term {course.term_source_id!r} not given")
-        subject_ids.setdefault(
-            course.subject or course.name, f"{school.source_id}-subject-{len(subject_ids) + 1}"
-        )
+        if "course" not in course.oneroster:
+            subject_ids.setdefault(
+                course.subject or course.name,
+                f"{school.source_id}-subject-{len(subject_ids) + 1}",
+            )
     return subject_ids
+
+
+def _oneroster_courses(
+    school: OrgRow, courses: Sequence[CourseRow], subject_ids: dict[str, str], common: Row
+) -> Table:
+    """courses.csv: the generated ones, then each kept one once."""
+    rows: dict[str, Row] = {
+        course_id: {
+            **common,
+            "sourcedId": course_id,
+            "title": subject,
+            "orgSourcedId": school.source_id,
+        }
+        for subject, course_id in subject_ids.items()
+    }
+    for course in courses:
+        kept = course.oneroster.get("course")
+        if kept and kept["sourcedId"] not in rows:
+            rows[kept["sourcedId"]] = {**common, **kept}
+    return list(rows.values())
+
+
+def _class_row(school: OrgRow, c: CourseRow, subject_ids: dict[str, str], common: Row) -> Row:
+    kept = c.oneroster.get("class", {})
+    course = c.oneroster.get("course")
+    return {
+        **common, "classType": "scheduled", "termSourcedIds": c.term_source_id, **kept,
+        "sourcedId": c.source_id, "title": c.name, "classCode": c.code,
+        "courseSourcedId": course["sourcedId"] if course else subject_ids[c.subject or c.name],
+        "schoolSourcedId": school.source_id,
+    }  # fmt: skip
 
 
 def _school_tables(
@@ -88,18 +125,11 @@ def _school_tables(
         "academicSessions.csv": [{
             **common, "sourcedId": s.source_id, "title": s.title,
             "type": s.type, "startDate": s.starts_on.isoformat(), "endDate": s.ends_on.isoformat(),
+            "parentSourcedId": s.parent_source_id,
             "schoolYear": s.school_year or str(s.ends_on.year),
         } for s in sessions],
-        "courses.csv": [{
-            **common, "sourcedId": course_id, "title": subject,
-            "orgSourcedId": school_id,
-        } for subject, course_id in subject_ids.items()],
-        "classes.csv": [{
-            **common, "sourcedId": c.source_id, "title": c.name,
-            "courseSourcedId": subject_ids[c.subject or c.name], "classCode": c.code,
-            "classType": "scheduled", "schoolSourcedId": school_id,
-            "termSourcedIds": c.term_source_id,
-        } for c in courses],
+        "courses.csv": _oneroster_courses(school, courses, subject_ids, common),
+        "classes.csv": [_class_row(school, c, subject_ids, common) for c in courses],
     }  # fmt: skip
 
 
@@ -125,30 +155,49 @@ def _people_tables(
         return class_id
 
     return {
-        "users.csv": [{
-            **common, "sourcedId": p.source_id, "enabledUser": "true",
-            "username": p.source_id, "givenName": split_name(p.display_name)[0],
-            "familyName": split_name(p.display_name)[1], "sms": p.phone,
-            "agentSourcedIds": ",".join(
-                p.guardian_source_ids if "student" in p.roles else children[p.source_id]
-            ),
-            "primaryOrgSourcedId": school_id, AGE_BAND_COLUMN: p.age_band or "",
-        } for p in people],
+        "users.csv": [_user_row(school_id, p, children, common) for p in people],
         "roles.csv": [{
             **common, "sourcedId": f"{p.source_id}-role" + (f"-{n + 1}" if n else ""),
-            "userSourcedId": p.source_id, "roleType": "secondary" if n else "primary",
-            "role": ONEROSTER_ROLE_BY_PERSON_ROLE[role], "orgSourcedId": school_id,
+            "roleType": "secondary" if n else "primary",
+            **p.oneroster.get("roles", {}).get(role, {}),
+            "userSourcedId": p.source_id, "role": ONEROSTER_ROLE_BY_PERSON_ROLE[role],
+            "orgSourcedId": school_id,
         } for p in people for n, role in enumerate(p.roles)],
         "enrollments.csv": [{
             **common, "sourcedId": e.source_id, "classSourcedId": class_of(e),
             "schoolSourcedId": school_id, "userSourcedId": e.person_source_id,
             "role": ONEROSTER_ENROLLMENT[e.role][0], "primary": ONEROSTER_ENROLLMENT[e.role][1],
+            **({k: v for k, v in e.oneroster.items() if e.role != "assistant" or k != "primary"}),
             ENROLLMENT_ROLE_COLUMN: ONEROSTER_ENROLLMENT[e.role][2],
         } for e in enrollments],
         "demographics.csv": [{
-            **common, "sourcedId": p.source_id,
-            "birthDate": p.birth_date.isoformat(),
-        } for p in people if p.birth_date is not None],
+            **common, **p.oneroster.get("demographics", {}), "sourcedId": p.source_id,
+            "birthDate": p.birth_date.isoformat() if p.birth_date else "",
+        } for p in people if p.birth_date is not None or p.oneroster.get("demographics")],
+    }  # fmt: skip
+
+
+def _user_row(school_id: str, p: PersonRow, children: dict[str, list[str]], common: Row) -> Row:
+    """users.csv: what Rostra holds, with every field the import kept given back as it came."""
+    given, family = split_name(p.display_name)
+    kept = p.oneroster
+    user = dict(kept.get("user", {}))
+    as_read = display_name(
+        user.get("preferredGivenName") or user.get("givenName", ""),
+        user.get("preferredFamilyName") or user.get("familyName", ""),
+    )
+    if as_read != p.display_name:  # renamed in Rostra since: the new name, not the file's
+        for column in NAME_COLUMNS:
+            user.pop(column, None)
+    phones = {"phone": p.phone} if kept.get("phone_column") == "phone" else {"sms": p.phone}
+    if kept.get("phone"):
+        phones["phone"] = kept["phone"]
+    agents = p.guardian_source_ids if "student" in p.roles else children.get(p.source_id, [])
+    return {
+        **common, "enabledUser": "true", "username": p.source_id, "givenName": given,
+        "familyName": family, "primaryOrgSourcedId": school_id, **user,
+        "sourcedId": p.source_id, **phones, "agentSourcedIds": ",".join(agents),
+        AGE_BAND_COLUMN: p.age_band or "",
     }  # fmt: skip
 
 
