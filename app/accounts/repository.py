@@ -14,13 +14,16 @@ from app.accounts.models import Account, OtpCode, RefreshToken, SmsMessage, SmsS
 from app.core.db import (
     set_account,
     set_phone_lookup,
+    set_phone_lookups,
     set_refresh_lookup,
+    set_tenant,
     value_chunks,
     where_in,
 )
 
 
 async def account_by_phone_hash(session: AsyncSession, phone_hash: str) -> Account | None:
+    await set_phone_lookup(session, phone_hash)
     result = await session.execute(select(Account).where(col(Account.phone_hash) == phone_hash))
     return result.scalar_one_or_none()
 
@@ -30,6 +33,7 @@ async def accounts_by_phone_hashes(
 ) -> dict[str, Account]:
     found: dict[str, Account] = {}
     for chunk in value_chunks(session, phone_hashes):
+        await set_phone_lookups(session, chunk)
         query = where_in(session, select(Account), col(Account.phone_hash), chunk, String())
         found.update({a.phone_hash: a for a in (await session.execute(query)).scalars()})
     return found
@@ -41,6 +45,7 @@ async def account_ids_by_phone_hashes(
     """Keyed phone hash -> account id, for the numbers that have an account."""
     found: dict[str, uuid.UUID] = {}
     for chunk in value_chunks(session, list(set(phone_hashes))):
+        await set_phone_lookups(session, chunk)
         query = select(col(Account.phone_hash), col(Account.id))
         query = where_in(session, query, col(Account.phone_hash), chunk, String())
         found.update({h: i for h, i in (await session.execute(query)).all()})
@@ -48,6 +53,23 @@ async def account_ids_by_phone_hashes(
 
 
 async def account_by_id(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
+    """The signed-in person's account: names them as `app.account_id` first (PostgreSQL)."""
+    await set_account(session, account_id)
+    return await session.get(Account, account_id)
+
+
+async def add_account(session: AsyncSession, account: Account) -> None:
+    """A new account, written with its lookup key named (row-level security's WITH CHECK)."""
+    await set_phone_lookup(session, account.phone_hash)
+    session.add(account)
+    await session.flush()
+
+
+async def account_in_school(
+    session: AsyncSession, tenant_id: uuid.UUID, account_id: uuid.UUID
+) -> Account | None:
+    """Someone else's account, seen through the school that holds their membership."""
+    await set_tenant(session, tenant_id)
     return await session.get(Account, account_id)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -165,6 +165,19 @@ async def set_phone_lookup(session: AsyncSession, phone_hash: str | None) -> Non
     if is_postgres(session):
         await session.execute(
             text("SELECT set_config('app.phone_hash', :hash, true)"), {"hash": phone_hash or ""}
+        )
+
+
+async def set_phone_lookups(session: AsyncSession, phone_hashes: Iterable[str]) -> None:
+    """The batch of numbers (keyed hashes) whose accounts this transaction may see (PostgreSQL).
+
+    Imports and ingestion look up many numbers at once; the hashes are hex, so a comma
+    separates them. An empty batch names none.
+    """
+    if is_postgres(session):
+        await session.execute(
+            text("SELECT set_config('app.phone_hashes', :hashes, true)"),
+            {"hashes": ",".join(phone_hashes)},
         )
 
 

@@ -93,31 +93,45 @@ async def cancel(session: AsyncSession) -> ServiceShutdown:
     return shutdown
 
 
+async def _people_after(owner: Database, after: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    """The next batch of active accounts (id, language), read as the owner: the app role sees
+    no account it does not name (row-level security), and this tells everyone."""
+    async with owner.session() as session:
+        rows = await session.execute(
+            select(col(Account.id), col(Account.language))
+            .where(col(Account.status) == "active", col(Account.id) > after)
+            .order_by(col(Account.id))
+            .limit(BATCH)
+        )
+        return [(i, lang) for i, lang in rows.all()]
+
+
 async def _tell_people(ctx: ServiceContext, shutdown: ServiceShutdown) -> int:
     """Every active account, in batches by id; a rerun skips who was told."""
+    owner = Database(ctx.settings, url=ctx.settings.owner_database_url)
+    try:
+        return await _tell_batches(ctx, owner, shutdown)
+    finally:
+        await owner.dispose()
+
+
+async def _tell_batches(ctx: ServiceContext, owner: Database, shutdown: ServiceShutdown) -> int:
     told, after = 0, uuid.UUID(int=0)
     while True:
+        people = await _people_after(owner, after)
         async with ctx.db.session() as session:
-            people = (
-                await session.execute(
-                    select(Account)
-                    .where(col(Account.status) == "active", col(Account.id) > after)
-                    .order_by(col(Account.id))
-                    .limit(BATCH)
-                )
-            ).scalars().all()  # fmt: skip
-            for person in people:
-                language = messages.language_of(person.language)
+            for person_id, person_language in people:
+                language = messages.language_of(person_language)
                 body = shutdown.message_en if language == "en" else shutdown.message_zh
                 title = wording.shutdown_notice(language, shutdown.ends_at, "")[0]
                 _, new = await messages.tell(
-                    session, person.id, NoticeKind.SHUTDOWN, shutdown.id,
+                    session, person_id, NoticeKind.SHUTDOWN, shutdown.id,
                     title=title, body=body, language=language,
                 )  # fmt: skip
                 told += new
         if len(people) < BATCH:
             return told
-        after = people[-1].id
+        after = people[-1][0]
 
 
 async def _tell_schools(ctx: ServiceContext, shutdown: ServiceShutdown) -> int:

@@ -67,8 +67,7 @@ async def resolve_subject(session: AsyncSession, caller: Account, student: str |
     if student is None:
         return Subject(caller, caller, tuple(s for s in own if _live(s.membership)))
     child_id = parse_id(student)
-    child = await accounts.account_by_id(session, child_id) if child_id else None
-    if child is None or child.id == caller.id:
+    if child_id is None or child_id == caller.id:
         raise NotFound("no such student", field="student")
     schools: list[SchoolMembership] = []
     for mine in own:
@@ -76,11 +75,17 @@ async def resolve_subject(session: AsyncSession, caller: Account, student: str |
             continue
         tenant = mine.tenant
         await set_tenant(session, tenant.id)
-        if await roster.guardianship(session, tenant.id, caller.id, child.id) is None:
+        if await roster.guardianship(session, tenant.id, caller.id, child_id) is None:
             continue
-        membership = await roster.membership_of(session, tenant.id, child.id, Role.STUDENT)
+        membership = await roster.membership_of(session, tenant.id, child_id, Role.STUDENT)
         if membership is not None and _live(membership):
             schools.append(SchoolMembership(tenant, membership))
-    if not schools:
+    # The child's account is visible through a school that holds them (row-level security).
+    child = (
+        await accounts.account_in_school(session, schools[0].tenant.id, child_id)
+        if schools
+        else None
+    )
+    if child is None:
         raise NotFound("no such student", field="student")
     return Subject(child, caller, tuple(schools))

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.accounts.models import Account
+from app.core.db import set_account
 from app.core.vocabulary import Role
 from app.tenancy.models import Membership, MembershipStatus, Tenant
 
@@ -62,7 +63,12 @@ _ACCOUNT_AND_ROLES = (
 async def account_and_roles(
     session: AsyncSession, tenant_id: uuid.UUID, account_id: uuid.UUID
 ) -> tuple[Account | None, frozenset[str]]:
-    """An account and its live roles in a school (`live_roles`), in one query."""
+    """An account and its live roles in a school (`live_roles`), in one query.
+
+    The caller is named as `app.account_id` first: someone who is no member of this school
+    is still visible to themself (row-level security on `account`), so they get 404, not 401.
+    """
+    await set_account(session, account_id)
     params = {"tenant_id": tenant_id, "account_id": account_id}
     rows = (await session.execute(_ACCOUNT_AND_ROLES, params)).all()
     if not rows:

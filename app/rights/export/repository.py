@@ -18,6 +18,7 @@ from sqlmodel import col
 from app.accounts.models import Account
 from app.authz.models import AuditEntry, AuditSubject
 from app.classroom.models import AttendanceSpan, ClassroomEvent, LessonFile, LessonRollup
+from app.core.db import set_account
 from app.privacy.models import ConsentWithdrawal
 from app.rights.export.models import AccessExport, ExportStatus
 from app.roster.models import ConsentAttestation, Course, Enrollment, Lesson
@@ -51,6 +52,8 @@ def _query(query: Any) -> Select[Any]:
 
 
 async def account(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
+    """The export's subject, named as `app.account_id` first (the job has no signed-in caller)."""
+    await set_account(session, account_id)
     return await session.get(Account, account_id)
 
 

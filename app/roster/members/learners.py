@@ -9,6 +9,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import repository as accounts_repository
 from app.accounts.models import Account
 from app.accounts.service import find_account, give_phone, has_phone, new_learner_without_phone
 from app.core.errors import Conflict, Invalid
@@ -51,8 +52,7 @@ async def register_under_guardian(
                     refuse_unusable(held, "display_name")
                     return Registered(held, child, created=False)
     learner = new_learner_without_phone(display_name)
-    session.add(learner)
-    await session.flush()
+    await accounts_repository.add_account(session, learner)
     guardian = await ensure_guardian(
         session, keys, tenant, actor_id, guardian_e164, learner, consent
     )
