@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0010a"
-down_revision: str | Sequence[str] | None = "0008r"
+down_revision: str | Sequence[str] | None = "0010x"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
