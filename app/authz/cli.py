@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from app.core.config import get_settings
+from app.core.commands import run_as_owner
 from app.core.db import Database
 from app.core.vocabulary import Action, ActorKind, Purpose, RecordKind
 
 audit_app = typer.Typer(help="The schools' audit logs: seal and verify.", no_args_is_help=True)
 apikeys_app = typer.Typer(help="Ingestion API keys of a school.", no_args_is_help=True)
-
-T = TypeVar("T")
-
-
-def _run(work: Callable[[Database], Awaitable[T]]) -> T:
-    settings = get_settings()
-
-    async def _go() -> T:
-        db = Database(settings, settings.owner_database_url)
-        try:
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(_go())
 
 
 @audit_app.command("seal")
@@ -38,7 +21,7 @@ def seal(
     """Chain the new entries of every school (or one) to the entries before them."""
     from app.authz.sealing import seal_all
 
-    sealed = _run(lambda db: seal_all(db, slug))
+    sealed = run_as_owner(lambda db: seal_all(db, slug))
     if slug is not None and slug not in sealed:
         typer.echo(f"error: no school '{slug}'", err=True)
         raise typer.Exit(2)
@@ -51,7 +34,7 @@ def verify(slug: Annotated[str, typer.Argument(help="the school")]) -> None:
     """Check every sealed entry of a school; exit 1 naming the first removed/edited/moved one."""
     from app.authz.verification import verify_slug
 
-    report = _run(lambda db: verify_slug(db, slug))
+    report = run_as_owner(lambda db: verify_slug(db, slug))
     if report is None:
         typer.echo(f"error: no school '{slug}'", err=True)
         raise typer.Exit(2)
@@ -67,7 +50,7 @@ def create_api_key(
     name: Annotated[str, typer.Argument(help="what the key is for, e.g. classroom-prod")],
 ) -> None:
     """Create a key; it is shown here once and stored only as a hash."""
-    key = _run(lambda db: _create_key(db, slug, name))
+    key = run_as_owner(lambda db: _create_key(db, slug, name))
     if key is None:
         typer.echo(f"error: no school {slug!r} (run `rostra tenants apply` first)", err=True)
         raise typer.Exit(2)

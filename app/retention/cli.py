@@ -1,14 +1,17 @@
-"""`rostra retention sweep [--dry-run] [--school SLUG]`, `export-log FILE`, `replay FILE`."""
+"""`rostra retention sweep [--dry-run] [--school SLUG]`, `export-log FILE`, `replay FILE`.
+
+They run as the schema owner: the platform's categories (login state) sit behind row-level
+security keyed on one number at a time, which a sweep over everyone's rows cannot name.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
+from app.core.commands import run_as_owner
 from app.core.config import get_settings
 from app.core.db import Database
 from app.core.vocabulary import RetentionCategory
@@ -17,22 +20,6 @@ retention_app = typer.Typer(
     help="Retention: sweeps, the deletion log and its replay after a restore.",
     no_args_is_help=True,
 )
-T = TypeVar("T")
-
-
-def _run(work: Callable[[Database], Awaitable[T]]) -> T:
-    """As the schema owner: the platform's categories (login state) sit behind RLS keyed on
-    one number at a time, which a sweep over everyone's rows cannot name."""
-    settings = get_settings()
-
-    async def _go() -> T:
-        db = Database(settings, settings.owner_database_url)
-        try:
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(_go())
 
 
 @retention_app.command("sweep")
@@ -63,7 +50,7 @@ def sweep(
             )
 
     try:
-        reports = _run(work)
+        reports = run_as_owner(work)
     except UnknownSchool:
         typer.echo(f"error: --school: no school '{school}'", err=True)
         raise typer.Exit(2) from None
@@ -79,7 +66,7 @@ def export_log(
     """Write the deletion log (ids only) to FILE, to replay into a restored backup."""
     from app.retention.replay import export_log as export
 
-    written = _run(lambda db: export(db, file))
+    written = run_as_owner(lambda db: export(db, file))
     typer.echo(f"wrote {written} deletion log entries to {file.name}")
 
 
@@ -93,5 +80,5 @@ def replay(
     if not file.is_file():
         typer.echo(f"error: {file.name}: no such file", err=True)
         raise typer.Exit(2)
-    for line in _run(lambda db: apply(db, file)).lines():
+    for line in run_as_owner(lambda db: apply(db, file)).lines():
         typer.echo(line)
