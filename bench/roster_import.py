@@ -123,7 +123,10 @@ async def _timed_baseline(
     async with db.session() as session:
         await set_tenant(session, tenant.id)
         for table, _ in TABLES:
-            await import_store.bulk_insert(session, table, rows[table])
+            if table == "account":  # row-level security: each chunk names its numbers
+                await import_store.insert_accounts(session, rows[table])
+            else:
+                await import_store.bulk_insert(session, table, rows[table])
     return time.perf_counter() - started
 
 
