@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Annotated, Any
 
 import typer
 
-from app.core.config import get_settings
+from app.core.commands import run_as_owner
 from app.core.db import Database
 from app.core.errors import Invalid
 from app.core.vocabulary import Action, ActorKind, Purpose, RecordKind
@@ -29,7 +28,7 @@ def create_client(
 ) -> None:
     """Register a client; its secret is shown here once and stored only as a hash."""
     try:
-        created = asyncio.run(_create(slug, name, scope, purpose))
+        created = run_as_owner(lambda db: _create(db, slug, name, scope, purpose))
     except Invalid as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(2) from None
@@ -42,43 +41,40 @@ def create_client(
         typer.echo(f"client_id: {created['client_id']}\nclient_secret: {created['client_secret']}")
 
 
-async def _create(slug: str, name: str, scopes: list[str], purpose: str) -> dict[str, Any] | None:
+async def _create(
+    db: Database, slug: str, name: str, scopes: list[str], purpose: str
+) -> dict[str, Any] | None:
     from app.authz.audit import record
     from app.core.db import set_tenant
     from app.oneroster import service
     from app.tenancy.repository import tenant_by_slug
 
-    settings = get_settings()
-    db = Database(settings, settings.owner_database_url)
-    try:
-        async with db.session() as session:
-            tenant = await tenant_by_slug(session, slug)
-            if tenant is None:
-                return None
-            await set_tenant(session, tenant.id)
-            client, secret = await service.create_client(
-                session, tenant.id, name=name[:100], scopes=scopes, purpose=purpose, created_by=None
-            )
-            await record(
-                session,
-                tenant_id=tenant.id,
-                actor_id=None,
-                actor_kind=ActorKind.SYSTEM,
-                record_kind=RecordKind.API_KEY,
-                action=Action.CREATE,
-                purpose=Purpose.SECURITY,
-                detail=service.created_detail(client, "cli"),
-            )
-            return {
-                "id": str(client.id),
-                "name": client.name,
-                "client_id": client.client_id,
-                "client_secret": secret,
-                "scopes": client.scopes,
-                "purpose": client.purpose,
-            }
-    finally:
-        await db.dispose()
+    async with db.session() as session:
+        tenant = await tenant_by_slug(session, slug)
+        if tenant is None:
+            return None
+        await set_tenant(session, tenant.id)
+        client, secret = await service.create_client(
+            session, tenant.id, name=name[:100], scopes=scopes, purpose=purpose, created_by=None
+        )
+        await record(
+            session,
+            tenant_id=tenant.id,
+            actor_id=None,
+            actor_kind=ActorKind.SYSTEM,
+            record_kind=RecordKind.API_KEY,
+            action=Action.CREATE,
+            purpose=Purpose.SECURITY,
+            detail=service.created_detail(client, "cli"),
+        )
+        return {
+            "id": str(client.id),
+            "name": client.name,
+            "client_id": client.client_id,
+            "client_secret": secret,
+            "scopes": client.scopes,
+            "purpose": client.purpose,
+        }
 
 
 @clients_app.command("list")
@@ -87,7 +83,7 @@ def list_clients(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The school's clients, revoked ones too (never their secrets)."""
-    listed = asyncio.run(_list(slug))
+    listed = run_as_owner(lambda db: _list(db, slug))
     if listed is None:
         typer.echo(f"error: no school {slug!r}", err=True)
         raise typer.Exit(2)
@@ -108,7 +104,7 @@ def revoke_client(
     from app.core.errors import NotFound
 
     try:
-        found = asyncio.run(_revoke(slug, client_row_id))
+        found = run_as_owner(lambda db: _revoke(db, slug, client_row_id))
     except NotFound as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(2) from None
@@ -118,61 +114,51 @@ def revoke_client(
     typer.echo(f"revoked {client_row_id}")
 
 
-async def _list(slug: str) -> list[dict[str, Any]] | None:
+async def _list(db: Database, slug: str) -> list[dict[str, Any]] | None:
     from app.core.db import set_tenant
     from app.oneroster import service
     from app.tenancy.repository import tenant_by_slug
 
-    settings = get_settings()
-    db = Database(settings, settings.owner_database_url)
-    try:
-        async with db.session() as session:
-            tenant = await tenant_by_slug(session, slug)
-            if tenant is None:
-                return None
-            await set_tenant(session, tenant.id)
-            clients = await service.list_clients(session, tenant.id, after=None, fetch=10_000)
-            return [
-                {
-                    "id": str(c.id),
-                    "name": c.name,
-                    "client_id": c.client_id,
-                    "scopes": c.scopes,
-                    "purpose": c.purpose,
-                    "created_at": c.created_at.isoformat(),
-                    "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
-                }
-                for c in clients
-            ]
-    finally:
-        await db.dispose()
+    async with db.session() as session:
+        tenant = await tenant_by_slug(session, slug)
+        if tenant is None:
+            return None
+        await set_tenant(session, tenant.id)
+        clients = await service.list_clients(session, tenant.id, after=None, fetch=10_000)
+        return [
+            {
+                "id": str(c.id),
+                "name": c.name,
+                "client_id": c.client_id,
+                "scopes": c.scopes,
+                "purpose": c.purpose,
+                "created_at": c.created_at.isoformat(),
+                "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
+            }
+            for c in clients
+        ]
 
 
-async def _revoke(slug: str, client_row_id: str) -> bool:
+async def _revoke(db: Database, slug: str, client_row_id: str) -> bool:
     from app.authz.audit import record
     from app.core.db import set_tenant
     from app.oneroster import service
     from app.tenancy.repository import tenant_by_slug
 
-    settings = get_settings()
-    db = Database(settings, settings.owner_database_url)
-    try:
-        async with db.session() as session:
-            tenant = await tenant_by_slug(session, slug)
-            if tenant is None:
-                return False
-            await set_tenant(session, tenant.id)
-            client = await service.revoke_client(session, tenant.id, client_row_id)
-            await record(
-                session,
-                tenant_id=tenant.id,
-                actor_id=None,
-                actor_kind=ActorKind.SYSTEM,
-                record_kind=RecordKind.API_KEY,
-                action=Action.DELETE,
-                purpose=Purpose.SECURITY,
-                detail={**client.detail(), "revoked": True, "via": "cli"},
-            )
-            return True
-    finally:
-        await db.dispose()
+    async with db.session() as session:
+        tenant = await tenant_by_slug(session, slug)
+        if tenant is None:
+            return False
+        await set_tenant(session, tenant.id)
+        client = await service.revoke_client(session, tenant.id, client_row_id)
+        await record(
+            session,
+            tenant_id=tenant.id,
+            actor_id=None,
+            actor_kind=ActorKind.SYSTEM,
+            record_kind=RecordKind.API_KEY,
+            action=Action.DELETE,
+            purpose=Purpose.SECURITY,
+            detail={**client.detail(), "revoked": True, "via": "cli"},
+        )
+        return True

@@ -71,7 +71,6 @@ class ObjectStore(Protocol):
 
     async def delete(self, key: str) -> bool:
         """Remove the object; True when it was there. One already gone is not an error."""
-        ...
 
     async def exists(self, key: str) -> bool: ...
 
