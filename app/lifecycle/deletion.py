@@ -7,6 +7,8 @@ row-level security still admits only the school being deleted. The counts before
 object keys are taken once, at the start, so a run killed half-way and run again finishes
 the work and proves it against the school as it was. The proof is signed with a key derived
 from the audit key and kept in a platform table: nothing of the school, the slug is free.
+The deletion log gets a whole-school entry with the proof, so replaying the log into a
+backup restored from before deletes the school there again (`replay_school`, RET-6).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import shutil
 import uuid
 from typing import Any
 
-from sqlalchemy import Table, TextClause, delete, func, literal, select, text, union_all
+from sqlalchemy import Table, TextClause, delete, func, insert, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -36,11 +38,14 @@ from app.lifecycle.models import DeletionProof, Offboarding, OffboardingStatus
 from app.lifecycle.tables import metadata
 from app.privacy.messages import NoticeKind
 from app.privacy.models import NoticeAcceptance, PersonalNotice
+from app.retention.models import DeletionLog
+from app.retention.replay import SchoolReplayed, log_row, school_entry
 from app.tenancy.models import Tenant
 
 BATCH = 10_000
 _ACCEPTANCE: Table = NoticeAcceptance.__table__  # type: ignore[attr-defined]
 _TENANT: Table = Tenant.__table__  # type: ignore[attr-defined]
+_LOG: Table = DeletionLog.__table__  # type: ignore[attr-defined]
 
 
 def school_tables() -> list[Table]:
@@ -192,16 +197,23 @@ async def _offered(session: AsyncSession, offboarding_id: uuid.UUID) -> int:
 
 
 async def _finish(
-    db: Database, settings: Settings, offboarding: Offboarding, removed: int, left: int
+    db: Database,
+    settings: Settings,
+    offboarding: Offboarding,
+    removed: int,
+    left: int,
+    entry: dict[str, Any] | None,
 ) -> DeletionProof:
+    """The tenant row, the proof and the deletion log's whole-school entry, together."""
     async with db.session() as session:
         existing = await repository.proof_of(session, offboarding.id)
         if existing is not None:
             return existing
         await session.execute(delete(_TENANT).where(_TENANT.c.id == offboarding.school_id))
+        rows_before = offboarding.rows_before or {}
         proof = DeletionProof(
             offboarding_id=offboarding.id, school_id=offboarding.school_id,
-            slug=offboarding.slug, rows_before=offboarding.rows_before or {},
+            slug=offboarding.slug, rows_before=rows_before,
             rows_after=await count_rows(session, offboarding.school_id),
             objects_removed=removed, objects_left=left,
             accounts_offered_cancellation=await _offered(session, offboarding.id),
@@ -212,25 +224,72 @@ async def _finish(
         row = await session.get(Offboarding, offboarding.id)
         assert row is not None
         row.status, row.deleted_at = OffboardingStatus.DELETED, proof.finished_at
+        await _log_school(session, entry or school_entry(
+            offboarding.school_id, sum(rows_before.values()), offboarding.reason,
+            offboarding.id, proof.finished_at,
+        ))  # fmt: skip
         await session.flush()
         return proof
 
 
+async def _log_school(session: AsyncSession, entry: dict[str, Any]) -> None:
+    """So a backup restored from before the deletion loses the school again (RET-6)."""
+    row = log_row(entry)
+    known = await session.execute(select(_LOG.c.id).where(_LOG.c.id == row["id"]))
+    if known.first() is None:
+        await session.execute(insert(_LOG).values(row))
+
+
+async def _delete(
+    db: Database, offboarding_id: uuid.UUID, entry: dict[str, Any] | None = None
+) -> DeletionProof | None:
+    settings = db.settings
+    offboarding = await _begin(db, offboarding_id)
+    if offboarding is None:
+        async with db.session() as session:
+            return await repository.proof_of(session, offboarding_id)
+    store, keys = get_store(settings), offboarding.object_keys or []
+    for key in keys:
+        await store.delete(key)
+    left = sum([await store.exists(key) for key in keys])
+    removed = len(keys) - left  # the same on a rerun, whichever run removed them
+    await delete_rows(db, offboarding.school_id)
+    shutil.rmtree(settings.checkpoint_dir / str(offboarding.school_id), ignore_errors=True)
+    return await _finish(db, settings, offboarding, removed, left, entry)
+
+
 async def delete_school(ctx: ServiceContext, offboarding_id: uuid.UUID) -> DeletionProof | None:
-    """Delete the school of a due offboarding (or a shutdown) and return the signed proof."""
-    db = Database(ctx.settings, url=ctx.settings.owner_database_url)
-    try:
-        offboarding = await _begin(db, offboarding_id)
+    """Delete the school of a due offboarding (or a shutdown) and return the signed proof.
+
+    As the schema owner, through the process's one owner pool (`Database.as_owner`).
+    """
+    return await _delete(ctx.db.as_owner(), offboarding_id)
+
+
+async def replay_school(db: Database, entry: dict[str, Any]) -> SchoolReplayed | None:
+    """A whole-school entry of a deletion log, replayed into a restored backup (`db`, as the
+    owner): the school's offboarding there (or a new one, reason `replay`) is deleted now by
+    the same path, with its own signed proof; None when the school is not in this database.
+    """
+    school_id = uuid.UUID(str(entry["school_id"]))
+    async with db.session() as session:
+        await set_tenant(session, school_id)
+        tenant = await session.get(Tenant, school_id)
+        if tenant is None:
+            return None
+        offboarding = await repository.open_offboarding(session, school_id)
         if offboarding is None:
-            async with db.session() as session:
-                return await repository.proof_of(session, offboarding_id)
-        store, keys = get_store(ctx.settings), offboarding.object_keys or []
-        for key in keys:
-            await store.delete(key)
-        left = sum([await store.exists(key) for key in keys])
-        removed = len(keys) - left  # the same on a rerun, whichever run removed them
-        await delete_rows(db, offboarding.school_id)
-        shutil.rmtree(ctx.settings.checkpoint_dir / str(offboarding.school_id), ignore_errors=True)
-        return await _finish(db, ctx.settings, offboarding, removed, left)
-    finally:
-        await db.dispose()
+            offboarding = Offboarding(
+                school_id=school_id, slug=tenant.slug, reason="replay", delete_after=clock.now()
+            )
+            session.add(offboarding)
+            await session.flush()
+        offboarding_id = offboarding.id
+    proof = await _delete(db, offboarding_id, entry)
+    assert proof is not None  # the offboarding was open, the school still there
+    return SchoolReplayed(
+        slug=proof.slug,
+        rows=sum(proof.rows_before.values()),
+        objects=proof.objects_removed,
+        proof_id=proof.id,
+    )
