@@ -1,14 +1,18 @@
 """Deleting a school: every row of every tenant table and every object, then the proof.
 
-The tables come from the metadata (children before parents), each emptied in bounded
-batches, one short transaction per batch, so other schools' requests are never held up for
-long. It runs as the schema owner (the service's role may not delete the school itself);
-row-level security still admits only the school being deleted. The counts before and the
-object keys are taken once, at the start, so a run killed half-way and run again finishes
-the work and proves it against the school as it was. The proof is signed with a key derived
-from the audit key and kept in a platform table: nothing of the school, the slug is free.
-The deletion log gets a whole-school entry with the proof, so replaying the log into a
-backup restored from before deletes the school there again (`replay_school`, RET-6).
+The tables come from the metadata (children before parents); those the count before finds
+rows in are emptied in bounded transactions of at most `BATCH` rows each (a large table in
+batches of its own, small ones sharing one), so other schools' requests are never held up
+for long. The count after, in the proof's transaction, is the check: rows it finds (written
+meanwhile) are deleted and counted again before the school's row goes. It runs as the
+schema owner, through the process's one owner pool (the service's role may not delete the
+school itself); row-level security still admits only the school being deleted. The counts
+before and the object keys are taken once, at the start, so a run killed half-way and run
+again finishes the work and proves it against the school as it was. The proof is signed
+with a key derived from the audit key and kept in a platform table: nothing of the school,
+the slug is free. The deletion log gets a whole-school entry with the proof, so replaying
+the log into a backup restored from before deletes the school there again (`replay_school`,
+RET-6).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from app.retention.replay import SchoolReplayed, log_row, school_entry
 from app.tenancy.models import Tenant
 
 BATCH = 10_000
+ROUNDS = 5  # deletions and counts after, until the count finds nothing left
 _ACCEPTANCE: Table = NoticeAcceptance.__table__  # type: ignore[attr-defined]
 _TENANT: Table = Tenant.__table__  # type: ignore[attr-defined]
 _LOG: Table = DeletionLog.__table__  # type: ignore[attr-defined]
@@ -122,22 +127,61 @@ def _batch_statement(session: AsyncSession, table: Table) -> TextClause:
     )
 
 
-async def _delete_batch(db: Database, table: Table, school_id: uuid.UUID, batch: int) -> int:
+# A batch lost in a crash is redone by the rerun (its rows are still there): no WAL flush
+# wait per batch. The proof's transaction commits durably.
+_NO_FLUSH_WAIT = text("SELECT set_config('synchronous_commit', 'off', true)")
+
+
+async def _delete_group(db: Database, tables: list[Table], school_id: uuid.UUID, batch: int) -> int:
+    """One transaction: up to `batch` rows of each of `tables` (small ones share one)."""
+    deleted = 0
     async with db.session() as session:
         await set_tenant(session, school_id)
+        if is_postgres(session):
+            await session.execute(_NO_FLUSH_WAIT)
         school = school_id if is_postgres(session) else school_id.hex  # SQLite keeps hex
-        result = await session.execute(
-            _batch_statement(session, table), {"school": school, "n": batch}
-        )
-    return int(getattr(result, "rowcount", 0) or 0)
+        for table in tables:
+            result = await session.execute(
+                _batch_statement(session, table), {"school": school, "n": batch}
+            )
+            deleted += int(getattr(result, "rowcount", 0) or 0)
+    return deleted
 
 
-async def delete_rows(db: Database, school_id: uuid.UUID, batch: int = BATCH) -> int:
+async def _delete_batch(db: Database, table: Table, school_id: uuid.UUID, batch: int) -> int:
+    return await _delete_group(db, [table], school_id, batch)
+
+
+def _groups(tables: list[Table], counts: dict[str, int], batch: int) -> list[list[Table]]:
+    """Children first, as given: a table of `batch` rows or more alone (in batches), the
+    smaller ones together, up to `batch` rows a transaction. Uncounted: each alone."""
+    groups: list[list[Table]] = []
+    small: list[Table] = []
+    size = 0
+    for table in tables:
+        rows = counts.get(table.name, batch)
+        if small and size + rows > batch:
+            groups.append(small)
+            small, size = [], 0
+        if rows >= batch:
+            groups.append([table])
+        else:
+            small.append(table)
+            size += rows
+    return [*groups, small] if small else groups
+
+
+async def delete_rows(
+    db: Database, school_id: uuid.UUID, counts: dict[str, int] | None = None, batch: int = BATCH
+) -> int:
+    """The school's rows of every table `counts` names rows in (every table without counts),
+    in bounded transactions; how many went."""
+    tables = [t for t in _counted() if counts is None or counts.get(t.name, 0) > 0]
     deleted = 0
-    for table in _counted():
-        while (done := await _delete_batch(db, table, school_id, batch)) > 0:
+    for group in _groups(tables, counts or {}, batch):
+        while (done := await _delete_group(db, group, school_id, batch)) > 0:
             deleted += done
-            if done < batch:
+            if len(group) > 1 or done < batch:
                 break
     return deleted
 
@@ -203,18 +247,21 @@ async def _finish(
     removed: int,
     left: int,
     entry: dict[str, Any] | None,
-) -> DeletionProof:
-    """The tenant row, the proof and the deletion log's whole-school entry, together."""
+) -> DeletionProof | dict[str, int]:
+    """The tenant row, the proof and the deletion log's whole-school entry, together; or,
+    when the count after finds rows (written while the deletion ran), those counts."""
     async with db.session() as session:
         existing = await repository.proof_of(session, offboarding.id)
         if existing is not None:
             return existing
+        rows_after = await count_rows(session, offboarding.school_id)
+        if any(rows_after.values()):
+            return {name: rows for name, rows in rows_after.items() if rows}
         await session.execute(delete(_TENANT).where(_TENANT.c.id == offboarding.school_id))
         rows_before = offboarding.rows_before or {}
         proof = DeletionProof(
             offboarding_id=offboarding.id, school_id=offboarding.school_id,
-            slug=offboarding.slug, rows_before=rows_before,
-            rows_after=await count_rows(session, offboarding.school_id),
+            slug=offboarding.slug, rows_before=rows_before, rows_after=rows_after,
             objects_removed=removed, objects_left=left,
             accounts_offered_cancellation=await _offered(session, offboarding.id),
             finished_at=clock.now(), signature="",
@@ -253,9 +300,15 @@ async def _delete(
         await store.delete(key)
     left = sum([await store.exists(key) for key in keys])
     removed = len(keys) - left  # the same on a rerun, whichever run removed them
-    await delete_rows(db, offboarding.school_id)
     shutil.rmtree(settings.checkpoint_dir / str(offboarding.school_id), ignore_errors=True)
-    return await _finish(db, settings, offboarding, removed, left, entry)
+    counts = offboarding.rows_before or {}
+    for _ in range(ROUNDS):
+        await delete_rows(db, offboarding.school_id, counts)
+        done = await _finish(db, settings, offboarding, removed, left, entry)
+        if isinstance(done, DeletionProof):
+            return done
+        counts = done  # rows written while it ran: the next round deletes them
+    raise RuntimeError(f"rows of school {offboarding.slug} keep arriving: {sorted(counts)}")
 
 
 async def delete_school(ctx: ServiceContext, offboarding_id: uuid.UUID) -> DeletionProof | None:
