@@ -190,3 +190,43 @@ async def test_ret6_tps8_a_restored_backup_loses_again_a_school_offboarded_after
         assert _scalar(copy, "SELECT count(*) FROM deletion_proof") == 1
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)')
+
+
+@postgres_only
+async def test_ret6_a_backup_taken_in_the_notice_period_loses_the_school_by_its_offboarding(
+    settings, owner, world, tmp_path: Path
+):
+    """Restored from the notice period, the copy has the school's open offboarding: the
+    replay finishes that one (not a new one), as the live deletion did."""
+    live = settings.owner_database_url
+    name = make_url(live).database
+    backup, log = tmp_path / "notice.dump", tmp_path / "deletions.jsonl"
+    async with owner.db.session() as session:
+        tenant = await tenant_by_slug(session, "demo-north")
+        assert tenant is not None
+        row, _ = await offboarding.start(session, tenant, None)
+    _pg("pg_dump", "-Fc", "-f", str(backup), str(name))
+    clock.advance(31 * 86400)
+    assert await delete_school(owner, row.id) is not None
+    assert _rostra(settings, live, "retention", "export-log", str(log)).returncode == 0
+
+    restored = f"{name}_notice"
+    _admin(f'DROP DATABASE IF EXISTS "{restored}"')
+    _admin(f'CREATE DATABASE "{restored}"')
+    try:
+        _pg("pg_restore", "-d", restored, str(backup))
+        copy = str(make_url(live).set(database=restored))
+        replayed = _rostra(settings, copy, "retention", "replay", str(log))
+        assert replayed.returncode == 0, replayed.stderr
+        assert "school demo-north: deleted again" in replayed.stdout
+        status = f"SELECT count(*) FROM offboarding WHERE id = '{row.id}' AND status = 'deleted'"
+        assert _scalar(copy, status) == 1
+        assert _scalar(copy, "SELECT count(*) FROM offboarding") == 1
+        assert (
+            _scalar(copy, f"SELECT count(*) FROM deletion_proof WHERE offboarding_id = '{row.id}'")
+            == 1
+        )
+        north = world["demo-north"].tenant.id
+        assert set((await _school_rows(settings, copy, north)).values()) == {0}
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)')
