@@ -127,18 +127,20 @@ def _batch_statement(session: AsyncSession, table: Table) -> TextClause:
     )
 
 
-# A batch lost in a crash is redone by the rerun (its rows are still there): no WAL flush
-# wait per batch. The proof's transaction commits durably.
-_NO_FLUSH_WAIT = text("SELECT set_config('synchronous_commit', 'off', true)")
+# The school (row-level security) and, since a batch lost in a crash is redone by the rerun
+# (its rows are still there), no WAL flush wait per batch; the proof's commit waits.
+_BATCH_SETTINGS = text(
+    "SELECT set_config('app.tenant_id', :tenant, true), "
+    "set_config('synchronous_commit', 'off', true)"
+)
 
 
 async def _delete_group(db: Database, tables: list[Table], school_id: uuid.UUID, batch: int) -> int:
     """One transaction: up to `batch` rows of each of `tables` (small ones share one)."""
     deleted = 0
     async with db.session() as session:
-        await set_tenant(session, school_id)
         if is_postgres(session):
-            await session.execute(_NO_FLUSH_WAIT)
+            await session.execute(_BATCH_SETTINGS, {"tenant": str(school_id)})
         school = school_id if is_postgres(session) else school_id.hex  # SQLite keeps hex
         for table in tables:
             result = await session.execute(
