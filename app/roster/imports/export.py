@@ -17,6 +17,7 @@ from app.core.security import Keys
 from app.core.vocabulary import Role
 from app.roster.imports import repository as store
 from app.roster.imports.rosterfile import (
+    METADATA_PREFIX,
     AgeBand,
     CourseRow,
     EnrollmentRole,
@@ -42,8 +43,7 @@ async def export_roster(
 ) -> tuple[bytes, list[uuid.UUID]]:
     """The file, and the accounts it names (for the audit entry)."""
     source = await store.roster_source(session, tenant.id)
-    school = OrgRow(source.org_source_id, source.org_name or tenant.name) if source else None
-    school = school or OrgRow(tenant.slug, tenant.name)
+    school = store.org_row(source, tenant.name) if source else OrgRow(tenant.slug, tenant.name)
     courses = [c for c in await store.courses(session, tenant.id) if c.status == "active"]
     courses.sort(key=lambda c: c.source_id or str(c.id))
     terms, course_rows = _terms_and_courses(school, courses)
@@ -151,6 +151,7 @@ def _kept_term(t: dict[str, str]) -> SessionRow:
         type=t.get("type") or "term",
         school_year=t.get("schoolYear", ""),
         parent_source_id=t.get("parentSourcedId", ""),
+        metadata={k: v for k, v in t.items() if k.startswith(METADATA_PREFIX)},
     )
 
 
