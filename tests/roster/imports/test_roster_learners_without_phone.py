@@ -113,7 +113,7 @@ async def test_the_school_adds_the_learners_own_phone_and_nothing_moves(client, 
     mum = await login(MUM)
     still = await client.get(f"{NORTH}/members/{kid['id']}", headers=mum)
     assert still.status_code == 200  # still the guardian's child
-    # Only the school adds it: the guardian or a teacher may not.
+    # Only the school adds it on this route (the guardian has their own, with a code).
     other = (await _members(client, admin))["Chen Er"]
     for who in (mum, await login(TEACHER)):
         r = await client.post(
