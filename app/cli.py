@@ -12,7 +12,7 @@ import typer
 
 from app.authz.cli import apikeys_app, audit_app
 from app.core.config import get_settings
-from app.lifecycle.cli import offboard, shutdown_app
+from app.lifecycle.cli import offboard, replay_log, shutdown_app
 from app.oneroster.cli import oneroster_app
 from app.retention.cli import retention_app
 from app.roster.cli import roster_app
@@ -35,6 +35,7 @@ app.add_typer(oneroster_app, name="oneroster")
 app.add_typer(retention_app, name="retention")
 app.add_typer(shutdown_app, name="shutdown")
 tenants_app.command("offboard")(offboard)
+retention_app.command("replay")(replay_log)
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from app.accounts import models as accounts_models
+from app.analytics import models as analytics_models
 from app.authz import models as authz_models
 from app.classroom import models as classroom_models
 from app.identity import models as identity_models
@@ -24,6 +25,7 @@ DOMAIN_MODELS = (
     authz_models,
     privacy_models,
     classroom_models,
+    analytics_models,
     jobs_models,
     export_models,
     rights_models,

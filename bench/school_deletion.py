@@ -4,10 +4,12 @@ Called by `make bench ONLY=privacy`. A scratch database `rostra_bench_deletion` 
 schools of the same shape: 30 people, a course of 40 lessons, ROSTRA_BENCH_EVENTS events
 (default 50,000) and an attendance span per person and lesson each.
 
-- `school_deletion_seconds`: `delete_school` (counts of every tenant table, the objects,
-  bounded batches in short transactions, the signed proof) of school 1, after school 0 was
-  deleted the same way to warm up. Baseline: a bare `DELETE ... WHERE tenant_id = ...` of
-  every tenant table of school 2 (the same rows) in one transaction, same run.
+- `school_deletion_seconds`: `delete_school` (the count before of every table, the objects,
+  bounded batches in short transactions of the tables with rows, the count after and the
+  signed proof) of school 1, after school 0 was deleted the same way to warm up (which also
+  opens the process's owner pool, `Database.as_owner`). Baseline: a bare `DELETE ... WHERE
+  tenant_id = ...` of every tenant table of school 2 (the same rows) in one transaction,
+  same run.
 - `other_school_p99_ms_during_deletion`: p99 of school 4's events list over HTTP (the app
   in-process as the plain role) while school 3 is deleted; baseline: the same p99 with no
   deletion, same run. The five untouched schools are counted before and after.

@@ -6,7 +6,7 @@ import uuid
 
 from pydantic import BaseModel
 
-from app.analytics.schemas import CourseOut
+from app.analytics.schemas import CourseOut, LessonCounts
 
 
 class TeacherOut(BaseModel):
@@ -34,6 +34,7 @@ class CourseReportRow(BaseModel):
     mean_on_stage: float | None  # students on stage per lesson held
     attendance_rate: float | None  # students who came / students enrolled, over lessons held
     quality_of_service: QualityOfService
+    counts: LessonCounts  # of the lessons held, kept after a sweep removed per-person rows
 
 
 class CourseReport(BaseModel):

@@ -20,7 +20,8 @@ from app.analytics.report_schemas import (
     TeacherQualityRow,
     TeachingQualityReport,
 )
-from app.analytics.schemas import CourseOut
+from app.analytics.schemas import CourseOut, LessonCounts
+from app.analytics.service import counts_out
 from app.authz.access import Access
 from app.core import clock
 from app.roster.models import Course, Lesson, LessonStatus
@@ -97,6 +98,7 @@ async def course_report(
     names = await repository.people(session, access.tenant_id, sorted(named))
     presence = await repo.presence_by_lesson(session, access.tenant_id, held_ids)
     samples = await repo.diagnostics_by_lesson(session, access.tenant_id, held_ids)
+    counts = await repository.lesson_counts(session, access.tenant_id, held_ids)
     rows = []
     for course in courses:
         mine = [x for x in lessons if x.course_id == course.id]
@@ -123,6 +125,7 @@ async def course_report(
                 mean_on_stage=_mean(staged),
                 attendance_rate=round(came / expected, 3) if expected else None,
                 quality_of_service=_quality(done, samples),
+                counts=sum((counts_out(counts.get(x.id)) for x in done), LessonCounts()),
             )
         )
     return CourseReport(items=rows, problem_rule=PROBLEM_RULE), named

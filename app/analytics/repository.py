@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.accounts.models import Account
+from app.analytics.models import LessonTally
 from app.classroom.ingest.rollups import BUZZER_WINS
 from app.classroom.models import AttendanceSpan, ClassroomEvent, LessonFile, LessonRollup
 from app.roster.models import Course, Enrollment, Lesson, LessonStatus
@@ -164,6 +165,47 @@ async def rollup_figures(
         col(r.account_id).in_(account_ids),
     )  # fmt: skip
     return (await session.execute(query)).all()
+
+
+# The figures a rollup and a tally share (the tally sums them), by column name.
+SUMMED = (
+    "attended_seconds", "joins", "hand_raises", "rewards", "speaking_ms", "camera_seconds",
+    "stage_seconds", "answers_correct", "answers_total",
+)  # fmt: skip
+
+
+async def lesson_counts(
+    session: AsyncSession, tenant_id: uuid.UUID, lesson_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Per lesson, `participants` and the `SUMMED` figures: its rollups on record plus its
+    tally (the rollups the sweep anonymised), in one statement."""
+    if not lesson_ids:
+        return {}
+    rollup = LessonRollup.__table__  # type: ignore[attr-defined]
+    tally = LessonTally.__table__  # type: ignore[attr-defined]
+    live = (
+        select(
+            rollup.c.lesson_id,
+            func.count().label("participants"),
+            *(func.sum(rollup.c[name]).label(name) for name in SUMMED),
+        )
+        .where(rollup.c.tenant_id == tenant_id, rollup.c.lesson_id.in_(lesson_ids))
+        .group_by(rollup.c.lesson_id)
+    )
+    kept = select(
+        tally.c.lesson_id,
+        tally.c.participants,
+        *(tally.c[name] for name in SUMMED),
+    ).where(tally.c.tenant_id == tenant_id, tally.c.lesson_id.in_(lesson_ids))
+    both = union_all(live, kept).subquery("both")
+    query = select(
+        both.c.lesson_id,
+        *(func.sum(both.c[name]).label(name) for name in ("participants", *SUMMED)),
+    ).group_by(both.c.lesson_id)
+    return {
+        row.lesson_id: {name: int(row._mapping[name] or 0) for name in ("participants", *SUMMED)}
+        for row in (await session.execute(query)).all()
+    }
 
 
 async def leave_reasons(

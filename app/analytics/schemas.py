@@ -101,12 +101,38 @@ class CourseRow(Figures):
     dropped: list[str]  # "attendance" and/or "participation", by `drop_rule`
 
 
+class LessonCounts(BaseModel):
+    """A lesson's (or several lessons') figures without a person: everyone's rollups still
+    on record (the teacher's included) plus the tally of those the retention sweep
+    anonymised, so they stay when the per-person rows are gone."""
+
+    participants: int = 0  # people with a record in the lesson
+    minutes: float = 0.0  # attended, summed
+    joins: int = 0
+    hand_raises: int = 0
+    rewards: int = 0
+    speaking_seconds: float = 0.0
+    camera_seconds: int = 0
+    stage_seconds: int = 0
+    answers_correct: int = 0
+    answers_total: int = 0
+
+    def __add__(self, other: LessonCounts) -> LessonCounts:
+        return LessonCounts(
+            **{
+                name: round(getattr(self, name) + getattr(other, name), 3)
+                for name in LessonCounts.model_fields
+            }
+        )
+
+
 class TrendPoint(BaseModel):
     lesson_id: uuid.UUID
     title: str
     planned_start: datetime
     attendance_rate: float
     mean_activity_score: float
+    counts: LessonCounts  # the lesson's, kept after a sweep removed its per-person rows
 
 
 class CourseOut(BaseModel):

@@ -20,6 +20,7 @@ from app.analytics.schemas import (
     CourseView,
     FormulaOut,
     LessonCell,
+    LessonCounts,
     LessonOut,
     LessonRow,
     LessonView,
@@ -254,7 +255,29 @@ def _course_row(
     )
 
 
-def _trend(lessons: Sequence[Lesson], rows: Sequence[CourseRow]) -> list[TrendPoint]:
+def counts_out(figures: dict[str, int] | None) -> LessonCounts:
+    """A lesson's person-less counts (`repository.lesson_counts`); none: nothing on record."""
+    if not figures:
+        return LessonCounts()
+    return LessonCounts(
+        participants=figures["participants"],
+        minutes=round(figures["attended_seconds"] / 60, 2),
+        joins=figures["joins"],
+        hand_raises=figures["hand_raises"],
+        rewards=figures["rewards"],
+        speaking_seconds=round(figures["speaking_ms"] / 1000, 3),
+        camera_seconds=figures["camera_seconds"],
+        stage_seconds=figures["stage_seconds"],
+        answers_correct=figures["answers_correct"],
+        answers_total=figures["answers_total"],
+    )
+
+
+def _trend(
+    lessons: Sequence[Lesson],
+    rows: Sequence[CourseRow],
+    counts: dict[uuid.UUID, dict[str, int]],
+) -> list[TrendPoint]:
     points = []
     for index, lesson in enumerate(lessons):
         cells = [row.lessons[index] for row in rows]
@@ -268,6 +291,7 @@ def _trend(lessons: Sequence[Lesson], rows: Sequence[CourseRow]) -> list[TrendPo
                 mean_activity_score=(
                     round(sum(c.activity_score for c in cells) / len(cells), 1) if cells else 0.0
                 ),
+                counts=counts_out(counts.get(lesson.id)),
             )
         )
     return points
@@ -287,10 +311,13 @@ async def course_view(session: AsyncSession, access: Access, course_id: str) -> 
     rollups = {(r.lesson_id, r.account_id): r for r in found}
     shared = [_held(lesson, access.tenant) for lesson in lessons]
     rows = [_course_row(s, shared, rollups) for s in students]
+    counts = await repository.lesson_counts(
+        session, access.tenant_id, [lesson.id for lesson in lessons]
+    )
     return CourseView(
         course=CourseOut(id=course.id, code=course.code, name=course.name, term=course.term),
         lessons=[lesson_out(lesson) for lesson in lessons],
-        trend=_trend(lessons, rows),
+        trend=_trend(lessons, rows, counts),
         items=rows,
         formula=formula_of(access.tenant),
     )

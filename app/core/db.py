@@ -96,6 +96,17 @@ class Database:
         self.is_postgres = self.engine.dialect.name == "postgresql"
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self._side: AsyncEngine | None = None
+        self._owner: Database | None = None
+
+    def as_owner(self) -> Database:
+        """The schema owner's database beside this one: one pool for the process, made on
+        first use and disposed with this one (itself when this one connects as the owner)."""
+        url = self.settings.owner_database_url
+        if url == self.url:
+            return self
+        if self._owner is None:
+            self._owner = Database(self.settings, url)
+        return self._owner
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -140,6 +151,9 @@ class Database:
         await self.engine.dispose()
         if self._side is not None:
             await self._side.dispose()
+        if self._owner is not None:
+            await self._owner.dispose()
+            self._owner = None
 
 
 async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID | None) -> None:

@@ -1,15 +1,19 @@
-"""`rostra tenants offboard` and `rostra shutdown`: the same lifecycle as the API, for operators."""
+"""`rostra tenants offboard`, `rostra shutdown` and `rostra retention replay`: the same
+lifecycle as the API, for operators."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from app.core.commands import run_as_owner
 from app.core.config import get_settings
 from app.core.context import ServiceContext
+from app.core.db import Database
 
 shutdown_app = typer.Typer(help="The service's shutdown (SHD-1..4).", no_args_is_help=True)
 
@@ -109,3 +113,21 @@ def shutdown_finish() -> None:
         typer.echo("error: no shutdown is due", err=True)
         raise typer.Exit(1)
     typer.echo(json.dumps(out, indent=2))
+
+
+def replay_log(
+    file: Annotated[Path, typer.Argument(help="a file written by `retention export-log`")],
+) -> None:
+    """Remove again, from this (restored) database, every row and school the deletion log names."""
+    from app.lifecycle.deletion import replay_school
+    from app.retention.replay import ReplayReport, replay
+
+    if not file.is_file():
+        typer.echo(f"error: {file.name}: no such file", err=True)
+        raise typer.Exit(2)
+
+    async def work(db: Database) -> ReplayReport:
+        return await replay(db, file, schools=replay_school)
+
+    for line in run_as_owner(work).lines():
+        typer.echo(line)

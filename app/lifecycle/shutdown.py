@@ -108,11 +108,7 @@ async def _people_after(owner: Database, after: uuid.UUID) -> list[tuple[uuid.UU
 
 async def _tell_people(ctx: ServiceContext, shutdown: ServiceShutdown) -> int:
     """Every active account, in batches by id; a rerun skips who was told."""
-    owner = Database(ctx.settings, url=ctx.settings.owner_database_url)
-    try:
-        return await _tell_batches(ctx, owner, shutdown)
-    finally:
-        await owner.dispose()
+    return await _tell_batches(ctx, ctx.db.as_owner(), shutdown)
 
 
 async def _tell_batches(ctx: ServiceContext, owner: Database, shutdown: ServiceShutdown) -> int:
@@ -191,18 +187,15 @@ async def finish(ctx: ServiceContext) -> dict[str, Any] | None:
         shutdown = await announced(session)
     if shutdown is None or shutdown.ends_at > clock.now():
         return None
-    proofs = await offboarding.run_due(ctx)
-    db = Database(ctx.settings, url=ctx.settings.owner_database_url)
-    try:
-        anonymised = await _anonymise_accounts(db)
-        async with db.session() as session:
-            await session.execute(
-                update(ServiceShutdown)
-                .where(col(ServiceShutdown.id) == shutdown.id)
-                .values(status="done", finished_at=clock.now())
-            )
-    finally:
-        await db.dispose()
+    proofs = await offboarding.run_due(ctx)  # each school's whole-school log entry too
+    db = ctx.db.as_owner()
+    anonymised = await _anonymise_accounts(db)
+    async with db.session() as session:
+        await session.execute(
+            update(ServiceShutdown)
+            .where(col(ServiceShutdown.id) == shutdown.id)
+            .values(status="done", finished_at=clock.now())
+        )
     return {"schools_deleted": [p.slug for p in proofs], "accounts_anonymised": anonymised}
 
 

@@ -7,6 +7,7 @@ walk cannot miss a table because its module happened not to be imported yet.
 from __future__ import annotations
 
 from app.accounts import models as _accounts  # noqa: F401
+from app.analytics import models as _analytics  # noqa: F401
 from app.authz import models as _authz  # noqa: F401
 from app.classroom import models as _classroom  # noqa: F401
 from app.core.db import metadata

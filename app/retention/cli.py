@@ -1,4 +1,5 @@
-"""`rostra retention sweep [--dry-run] [--school SLUG]`, `export-log FILE`, `replay FILE`.
+"""`rostra retention sweep [--dry-run] [--school SLUG]`, `export-log FILE` (and `replay FILE`,
+in `app.lifecycle.cli`: a whole school's entry is replayed by the offboarding deletion).
 
 They run as the schema owner: the platform's categories (login state) sit behind row-level
 security keyed on one number at a time, which a sweep over everyone's rows cannot name.
@@ -68,17 +69,3 @@ def export_log(
 
     written = run_as_owner(lambda db: export(db, file))
     typer.echo(f"wrote {written} deletion log entries to {file.name}")
-
-
-@retention_app.command("replay")
-def replay(
-    file: Annotated[Path, typer.Argument(help="a file written by `export-log`")],
-) -> None:
-    """Remove again, from this (restored) database, every row the deletion log names."""
-    from app.retention.replay import replay as apply
-
-    if not file.is_file():
-        typer.echo(f"error: {file.name}: no such file", err=True)
-        raise typer.Exit(2)
-    for line in run_as_owner(lambda db: apply(db, file)).lines():
-        typer.echo(line)

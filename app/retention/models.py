@@ -1,4 +1,5 @@
-"""Legal holds, sweep runs, the deletion log and the per-lesson tally rollups leave behind."""
+"""Legal holds, sweep runs and the deletion log (the per-lesson tally the sweep leaves behind
+is `app.analytics.models.LessonTally`: analytics reads it)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
 
 from app.core.models import id_field, tenant_field, utc_field
-from app.tenancy.models import TenantScopedFK
 
 
 class LegalHold(SQLModel, table=True):
@@ -89,25 +89,3 @@ class DeletionLog(SQLModel, table=True):
     at: datetime = utc_field(default_now=True)
 
     __table_args__ = (Index("ix_deletion_log_at", "at"), Index("ix_deletion_log_run", "run_id"))
-
-
-class LessonTally(SQLModel, table=True):
-    """Per-lesson counts of the rollups the sweep anonymised: aggregates without a person."""
-
-    __tablename__ = "lesson_tally"
-
-    tenant_id: uuid.UUID = tenant_field()
-    lesson_id: uuid.UUID = Field(primary_key=True)
-    participants: int = Field(default=0)
-    attended_seconds: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
-    joins: int = Field(default=0)
-    hand_raises: int = Field(default=0)
-    rewards: int = Field(default=0)
-    speaking_ms: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
-    camera_seconds: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
-    stage_seconds: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
-    answers_correct: int = Field(default=0)
-    answers_total: int = Field(default=0)
-    updated_at: datetime = utc_field(default_now=True)
-
-    __table_args__ = (TenantScopedFK.to("lesson", "lesson_id"),)

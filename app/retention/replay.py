@@ -1,18 +1,21 @@
 """The deletion log out of one database and into a restored one (RET-6, docs/operations.md).
 
 `export_log` writes the log as JSON lines, one per sweep batch and table (ids only: table,
-school, the batch's keys, action, run, at).
+school, the batch's keys, action, run, at), and one per deleted school (action `school`:
+every row and object of the school went, offboarding or shutdown).
 `replay` applies such a file to the database it connects to, typically a backup restored
 from before those deletions: every row the log names is removed again (rollups folded into
-their lesson's tally first, as the sweep did), and the entries join that database's own log.
-Rows already gone are skipped, so replaying twice changes nothing the second time.
+their lesson's tally first, as the sweep did), a whole school by the deletion that removed
+it (given by the caller: offboarding sits above this layer), and the entries join that
+database's own log. Rows and schools already gone are skipped, so replaying twice changes
+nothing the second time.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,26 +25,83 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Database
+from app.core.ids import new_id
 from app.retention.batches import Target, enter_sweep, remove
 from app.retention.models import DeletionLog
 from app.retention.rules import PLATFORM_RULES, SCHOOL_RULES, Rule
 
 _LOG = DeletionLog.__table__  # type: ignore[attr-defined]
 CHUNK = 20  # entries (sweep batches) per transaction
+SCHOOL = "school"  # the action of a whole school's entry (table `tenant`, key its id)
+
+
+@dataclass(frozen=True)
+class SchoolReplayed:
+    """A school a replay deleted again, as its (new) signed proof says."""
+
+    slug: str
+    rows: int  # rows of the school in this database before
+    objects: int  # objects removed from the store
+    proof_id: uuid.UUID
+
+
+# Deletes the school of a whole-school entry again; None when the school is not there.
+SchoolReplay = Callable[[Database, dict[str, Any]], Awaitable[SchoolReplayed | None]]
 
 
 @dataclass
 class ReplayReport:
-    entries: int = 0  # log entries (one per sweep batch and table)
+    entries: int = 0  # log entries (one per sweep batch and table, one per school)
+    rows: int = 0  # rows the entries name (a school's: as it was when it was deleted)
     removed: dict[str, int] = field(default_factory=dict)  # table -> rows removed again
     already_gone: int = 0
+    schools: list[SchoolReplayed] = field(default_factory=list)
+    schools_gone: int = 0
 
     def lines(self) -> list[str]:
-        rows = sum(self.removed.values()) + self.already_gone
-        out = [f"replayed {self.entries} deletion log entries ({rows} rows)"]
+        out = [f"replayed {self.entries} deletion log entries ({self.rows} rows)"]
         out += [f"  {t}: {n} rows removed again" for t, n in sorted(self.removed.items())]
+        out += [
+            f"  school {s.slug}: deleted again ({s.rows} rows, {s.objects} objects), "
+            f"proof {s.proof_id}"
+            for s in self.schools
+        ]
         out.append(f"  already gone: {self.already_gone}")
+        if self.schools_gone:
+            out.append(f"  schools already gone: {self.schools_gone}")
         return out
+
+
+def school_entry(
+    school_id: uuid.UUID, rows: int, category: str, run_id: uuid.UUID, at: datetime
+) -> dict[str, Any]:
+    """The log entry (its exported form) of a school deleted whole: ids only."""
+    return {
+        "id": str(new_id()),
+        "table_name": "tenant",
+        "category": category,
+        "school_id": str(school_id),
+        "keys": {"id": [str(school_id)]},
+        "rows": rows,
+        "action": SCHOOL,
+        "run_id": str(run_id),
+        "at": at.isoformat(),
+    }
+
+
+def log_row(entry: dict[str, Any]) -> dict[str, Any]:
+    """An exported entry as the `deletion_log` row it came from."""
+    return {
+        "id": uuid.UUID(entry["id"]),
+        "table_name": entry["table_name"],
+        "category": entry["category"],
+        "school_id": uuid.UUID(entry["school_id"]) if entry["school_id"] else None,
+        "keys": entry["keys"],
+        "row_count": entry["rows"],
+        "action": entry["action"],
+        "run_id": uuid.UUID(entry["run_id"]),
+        "at": datetime.fromisoformat(entry["at"]),
+    }
 
 
 async def export_log(db: Database, path: Path, since: datetime | None = None) -> int:
@@ -127,30 +187,23 @@ async def _record(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
     """The replayed entries join this database's log (those it has already are skipped)."""
     ids = [uuid.UUID(e["id"]) for e in entries]
     have = set((await session.execute(select(_LOG.c.id).where(_LOG.c.id.in_(ids)))).scalars())
-    rows = [
-        {
-            "id": uuid.UUID(e["id"]),
-            "table_name": e["table_name"],
-            "category": e["category"],
-            "school_id": uuid.UUID(e["school_id"]) if e["school_id"] else None,
-            "keys": e["keys"],
-            "row_count": e["rows"],
-            "action": e["action"],
-            "run_id": uuid.UUID(e["run_id"]),
-            "at": datetime.fromisoformat(e["at"]),
-        }
-        for e in entries
-        if uuid.UUID(e["id"]) not in have
-    ]
+    rows = [log_row(e) for e in entries if uuid.UUID(e["id"]) not in have]
     if rows:
         await session.execute(insert(_LOG), rows)
 
 
-async def replay(db: Database, path: Path) -> ReplayReport:
-    """Apply a deletion log file in order, in chunks of one transaction each."""
+async def replay(db: Database, path: Path, schools: SchoolReplay | None = None) -> ReplayReport:
+    """Apply a deletion log file in order, in chunks of one transaction each; a whole school
+    by `schools` (its own transactions, after the entries before it)."""
     report = ReplayReport()
     chunk: list[dict[str, Any]] = []
     for entry in read_log(path):
+        if entry["action"] == SCHOOL:
+            if chunk:
+                await _replay_chunk(db, chunk, report)
+                chunk = []
+            await _replay_school(db, entry, schools, report)
+            continue
         chunk.append(entry)
         if len(chunk) >= CHUNK:
             await _replay_chunk(db, chunk, report)
@@ -160,6 +213,23 @@ async def replay(db: Database, path: Path) -> ReplayReport:
     return report
 
 
+async def _replay_school(
+    db: Database, entry: dict[str, Any], schools: SchoolReplay | None, report: ReplayReport
+) -> None:
+    if schools is None:
+        raise ValueError("the deletion log names a whole school: replay it with the school's")
+    replayed = await schools(db, entry)
+    if replayed is None:
+        report.schools_gone += 1
+    else:
+        report.schools.append(replayed)
+    async with db.session() as session:  # recorded by the deletion; here if it was gone
+        await enter_sweep(session, None)
+        await _record(session, [entry])
+    report.entries += 1
+    report.rows += int(entry["rows"])
+
+
 async def _replay_chunk(db: Database, chunk: list[dict[str, Any]], report: ReplayReport) -> None:
     async with db.session() as session:
         for entry in chunk:  # in the log's order: a batch's children before their parents
@@ -167,3 +237,4 @@ async def _replay_chunk(db: Database, chunk: list[dict[str, Any]], report: Repla
         await enter_sweep(session, None)
         await _record(session, chunk)
     report.entries += len(chunk)
+    report.rows += sum(int(e["rows"]) for e in chunk)

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.analytics.models import LessonTally
 from app.classroom.models import LessonRollup
 from app.core import clock
-from app.retention.models import LessonTally
 
 _ROLLUP = LessonRollup.__table__  # type: ignore[attr-defined]
 _TALLY = LessonTally.__table__  # type: ignore[attr-defined]

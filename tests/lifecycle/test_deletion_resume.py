@@ -80,3 +80,30 @@ async def test_the_job_runner_deletes_the_school_once_the_notice_period_ends(
     await drain(app.state.ctx)
     async with owner.db.session() as session:
         assert await tenant_by_slug(session, "demo-north") is None
+
+
+async def test_rows_written_after_the_count_before_are_deleted_too(
+    app: Any, owner: ServiceContext, people: People
+) -> None:
+    """The deletion empties the tables the count before found rows in; the count after finds
+    what was written meanwhile (here a legal hold), which goes before the school does."""
+    from app.retention.models import LegalHold
+
+    ctx: ServiceContext = app.state.ctx
+    async with owner.db.session() as session:
+        north = await tenant_by_slug(session, "demo-north")
+        assert north is not None
+        offboarding, _ = await start(session, north, None)
+    clock.advance(31 * 86400)
+    db = ctx.db.as_owner()
+    begun = await deletion._begin(db, offboarding.id)
+    assert begun is not None and begun.rows_before and begun.rows_before["legal_hold"] == 0
+    async with owner.db.session() as session:
+        session.add(LegalHold(tenant_id=north.id, scope="school", reason="a late order"))
+
+    proof = await deletion.delete_school(ctx, offboarding.id)
+    assert proof is not None and deletion.verify(ctx.settings, proof)
+    assert proof.rows_before["legal_hold"] == 0 and set(proof.rows_after.values()) == {0}
+    async with owner.db.session() as session:
+        assert await tenant_by_slug(session, "demo-north") is None
+        assert (await deletion.count_rows(session, north.id))["legal_hold"] == 0

@@ -1,6 +1,7 @@
 """The service's shutdown: announced ahead to every person and school, shown at sign-in and
 publicly, a valid ground of deletion, and after the date every school deleted and every
-account anonymised. (SHD-1, SHD-2, SHD-3, SHD-4)"""
+account anonymised, each with its whole-school entry in the deletion log.
+(SHD-1, SHD-2, SHD-3, SHD-4)"""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from app.core import clock
 from app.core.context import ServiceContext
 from app.jobs.wiring import drain
 from app.lifecycle.models import DeletionProof
+from app.retention.models import DeletionLog
 from app.schema import metadata, tenant_tables
 from tests.lifecycle.helpers import texts_to
 from tests.lifecycle.test_offboarding import cli_env as cli_env  # the fixture, reused
@@ -103,7 +105,15 @@ async def test_after_the_date_every_school_is_deleted_and_every_account_anonymis
             )
         proofs = (await session.execute(select(DeletionProof))).scalars().all()
         student = await session.get(Account, people.ids[STUDENT])
+        schools = await session.execute(
+            select(DeletionLog.school_id, DeletionLog.category, DeletionLog.row_count).where(
+                DeletionLog.action == "school"  # type: ignore[arg-type]
+            )
+        )
+        logged = sorted(schools.all())
     assert len(proofs) == 2
+    # Each school's whole-school entry, which a restore's replay deletes again (RET-6).
+    assert logged == sorted((p.school_id, "shutdown", sum(p.rows_before.values())) for p in proofs)
     assert student is not None and student.status == "closed" and student.phone_enc == ""
     assert (await client.get("/v1/service/status")).json()["status"] == "closed"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.analytics.models import LessonTally
 from app.classroom.models import (
     AttendanceSpan,
     ClassroomEvent,
@@ -15,7 +16,7 @@ from app.classroom.models import (
 )
 from app.core.config import Settings
 from app.core.vocabulary import RetentionCategory
-from app.retention.models import DeletionLog, LessonTally
+from app.retention.models import DeletionLog
 from app.retention.service import sweep_all
 from tests.retention.world import NORTH_ADMIN, SOUTH_ADMIN, rows
 
