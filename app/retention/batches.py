@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -42,6 +42,7 @@ from app.retention.tally import fold_into_tally
 BATCH = 50_000  # rows a batch at most
 BATCH_SECONDS = 1.0  # a batch slower than this halves the next one's rows
 MIN_BATCH = 1000
+_END = datetime(9999, 12, 31, tzinfo=UTC)  # no bound: the rule's cutoff ends the batch
 _LOG = DeletionLog.__table__  # type: ignore[attr-defined]
 LOG_COLUMNS = ["id", "table_name", "category", "school_id", "keys", "row_count", "action"]
 LOG_COLUMNS += ["run_id", "at"]
@@ -165,7 +166,7 @@ def _plain(session: AsyncSession, target: Target, rule: Rule) -> bool:
 
 
 def _bounds(rule: Rule, key: tuple[Any, ...]) -> ColumnElement[Any]:
-    values = [literal(value, column.type) for value, column in zip(key, rule.order, strict=True)]
+    values = [literal(value, column.type) for value, column in zip(key, rule.order, strict=False)]
     return tuple_(*values)
 
 
@@ -176,15 +177,15 @@ async def _plain_batch(
     where: list[ColumnElement[bool]],
     limit: int,
 ) -> tuple[int, Resume | None]:
-    """The batch is the key range up to the (limit+1)-th expired row: one index probe finds
-    that bound, then one plain DELETE of the range (a bitmap scan, as a bare DELETE does)
-    feeds its returned keys into the batch's deletion-log entry."""
+    """One statement: the batch ends at the time of the `limit`-th expired row (an index
+    probe), every expired row up to that time is deleted by a plain DELETE (a bitmap scan,
+    as a bare DELETE does), and the keys it returns make the batch's deletion-log entry.
+    Rows sharing the bound's time go together, so a batch never splits an instant."""
     table, columns = rule.table, rule.key_columns
-    probe = select(*rule.order).where(*where).order_by(*rule.order).offset(limit).limit(1)
-    bound = (await session.execute(probe)).first()
-    if bound is not None:
-        where = [*where, tuple_(*rule.order) < _bounds(rule, tuple(bound))]
-    gone = delete(table).where(*where).returning(*columns).cte("gone")
+    since = rule.table.c[rule.since]
+    bound = select(since).where(*where).order_by(since).offset(limit - 1).limit(1).cte("bound")
+    upto = func.coalesce(select(bound.c[rule.since]).scalar_subquery(), literal(_END, since.type))
+    gone = delete(table).where(*where, since <= upto).returning(*columns).cte("gone")
     pairs = [
         part
         for c in columns
@@ -211,17 +212,24 @@ async def _plain_batch(
         .returning(_LOG.c.row_count)
         .cte("logged")
     )
-    removed = (await session.execute(select(logged.c.row_count))).scalar()
-    resume = Resume(tuple(bound), inclusive=True) if bound is not None else None
-    return int(removed or 0), resume
+    removed, end = (
+        await session.execute(
+            select(
+                select(logged.c.row_count).scalar_subquery(),
+                select(bound.c[rule.since]).scalar_subquery(),
+            )
+        )
+    ).one()
+    return int(removed or 0), None if end is None else Resume((end,), inclusive=False)
 
 
 @dataclass(frozen=True)
 class Resume:
-    """Where the next batch of a rule starts, in the batches' order (time column, key)."""
+    """Where the next batch of a rule starts, in the batches' order (time column, key): after
+    `key`, a prefix of that order (a plain batch ends at an instant, others at a row)."""
 
     key: tuple[Any, ...]
-    inclusive: bool  # the key itself is still to do (a range batch stopped before it)
+    inclusive: bool  # the key itself is still to do
 
 
 def after(rule: Rule, resume: Resume | None) -> list[ColumnElement[bool]]:
@@ -230,7 +238,7 @@ def after(rule: Rule, resume: Resume | None) -> list[ColumnElement[bool]]:
     vacuumed), which would make a long sweep quadratic."""
     if resume is None:
         return []
-    row = tuple_(*rule.order)
+    row = tuple_(*rule.order[: len(resume.key)])
     bound = _bounds(rule, resume.key)
     return [row >= bound if resume.inclusive else row > bound]
 
