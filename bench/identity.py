@@ -15,7 +15,9 @@ parameters of settings (~100 ms of both cores per hash).
 The argon2id parameters and the hash pool come from the environment like the service's
 (`ROSTRA_PASSWORD_PARALLELISM`, `ROSTRA_PASSWORD_HASH_THREADS`, `ROSTRA_PASSWORD_HASH_NICE`,
 `ROSTRA_PASSWORD_HASH_QUEUE`, ...). `ROSTRA_BENCH_IDENTITY_SECONDS` (default 10) sets the
-length of the quiet and of the busy run.
+length of the quiet and of the busy run, each measured in `ROSTRA_BENCH_IDENTITY_PHASES`
+(default 5) turns, quiet and busy alternating, so that the load of a shared machine, which
+drifts, weighs on both alike.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from app.tenancy.service import apply_tenants
 from bench.report import Figure, figure, write
 
 SECONDS = float(os.environ.get("ROSTRA_BENCH_IDENTITY_SECONDS", "10"))
+PHASES = int(os.environ.get("ROSTRA_BENCH_IDENTITY_PHASES", "5"))
 LOGINS_PER_SECOND = 20
 IN_FLIGHT = 8  # more waiting logins than this are not sent (the connection pool holds 15)
 PEOPLE = 20
@@ -105,9 +108,11 @@ async def _code_login(client: httpx.AsyncClient, ctx: ServiceContext, phone: str
     return str(token.json()["access_token"])
 
 
-async def _latencies(client: httpx.AsyncClient, path: str, headers: dict[str, str]) -> list[float]:
+async def _latencies(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str], seconds: float
+) -> list[float]:
     took: list[float] = []
-    ends = time.perf_counter() + SECONDS
+    ends = time.perf_counter() + seconds
     while time.perf_counter() < ends:
         started = time.perf_counter()
         response = await client.get(path, headers=headers)
@@ -168,14 +173,19 @@ async def _run(settings: Settings, path: str) -> tuple[list[Figure], dict[str, A
                 headers={"Authorization": f"Bearer {token}"},
             )
             assert put.status_code == 204, put.text
-        await _latencies(client, path, teacher)  # warm-up, not counted
+        await _latencies(client, path, teacher, SECONDS / PHASES)  # warm-up, not counted
         hash_ms = await _hash_ms(settings)
-        quiet = await _latencies(client, path, teacher)
-        stop = asyncio.Event()
-        logins = asyncio.create_task(_logins(client, phones, stop))
-        busy = await _latencies(client, path, teacher)
-        stop.set()
-        done, refused, skipped = await logins
+        quiet: list[float] = []
+        busy: list[float] = []
+        done = refused = skipped = 0
+        for _ in range(PHASES):  # quiet and busy in turns: the machine's load drifts alike
+            quiet += await _latencies(client, path, teacher, SECONDS / PHASES)
+            stop = asyncio.Event()
+            logins = asyncio.create_task(_logins(client, phones, stop))
+            busy += await _latencies(client, path, teacher, SECONDS / PHASES)
+            stop.set()
+            ok, no, unsent = await logins  # those still waiting end before the next quiet turn
+            done, refused, skipped = done + ok, refused + no, skipped + unsent
     await ctx.db.dispose()
     extra: dict[str, Any] = {"requests_quiet": len(quiet), "requests_busy": len(busy)}
     extra |= {"logins": done, "logins_refused": refused}
