@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await app.state.ctx.db.dispose()
+        app.state.ctx.metrics.process_exits()
 
     app = FastAPI(
         title="Rostra",
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = ServiceContext.build(settings)
+    app.state.ctx.metrics.watch_pool(app.state.ctx.db.engine, settings.db_pool_size)
     app.add_middleware(ControlCharacterGuard)
     app.add_middleware(
         BodyLimitMiddleware, limits=body_limits(settings), default_max_bytes=settings.body_max_bytes
