@@ -67,6 +67,7 @@ def serve(
             http="httptools",
             log_level="warning",
             access_log=False,
+            timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
         )
     finally:
         if made and shared is not None:
