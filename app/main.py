@@ -34,6 +34,7 @@ from app.core.middleware import (
     SecurityHeadersMiddleware,
     add_security_headers,
 )
+from app.core.policy.decisions import get_policy
 from app.identity.router import router as identity_router
 from app.jobs import wiring as jobs_wiring
 from app.lifecycle.platform_router import router as lifecycle_platform_router
@@ -87,14 +88,27 @@ def with_sms_regions(settings: Settings) -> Settings:
     return settings.model_copy(update={"sms_allowed_regions": sorted(regions)})
 
 
+def prepare(app: FastAPI) -> None:
+    """What a worker would otherwise do in its first requests, done at startup before
+    /readyz answers: read the policy, and have FastAPI build every route's dependency graph
+    (it builds them when a request first passes a router, which made the first reads of a
+    new worker wait up to a second on a busy machine)."""
+    get_policy()
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/", "root_path": ""}
+    for route in app.router.routes:
+        route.matches(scope | {"headers": [], "query_string": b""})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = with_sms_regions(settings or get_settings())
     configure_logging(settings.json_logs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        prepare(app)
         yield
         await app.state.ctx.db.dispose()
+        app.state.ctx.metrics.process_exits()
 
     app = FastAPI(
         title="Rostra",
@@ -103,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = ServiceContext.build(settings)
+    app.state.ctx.metrics.watch_pool(app.state.ctx.db.engine, settings.db_pool_size)
     app.add_middleware(ControlCharacterGuard)
     app.add_middleware(
         BodyLimitMiddleware, limits=body_limits(settings), default_max_bytes=settings.body_max_bytes

@@ -121,6 +121,12 @@ class Settings(BaseSettings):
 
     # Bearer token that /metrics asks for; in production /metrics is closed until it is set.
     metrics_token: str | None = None
+    # Where the workers of `rostra serve` share their metrics (emptied at start); unset, a
+    # temporary directory when --workers is more than 1 (PROMETHEUS_MULTIPROC_DIR works too).
+    metrics_multiproc_dir: Path | None = None
+    # How long `rostra serve --workers N` waits for a worker to answer its health ping before
+    # replacing it; uvicorn's 5 s is shorter than an import of the app on a busy machine.
+    worker_healthcheck_seconds: int = Field(default=60, ge=1)
 
     # Keys the audit chain and signs its checkpoints; never stored in the database.
     audit_key: str = DEFAULT_AUDIT_KEY
