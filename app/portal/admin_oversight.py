@@ -98,7 +98,7 @@ async def grant_support(
         )  # fmt: skip
         await grants.create_grant(session, ctx.keys, ctx.settings.default_region, access, body)
 
-    errors = await refused(session, gettext_for(language(request)), work)
+    errors = await refused(request, session, work)
     if errors:
         sent = {"staff_phone": staff_phone, "record_kinds": kinds, "purpose": purpose,
                 "expires_at": expires_at, "reason": reason}  # fmt: skip
@@ -174,7 +174,7 @@ async def decide_request(
         body = DecideIn.model_validate({"decision": decision, "reason": reason or None})
         await handling.decide_school_part(session, access, part_id, body)
 
-    errors = await refused(session, gettext_for(language(request)), work)
+    errors = await refused(request, session, work)
     if errors:
         errors = {f"{part_id}-{name}": message for name, message in errors.items()}
         return await _requests_page(request, session, calendar, slug, me, "", None, errors)
