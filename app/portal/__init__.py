@@ -17,6 +17,7 @@ from app.portal import (
     auth,
     home,
     me,
+    profile,
     recordings,
     teach,
 )
@@ -34,6 +35,7 @@ def install(app: FastAPI) -> None:
         home.router,
         teach.router,
         me.router,
+        profile.router,
         recordings.router,
         admin.router,
         admin_courses.router,
