@@ -15,6 +15,7 @@ from app.portal import (
     admin_people,
     admin_reports,
     auth,
+    cookies,
     home,
     me,
     profile,
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
     app.mount("/portal/static/own", StaticFiles(directory=STATIC_DIR), name="portal-static")
     for router in (
         auth.router,
+        cookies.router,
         home.router,
         teach.router,
         me.router,
