@@ -7,7 +7,7 @@ sweep removed its oldest entries; `base_signature` is their HMAC under the check
 so a database writer cannot move the base forward over entries they removed.
 
 Revision ID: 0011r
-Revises: 0010a
+Revises: 0011o
 Create Date: 2026-12-06
 """
 
@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0011r"
-down_revision: str | Sequence[str] | None = "0010a"
+down_revision: str | Sequence[str] | None = "0011o"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

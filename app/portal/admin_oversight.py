@@ -30,6 +30,7 @@ from app.portal.routing import PortalRoute
 from app.rights import handling
 from app.rights.deps import CalendarDep
 from app.rights.handling import Flag
+from app.rights.models import RefusalException
 from app.rights.schemas import DecideIn, Decision
 from app.rights.views import school_request_out
 
@@ -137,7 +138,7 @@ async def _requests_page(
     return page(request, "admin/requests.html", status=422 if errors else 200,
                 tenant=member.tenant, requests=shown, flag=flag, next_cursor=next_cursor,
                 flags=[f.value for f in Flag], decisions=[d.value for d in Decision],
-                errors=errors)  # fmt: skip
+                exceptions=[e.value for e in RefusalException], errors=errors)  # fmt: skip
 
 
 @router.get("/requests")
@@ -164,6 +165,7 @@ async def decide_request(
     calendar: CalendarDep,
     decision: Text = "",
     reason: Text = "",
+    exception: Text = "",
 ) -> Response:
     member = await member_in(session, me.account, slug)
     access = await access_to(
@@ -171,7 +173,9 @@ async def decide_request(
     )
 
     async def work() -> None:
-        body = DecideIn.model_validate({"decision": decision, "reason": reason or None})
+        body = DecideIn.model_validate(
+            {"decision": decision, "reason": reason or None, "exception": exception or None}
+        )
         await handling.decide_school_part(session, access, part_id, body)
 
     errors = await refused(request, session, work)
