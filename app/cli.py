@@ -44,20 +44,35 @@ def serve(
     port: Annotated[int | None, typer.Option(envvar="ROSTRA_PORT", help="port")] = None,
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
 ) -> None:
-    """Serve the API with uvicorn on uvloop and httptools."""
+    """Serve the API with uvicorn on uvloop and httptools; /metrics sums every worker."""
+    import os
+    import shutil
+
     import uvicorn
 
+    from app.core.metrics import MULTIPROCESS_ENV, multiprocess_dir
+
     settings = get_settings()
-    uvicorn.run(
-        "app.asgi:app",
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        log_level="warning",
-        access_log=False,
-    )
+    given = os.environ.get(MULTIPROCESS_ENV)
+    configured = settings.metrics_multiproc_dir or (Path(given) if given else None)
+    shared, made = multiprocess_dir(configured, workers)
+    if shared is not None:  # the workers are new processes: they inherit it before importing
+        os.environ[MULTIPROCESS_ENV] = str(shared)
+    try:
+        uvicorn.run(
+            "app.asgi:app",
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            log_level="warning",
+            access_log=False,
+            timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
+        )
+    finally:
+        if made and shared is not None:
+            shutil.rmtree(shared, ignore_errors=True)
 
 
 @app.command()

@@ -34,6 +34,7 @@ from app.core.middleware import (
     SecurityHeadersMiddleware,
     add_security_headers,
 )
+from app.core.policy.decisions import get_policy
 from app.identity.router import router as identity_router
 from app.jobs import wiring as jobs_wiring
 from app.lifecycle.platform_router import router as lifecycle_platform_router
@@ -46,6 +47,7 @@ from app.portal import install as install_portal
 from app.privacy.router import router as privacy_router
 from app.retention.router import router as retention_router
 from app.rights.export.router import router as export_router
+from app.rights.profile.router import router as profile_router
 from app.rights.router import router as rights_router
 from app.roster.router import router as roster_router
 from app.tenancy.router import router as members_router
@@ -55,7 +57,7 @@ from app.tenancy.tenantfile import TenantFileError, calling_regions
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
 ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, privacy_router, export_router]
-ROUTERS += [rights_router, retention_router]
+ROUTERS += [rights_router, profile_router, retention_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
 ROUTERS += [sessions_router, password_router, security_router, identity_router]
 ROUTERS += [oneroster_router, oneroster_rest_router]
@@ -87,14 +89,27 @@ def with_sms_regions(settings: Settings) -> Settings:
     return settings.model_copy(update={"sms_allowed_regions": sorted(regions)})
 
 
+def prepare(app: FastAPI) -> None:
+    """What a worker would otherwise do in its first requests, done at startup before
+    /readyz answers: read the policy, and have FastAPI build every route's dependency graph
+    (it builds them when a request first passes a router, which made the first reads of a
+    new worker wait up to a second on a busy machine)."""
+    get_policy()
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/", "root_path": ""}
+    for route in app.router.routes:
+        route.matches(scope | {"headers": [], "query_string": b""})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = with_sms_regions(settings or get_settings())
     configure_logging(settings.json_logs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        prepare(app)
         yield
         await app.state.ctx.db.dispose()
+        app.state.ctx.metrics.process_exits()
 
     app = FastAPI(
         title="Rostra",
@@ -103,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = ServiceContext.build(settings)
+    app.state.ctx.metrics.watch_pool(app.state.ctx.db.engine, settings.db_pool_size)
     app.add_middleware(ControlCharacterGuard)
     app.add_middleware(
         BodyLimitMiddleware, limits=body_limits(settings), default_max_bytes=settings.body_max_bytes

@@ -120,6 +120,21 @@ class Proc:
             return 0.0
         return total / 2**20
 
+    def worker_pids(self) -> list[int]:
+        """The pids of uvicorn's worker processes (`--workers N`), oldest first."""
+        if self.popen is None or self.popen.poll() is not None:
+            return []
+        try:
+            children = psutil.Process(self.popen.pid).children(recursive=True)
+            found = []
+            for child in children:
+                with contextlib.suppress(psutil.Error):
+                    if "multiprocessing.spawn" in " ".join(child.cmdline()):
+                        found.append((child.create_time(), child.pid))
+        except psutil.Error:
+            return []
+        return [pid for _, pid in sorted(found)]
+
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the process and its children have used so far."""
         if self.popen is None or self.popen.poll() is not None:
@@ -135,9 +150,10 @@ class Proc:
         return sum(t.user + t.system for t in times)
 
 
-def server(name: str, env: Mapping[str, str], log: Path | None = None) -> Proc:
+def server(name: str, env: Mapping[str, str], log: Path | None = None, workers: int = 1) -> Proc:
     port = free_port()
-    return Proc(name, ["serve", "--port", str(port)], env, port=port, log=log)
+    args = ["serve", "--port", str(port), "--workers", str(workers)]
+    return Proc(name, args, env, port=port, log=log)
 
 
 def worker(name: str, env: Mapping[str, str], log: Path | None = None) -> Proc:

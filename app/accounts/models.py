@@ -25,6 +25,13 @@ class Account(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     code_required: bool = Field(default=False)  # after a compromise report: SMS sign-in only
     language: str = Field(default="zh", max_length=8)  # zh | en: notices are written in it
+    # The person's own profile (ACC-3, RGT-3): optional, and nothing depends on it.
+    nickname: str | None = Field(default=None, max_length=40)
+    avatar_key: str | None = Field(default=None, max_length=255)  # in the object store
+    avatar_type: str | None = Field(default=None, max_length=32)
+    avatar_size: int | None = Field(default=None)
+    avatar_sha256: str | None = Field(default=None, max_length=64)
+    avatar_updated_at: datetime | None = utc_field(nullable=True)
     created_at: datetime = utc_field(default_now=True)
     last_login_at: datetime | None = utc_field(nullable=True)
 

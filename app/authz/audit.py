@@ -15,7 +15,7 @@ from app.authz.models import AuditEntry, AuditSubject
 from app.core import clock
 from app.core.db import is_postgres
 from app.core.ids import new_id
-from app.core.vocabulary import ActorKind
+from app.core.vocabulary import ActorKind, Purpose, RecordKind
 
 # Core statements on the tables: no ORM unit of work on the hot path of every read.
 _ENTRY = AuditEntry.__table__  # type: ignore[attr-defined]
@@ -142,4 +142,20 @@ async def record_for_api_key(
         subjects=subjects,
         request_id=request_id,
         detail={"api_key_id": str(key_id), **(detail or {})},
+    )
+
+
+async def record_key_command(
+    session: AsyncSession, tenant_id: uuid.UUID, action: str, detail: dict[str, Any]
+) -> uuid.UUID:
+    """The entry for an API key or OneRoster client that a `rostra` command made or revoked."""
+    return await record(
+        session,
+        tenant_id=tenant_id,
+        actor_id=None,
+        actor_kind=ActorKind.SYSTEM,
+        record_kind=RecordKind.API_KEY,
+        action=action,
+        purpose=Purpose.SECURITY,
+        detail=detail,
     )

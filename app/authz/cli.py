@@ -8,7 +8,7 @@ import typer
 
 from app.core.commands import run_as_owner
 from app.core.db import Database
-from app.core.vocabulary import Action, ActorKind, Purpose, RecordKind
+from app.core.vocabulary import Action
 
 audit_app = typer.Typer(help="The schools' audit logs: seal and verify.", no_args_is_help=True)
 apikeys_app = typer.Typer(help="Ingestion API keys of a school.", no_args_is_help=True)
@@ -59,7 +59,7 @@ def create_api_key(
 
 async def _create_key(db: Database, slug: str, name: str) -> str | None:
     from app.authz.apikeys import create_key
-    from app.authz.audit import record
+    from app.authz.audit import record_key_command
     from app.core.db import set_tenant
     from app.tenancy.repository import tenant_by_slug
 
@@ -69,14 +69,6 @@ async def _create_key(db: Database, slug: str, name: str) -> str | None:
             return None
         await set_tenant(session, tenant.id)
         key, plaintext = await create_key(session, tenant.id, name[:100], None)
-        await record(
-            session,
-            tenant_id=tenant.id,
-            actor_id=None,
-            actor_kind=ActorKind.SYSTEM,
-            record_kind=RecordKind.API_KEY,
-            action=Action.CREATE,
-            purpose=Purpose.SECURITY,
-            detail={"api_key_id": str(key.id), "name": key.name, "via": "cli"},
-        )
+        detail = {"api_key_id": str(key.id), "name": key.name, "via": "cli"}
+        await record_key_command(session, tenant.id, Action.CREATE, detail)
         return plaintext

@@ -57,6 +57,15 @@ class AuditChainHead(SQLModel, table=True):
     seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     hash: str = Field(default="", max_length=64)
     sealed_at: datetime | None = utc_field(nullable=True)
+    # Where the chain starts once the retention sweep removed its oldest entries (0: genesis):
+    # the last removed entry's seq and hash, signed with the checkpoint key.
+    base_seq: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, default=0, server_default="0")
+    )
+    base_hash: str = Field(
+        default="0" * 64, max_length=64, sa_column_kwargs={"server_default": "0" * 64}
+    )
+    base_signature: str | None = Field(default=None, max_length=64)
 
 
 class SupportGrant(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,6 +16,19 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SECRET = "dev-only-change-me"
 DEFAULT_AUDIT_KEY = "dev-only-audit-key-change-me"
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform tells)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        return max(1, len(affinity(0)))
+    return os.cpu_count() or 1
+
+
+def _hash_threads() -> int:
+    """One core less than the process may use, so one stays for requests (at least one)."""
+    return max(1, usable_cores() - 1)
 
 
 class Settings(BaseSettings):
@@ -44,8 +58,12 @@ class Settings(BaseSettings):
     # argon2id (RFC 9106's second choice: 3 passes over 64 MiB); changing them rehashes at login.
     password_time_cost: int = 3
     password_memory_kib: int = 64 * 1024
-    password_parallelism: int = 4
-    password_hash_threads: int = 2  # hashes at once per process (about the cores)
+    password_parallelism: int = Field(default=4, ge=1)
+    # Hashes at once per process, each on a thread of this nice (Linux: lower priority), so
+    # requests on the event loop win the CPU; beyond password_hash_queue more waiting, 429.
+    password_hash_threads: int = Field(default_factory=lambda: _hash_threads(), ge=1)
+    password_hash_nice: int = Field(default=10, ge=0, le=19)
+    password_hash_queue: int = Field(default=8, ge=0)
     password_min_length: int = 10
     password_max_length: int = 128
     password_fresh_session_seconds: int = 600  # setting a password without a fresh SMS code
@@ -103,6 +121,12 @@ class Settings(BaseSettings):
 
     # Bearer token that /metrics asks for; in production /metrics is closed until it is set.
     metrics_token: str | None = None
+    # Where the workers of `rostra serve` share their metrics (emptied at start); unset, a
+    # temporary directory when --workers is more than 1 (PROMETHEUS_MULTIPROC_DIR works too).
+    metrics_multiproc_dir: Path | None = None
+    # How long `rostra serve --workers N` waits for a worker to answer its health ping before
+    # replacing it; uvicorn's 5 s is shorter than an import of the app on a busy machine.
+    worker_healthcheck_seconds: int = Field(default=60, ge=1)
 
     # Keys the audit chain and signs its checkpoints; never stored in the database.
     audit_key: str = DEFAULT_AUDIT_KEY

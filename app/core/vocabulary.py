@@ -115,6 +115,7 @@ class RetentionCategory(StrEnum):
     DEVICE_SESSION = "device_session"
     PASSWORD_FAILURE = "password_failure"
     CLOSED_RIGHTS_REQUEST = "closed_rights_request"
+    OIDC_ATTEMPT = "oidc_attempt"
 
 
 class HoldScope(StrEnum):

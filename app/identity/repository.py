@@ -27,43 +27,41 @@ async def attempt_by_state(
     session: AsyncSession, school_id: uuid.UUID, state_hash: str
 ) -> OidcAttempt | None:
     """The school's attempt with this state; another school's answers None, like a missing one."""
-    await set_oidc_lookup(session, state_hash)
-    result = await session.execute(
-        select(OidcAttempt).where(
-            col(OidcAttempt.state_hash) == state_hash, col(OidcAttempt.school_id) == school_id
-        )
-    )
-    return result.scalar_one_or_none()
+    return await _attempt_by(session, school_id, col(OidcAttempt.state_hash), state_hash)
 
 
 async def attempt_by_link(
     session: AsyncSession, school_id: uuid.UUID, link_hash: str
 ) -> OidcAttempt | None:
-    await set_oidc_lookup(session, link_hash)
+    return await _attempt_by(session, school_id, col(OidcAttempt.link_hash), link_hash)
+
+
+async def _attempt_by(
+    session: AsyncSession, school_id: uuid.UUID, column: Any, digest: str
+) -> OidcAttempt | None:
+    """The school's attempt whose `column` (state or pending-link hash) is `digest`."""
+    await set_oidc_lookup(session, digest)  # row-level security: this attempt only
     result = await session.execute(
-        select(OidcAttempt).where(
-            col(OidcAttempt.link_hash) == link_hash, col(OidcAttempt.school_id) == school_id
-        )
+        select(OidcAttempt).where(column == digest, col(OidcAttempt.school_id) == school_id)
     )
     return result.scalar_one_or_none()
 
 
 async def claim_attempt(session: AsyncSession, attempt_id: uuid.UUID, at: datetime) -> bool:
     """Marks the attempt used if nobody has: one conditional UPDATE, so a replay loses."""
-    result = await session.execute(
-        update(OidcAttempt)
-        .where(col(OidcAttempt.id) == attempt_id, col(OidcAttempt.used_at).is_(None))
-        .values(used_at=at)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return await _claim(session, attempt_id, col(OidcAttempt.used_at), at)
 
 
 async def claim_link(session: AsyncSession, attempt_id: uuid.UUID, at: datetime) -> bool:
+    return await _claim(session, attempt_id, col(OidcAttempt.linked_at), at)
+
+
+async def _claim(session: AsyncSession, attempt_id: uuid.UUID, stamp: Any, at: datetime) -> bool:
+    """Sets the attempt's `stamp` (used or linked) if it is still empty: only one caller wins."""
     result = await session.execute(
         update(OidcAttempt)
-        .where(col(OidcAttempt.id) == attempt_id, col(OidcAttempt.linked_at).is_(None))
-        .values(linked_at=at)
+        .where(col(OidcAttempt.id) == attempt_id, stamp.is_(None))
+        .values({stamp: at})
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)

@@ -11,7 +11,7 @@ import typer
 from app.core.commands import run_as_owner
 from app.core.db import Database
 from app.core.errors import Invalid
-from app.core.vocabulary import Action, ActorKind, Purpose, RecordKind
+from app.core.vocabulary import Action
 
 oneroster_app = typer.Typer(help="The OneRoster 1.2 REST provider.", no_args_is_help=True)
 clients_app = typer.Typer(help="OneRoster clients of a school.", no_args_is_help=True)
@@ -44,7 +44,7 @@ def create_client(
 async def _create(
     db: Database, slug: str, name: str, scopes: list[str], purpose: str
 ) -> dict[str, Any] | None:
-    from app.authz.audit import record
+    from app.authz.audit import record_key_command
     from app.core.db import set_tenant
     from app.oneroster import service
     from app.tenancy.repository import tenant_by_slug
@@ -57,15 +57,8 @@ async def _create(
         client, secret = await service.create_client(
             session, tenant.id, name=name[:100], scopes=scopes, purpose=purpose, created_by=None
         )
-        await record(
-            session,
-            tenant_id=tenant.id,
-            actor_id=None,
-            actor_kind=ActorKind.SYSTEM,
-            record_kind=RecordKind.API_KEY,
-            action=Action.CREATE,
-            purpose=Purpose.SECURITY,
-            detail=service.created_detail(client, "cli"),
+        await record_key_command(
+            session, tenant.id, Action.CREATE, service.created_detail(client, "cli")
         )
         return {
             "id": str(client.id),
@@ -140,7 +133,7 @@ async def _list(db: Database, slug: str) -> list[dict[str, Any]] | None:
 
 
 async def _revoke(db: Database, slug: str, client_row_id: str) -> bool:
-    from app.authz.audit import record
+    from app.authz.audit import record_key_command
     from app.core.db import set_tenant
     from app.oneroster import service
     from app.tenancy.repository import tenant_by_slug
@@ -151,14 +144,6 @@ async def _revoke(db: Database, slug: str, client_row_id: str) -> bool:
             return False
         await set_tenant(session, tenant.id)
         client = await service.revoke_client(session, tenant.id, client_row_id)
-        await record(
-            session,
-            tenant_id=tenant.id,
-            actor_id=None,
-            actor_kind=ActorKind.SYSTEM,
-            record_kind=RecordKind.API_KEY,
-            action=Action.DELETE,
-            purpose=Purpose.SECURITY,
-            detail={**client.detail(), "revoked": True, "via": "cli"},
-        )
+        detail = {**client.detail(), "revoked": True, "via": "cli"}
+        await record_key_command(session, tenant.id, Action.DELETE, detail)
         return True

@@ -77,6 +77,12 @@ def _role_flag(roles: tuple[str, ...]) -> ColumnElement[Any]:
 
 
 def _users(tenant_id: uuid.UUID) -> RosterQuery:
+    return users_of(tenant_id)
+
+
+def users_of(tenant_id: uuid.UUID, *among: ColumnElement[bool]) -> RosterQuery:
+    """The school's users, one row per person over their memberships; `among` narrows the
+    memberships read (a page of people) before they are grouped."""
     live = func.max(case((col(Membership.status).in_(LIVE_MEMBERSHIP), 1), else_=0))
     name = func.max(func.coalesce(Membership.display_name, Account.display_name, ""))
     return (
@@ -91,7 +97,7 @@ def _users(tenant_id: uuid.UUID) -> RosterQuery:
             _role_flag(TEACHING).label("_teacher"),
         )
         .join(Account, col(Account.id) == col(Membership.account_id))
-        .where(col(Membership.tenant_id) == tenant_id)
+        .where(col(Membership.tenant_id) == tenant_id, *among)
         .group_by(col(Membership.account_id))
     )
 

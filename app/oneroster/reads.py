@@ -190,7 +190,14 @@ async def read_page(
     if parent is not None:
         where += await _parent_where(session, caller, collection, sub, *parent)
     page = page_query(collection, sub, params, where)
-    rows, total = await repository.collection_page(session, caller.tenant_id, sub, page)
+    if (
+        collection.query is COLLECTIONS["users"].query
+        and not page.where
+        and (page.sort in (None, "sourcedId"))
+    ):  # the common read, every user in order: page the people by id first
+        rows, total = await repository.users_page(session, caller.tenant_id, page)
+    else:
+        rows, total = await repository.collection_page(session, caller.tenant_id, sub, page)
     objects = await _shaped(session, caller, collection, rows, base, fields)
     return {collection.key: objects}, total, page
 

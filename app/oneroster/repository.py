@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.repository import in_school, page_by_key
-from app.oneroster.collections import LIVE_MEMBERSHIP
+from app.oneroster.collections import LIVE_MEMBERSHIP, users_of
 from app.oneroster.models import OneRosterClient
 from app.roster.models import Enrollment
 from app.tenancy.models import Membership
@@ -82,6 +82,32 @@ async def collection_page(
     if rows:
         return rows, int(rows[0]["_total"])
     counted = select(func.count()).select_from(select(sub).where(*page.where).subquery())
+    return rows, int((await session.execute(counted)).scalar() or 0)
+
+
+async def users_page(
+    session: AsyncSession, tenant_id: uuid.UUID, page: PageQuery
+) -> tuple[Sequence[RowMapping], int]:
+    """A page of the school's users in sourcedId order, unfiltered: the page's people are
+    picked from the memberships by id first (limit, offset), and only theirs are grouped,
+    instead of grouping every membership of the school for each page."""
+    person = col(Membership.account_id)
+    order = person.desc() if page.descending else person.asc()
+    ids = (
+        select(person)
+        .where(col(Membership.tenant_id) == tenant_id)
+        .group_by(person)
+        .order_by(order)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    users = users_of(tenant_id, person.in_(ids)).subquery("users")
+    key = users.c.sourcedId
+    query = select(users).order_by(key.desc() if page.descending else key.asc())
+    rows = (await session.execute(query)).mappings().all()
+    counted = select(func.count(func.distinct(person))).where(
+        col(Membership.tenant_id) == tenant_id
+    )
     return rows, int((await session.execute(counted)).scalar() or 0)
 
 

@@ -1,7 +1,8 @@
 """`GET /metrics`: the Prometheus text format, behind a bearer token (ROSTRA_METRICS_TOKEN).
 
-Counters are kept as requests pass (`app/core/metrics.py`); the gauges (job queue, audit
-seal lag, pool) are read when the scraper asks. With no token set, /metrics is open in
+Counters and the pool gauges are kept as requests pass (`app/core/metrics.py`); the job
+queue and audit seal lag are read when the scraper asks. Under `rostra serve --workers N`
+any worker answers with the sum of all of them. With no token set, /metrics is open in
 development and test, and closed (401) in production.
 """
 
@@ -36,8 +37,7 @@ def _require_token(ctx: ServiceContext, request: Request) -> None:
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request, ctx: ContextDep, session: SessionDep) -> Response:
     _require_token(ctx, request)
-    in_use = ctx.db.connections_in_use()  # before this request takes its own connection
     queue = await waiting_jobs(session)
     lag = await seal_lag_seconds(session)
-    ctx.metrics.set_gauges(queue, lag, pool_in_use=in_use, pool_size=ctx.settings.db_pool_size)
+    ctx.metrics.set_gauges(queue, lag)
     return Response(ctx.metrics.render(), media_type=METRICS_MEDIA_TYPE)

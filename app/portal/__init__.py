@@ -15,8 +15,10 @@ from app.portal import (
     admin_people,
     admin_reports,
     auth,
+    cookies,
     home,
     me,
+    profile,
     recordings,
     teach,
 )
@@ -31,9 +33,11 @@ def install(app: FastAPI) -> None:
     app.mount("/portal/static/own", StaticFiles(directory=STATIC_DIR), name="portal-static")
     for router in (
         auth.router,
+        cookies.router,
         home.router,
         teach.router,
         me.router,
+        profile.router,
         recordings.router,
         admin.router,
         admin_courses.router,

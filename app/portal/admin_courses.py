@@ -3,7 +3,6 @@ pasting phone numbers; the roster routers' services, decisions and audit entries
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -29,14 +28,6 @@ router = APIRouter(
 )
 MANAGE = Purpose.TEACHING_MANAGEMENT
 ALL = PageParams(limit=200, cursor=None)
-
-
-async def _refused(
-    request: Request, session: AsyncSession, work: Callable[[], Awaitable[Any]]
-) -> dict[str, str]:
-    """Runs `work` in a savepoint: {} when it went through, else {field: message} in the
-    person's language."""
-    return await refused(session, gettext_for(language(request)), work)
 
 
 async def _courses_page(
@@ -77,7 +68,7 @@ async def create_course(
         course, _created = await roster.create_course(session, access.tenant, body)
         await record_access(session, access, detail={"course_id": str(course.id)})
 
-    errors = await _refused(request, session, work)
+    errors = await refused(request, session, work)
     if errors:
         return await _courses_page(request, session, slug, me, errors)
     return RedirectResponse(f"/portal/s/{slug}/admin/courses", status_code=303)
@@ -140,7 +131,7 @@ async def schedule_lesson(
         await record_access(session, access, [teacher] if teacher else [],
                             detail={"lesson_id": str(lesson.id)})  # fmt: skip
 
-    errors = await _refused(request, session, work)
+    errors = await refused(request, session, work)
     if errors:
         return await _course_page(request, session, slug, me, course_id, errors)
     return RedirectResponse(f"/portal/s/{slug}/admin/courses/{course_id}", status_code=303)
@@ -175,7 +166,7 @@ async def enrol(
         await record_access(session, access, touched, detail={"course_id": str(course.id)})
         done.extend(outcomes)
 
-    errors = await _refused(request, session, work)
+    errors = await refused(request, session, work)
     if errors:
         _ = gettext_for(language(request))
         reason = next(iter(errors.values()))

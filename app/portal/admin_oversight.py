@@ -30,6 +30,7 @@ from app.portal.routing import PortalRoute
 from app.rights import handling
 from app.rights.deps import CalendarDep
 from app.rights.handling import Flag
+from app.rights.models import RefusalException
 from app.rights.schemas import DecideIn, Decision
 from app.rights.views import school_request_out
 
@@ -98,7 +99,7 @@ async def grant_support(
         )  # fmt: skip
         await grants.create_grant(session, ctx.keys, ctx.settings.default_region, access, body)
 
-    errors = await refused(session, gettext_for(language(request)), work)
+    errors = await refused(request, session, work)
     if errors:
         sent = {"staff_phone": staff_phone, "record_kinds": kinds, "purpose": purpose,
                 "expires_at": expires_at, "reason": reason}  # fmt: skip
@@ -137,7 +138,7 @@ async def _requests_page(
     return page(request, "admin/requests.html", status=422 if errors else 200,
                 tenant=member.tenant, requests=shown, flag=flag, next_cursor=next_cursor,
                 flags=[f.value for f in Flag], decisions=[d.value for d in Decision],
-                errors=errors)  # fmt: skip
+                exceptions=[e.value for e in RefusalException], errors=errors)  # fmt: skip
 
 
 @router.get("/requests")
@@ -164,6 +165,7 @@ async def decide_request(
     calendar: CalendarDep,
     decision: Text = "",
     reason: Text = "",
+    exception: Text = "",
 ) -> Response:
     member = await member_in(session, me.account, slug)
     access = await access_to(
@@ -171,10 +173,12 @@ async def decide_request(
     )
 
     async def work() -> None:
-        body = DecideIn.model_validate({"decision": decision, "reason": reason or None})
+        body = DecideIn.model_validate(
+            {"decision": decision, "reason": reason or None, "exception": exception or None}
+        )
         await handling.decide_school_part(session, access, part_id, body)
 
-    errors = await refused(session, gettext_for(language(request)), work)
+    errors = await refused(request, session, work)
     if errors:
         errors = {f"{part_id}-{name}": message for name, message in errors.items()}
         return await _requests_page(request, session, calendar, slug, me, "", None, errors)

@@ -22,8 +22,7 @@ from app.core.vocabulary import Action, Purpose, RecordKind
 from app.portal.access import access_to, member_in
 from app.portal.deps import FormOfSession, SignedIn
 from app.portal.forms import FieldErrors, refused
-from app.portal.i18n import gettext_for
-from app.portal.render import language, page
+from app.portal.render import page
 from app.portal.routing import PortalRoute
 from app.roster.imports.export import ExportFormat, export_roster
 from app.roster.members import service as members
@@ -158,7 +157,7 @@ async def register(
     async def work() -> None:
         registered.append(await _register_person(session, ctx, access, sent))
 
-    errors = await refused(session, gettext_for(language(request)), work)
+    errors = await refused(request, session, work)
     if errors:
         return await _register_page(request, session, slug, me, errors, sent)
     created = "1" if registered[0].created else "0"

@@ -12,6 +12,7 @@ from app.accounts.sms import make_sender
 from app.core.deps import ContextDep, SessionDep
 from app.core.errors import TooMany
 from app.core.phones import InvalidPhone, normalize
+from app.portal.cookies import LANG_MAX_AGE
 from app.portal.deps import FormOfSession, LoginForm
 from app.portal.i18n import LANG_COOKIE, LANGUAGES, gettext_for
 from app.portal.render import language, page
@@ -116,7 +117,7 @@ async def switch_language(request: Request, to: str, next: str = "/portal/") -> 
         response.set_cookie(
             LANG_COOKIE,
             to,
-            max_age=365 * 24 * 3600,
+            max_age=LANG_MAX_AGE,
             samesite="lax",
             path="/portal",
             secure=secure_cookies(request, request.app.state.ctx.settings),

@@ -12,11 +12,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from fastapi import Request
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import DomainError
-from app.portal.i18n import Gettext
+from app.portal.i18n import Gettext, gettext_for
+from app.portal.render import language
 
 FieldErrors = dict[str, str]
 BEIJING = timezone(timedelta(hours=8))  # the forms say "Beijing time"
@@ -81,10 +83,11 @@ def from_problem(exc: DomainError, _: Gettext) -> FieldErrors:
 
 
 async def refused(
-    session: AsyncSession, _: Gettext, work: Callable[[], Awaitable[Any]]
+    request: Request, session: AsyncSession, work: Callable[[], Awaitable[Any]]
 ) -> FieldErrors:
-    """Runs `work` in a savepoint: {} when it went through, else {field: message} (and
-    nothing of it written)."""
+    """Runs `work` in a savepoint: {} when it went through, else {field: message} in the
+    person's language (and nothing of it written)."""
+    _ = gettext_for(language(request))
     try:
         async with session.begin_nested():
             await work()

@@ -22,8 +22,7 @@ from app.core.vocabulary import Action, Purpose, RecordKind
 from app.portal.access import access_to, member_in
 from app.portal.deps import FormOfSession, SignedIn
 from app.portal.forms import FieldErrors, local_datetime, refused
-from app.portal.i18n import gettext_for
-from app.portal.render import language, page
+from app.portal.render import page
 from app.portal.routing import PortalRoute
 from app.roster import service as roster
 from app.tenancy.deps import Member
@@ -91,7 +90,7 @@ async def grant_recording(
             phone=body.phone, course_id=body.course_id, expires_at=body.expires_at,
         )  # fmt: skip
 
-    errors = await refused(session, gettext_for(language(request)), work)
+    errors = await refused(request, session, work)
     if errors:
         sent = {"phone": phone, "course_id": course_id, "expires_at": expires_at}
         return await _grants_page(request, session, slug, me, file_id, errors, sent)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -20,16 +20,13 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
-    any_,
     cast,
     delete,
     func,
     insert,
     literal,
-    literal_column,
     select,
     text,
-    true,
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,7 +39,10 @@ from app.retention.models import DeletionLog
 from app.retention.rules import Rule
 from app.retention.tally import fold_into_tally
 
-BATCH = 5000
+BATCH = 50_000  # rows a batch at most
+BATCH_SECONDS = 1.0  # a batch slower than this halves the next one's rows
+MIN_BATCH = 1000
+_END = datetime(9999, 12, 31, tzinfo=UTC)  # no bound: the rule's cutoff ends the batch
 _LOG = DeletionLog.__table__  # type: ignore[attr-defined]
 LOG_COLUMNS = ["id", "table_name", "category", "school_id", "keys", "row_count", "action"]
 LOG_COLUMNS += ["run_id", "at"]
@@ -158,43 +158,38 @@ async def remove(
     await _log(session, target, table, columns, keys, action, category)
 
 
-def _one_statement(session: AsyncSession, target: Target, rule: Rule) -> bool:
-    """PostgreSQL, a plain rule (no objects, children or tally): select, delete and log in
-    one statement, so a batch costs one round trip instead of thousands of parameters."""
+def _plain(session: AsyncSession, target: Target, rule: Rule) -> bool:
+    """PostgreSQL, a plain rule (no objects, children or tally): the batch deletes a key
+    range and logs what the DELETE returned in the same statement."""
     plain = not (rule.objects or rule.children or rule.anonymise)
     return plain and target.run_id is not None and is_postgres(session)
 
 
-async def _batch_in_one_statement(
+def _bounds(rule: Rule, key: tuple[Any, ...]) -> ColumnElement[Any]:
+    values = [literal(value, column.type) for value, column in zip(key, rule.order, strict=False)]
+    return tuple_(*values)
+
+
+async def _plain_batch(
     session: AsyncSession,
     target: Target,
     rule: Rule,
     where: list[ColumnElement[bool]],
     limit: int,
-) -> tuple[int, tuple[Any, ...] | None]:
+) -> tuple[int, Resume | None]:
+    """One statement: the batch ends at the time of the `limit`-th expired row (an index
+    probe), every expired row up to that time is deleted by a plain DELETE (a bitmap scan,
+    as a bare DELETE does), and the keys it returns make the batch's deletion-log entry.
+    Rows sharing the bound's time go together, so a batch never splits an instant."""
     table, columns = rule.table, rule.key_columns
-    # The rows by their physical address (a TID scan), chosen through the rule's index.
-    ctid: ColumnElement[Any] = literal_column("ctid")
-    doomed = (
-        select(literal_column(f'"{table.name}".ctid'))
-        .where(*where)
-        .order_by(*rule.order)
-        .limit(limit)
-        .correlate(None)
-        .scalar_subquery()
-    )
-    gone = (
-        delete(table)
-        .where(*_scope(rule, target.school), ctid == any_(func.array(doomed)))
-        .returning(*rule.order)
-        .cte("gone")
-    )
-    order = [gone.c[c.name] for c in rule.order]
-    last = select(*order).order_by(*(c.desc() for c in order)).limit(1).subquery("last")
+    since = rule.table.c[rule.since]
+    bound = select(since).where(*where).order_by(since).offset(limit - 1).limit(1).cte("bound")
+    upto = func.coalesce(select(bound.c[rule.since]).scalar_subquery(), literal(_END, since.type))
+    gone = delete(table).where(*where, since <= upto).returning(*columns).cte("gone")
     pairs = [
         part
         for c in columns
-        for part in (literal(c.name), func.json_agg(cast(gone.c[c.name], String)))
+        for part in (literal(c.name), func.to_json(func.array_agg(cast(gone.c[c.name], String))))
     ]
     logged = (
         insert(_LOG)
@@ -217,24 +212,35 @@ async def _batch_in_one_statement(
         .returning(_LOG.c.row_count)
         .cte("logged")
     )
-    found = (
+    removed, end = (
         await session.execute(
-            select(logged.c.row_count, *last.c).select_from(logged.join(last, true()))
+            select(
+                select(logged.c.row_count).scalar_subquery(),
+                select(bound.c[rule.since]).scalar_subquery(),
+            )
         )
-    ).first()
-    if found is None:
-        return 0, None
-    return int(found[0]), tuple(found[1:])
+    ).one()
+    return int(removed or 0), None if end is None else Resume((end,), inclusive=False)
 
 
-def after(rule: Rule, last: tuple[Any, ...] | None) -> list[ColumnElement[bool]]:
-    """Rows past the previous batch's last one, in the batches' order: each batch starts
-    where the last stopped instead of stepping over the index entries of the rows it
-    deleted (dead until vacuumed), which would make a long sweep quadratic."""
-    if last is None:
+@dataclass(frozen=True)
+class Resume:
+    """Where the next batch of a rule starts, in the batches' order (time column, key): after
+    `key`, a prefix of that order (a plain batch ends at an instant, others at a row)."""
+
+    key: tuple[Any, ...]
+    inclusive: bool  # the key itself is still to do
+
+
+def after(rule: Rule, resume: Resume | None) -> list[ColumnElement[bool]]:
+    """Rows from where the previous batch stopped, in the batches' order: each batch starts
+    there instead of stepping over the index entries of the rows it deleted (dead until
+    vacuumed), which would make a long sweep quadratic."""
+    if resume is None:
         return []
-    bound = [literal(value, column.type) for value, column in zip(last, rule.order, strict=True)]
-    return [tuple_(*rule.order) > tuple_(*bound)]
+    row = tuple_(*rule.order[: len(resume.key)])
+    bound = _bounds(rule, resume.key)
+    return [row >= bound if resume.inclusive else row > bound]
 
 
 async def run_batch(
@@ -242,17 +248,17 @@ async def run_batch(
     rule: Rule,
     where: list[ColumnElement[bool]],
     limit: int = BATCH,
-    last: tuple[Any, ...] | None = None,
-) -> tuple[int, tuple[Any, ...] | None]:
-    """Remove up to `limit` rows matching `where` after `last`; (how many went, the last
-    one's order key). 0: the rule is done."""
+    resume: Resume | None = None,
+) -> tuple[int, Resume | None]:
+    """Remove up to `limit` rows matching `where` from `resume` on; (how many went, where
+    the next batch starts). None: the rule is done."""
     columns = rule.key_columns
     extra = [rule.table.c.object_key] if rule.objects else []
-    where = [*where, *after(rule, last)]
+    where = [*where, *after(rule, resume)]
     async with target.db.session() as session:
         await enter_sweep(session, target.school)
-        if _one_statement(session, target, rule):
-            return await _batch_in_one_statement(session, target, rule, where, limit)
+        if _plain(session, target, rule):
+            return await _plain_batch(session, target, rule, where, limit)
         found = (
             await session.execute(
                 select(*columns, *extra, *(c.label(f"order_{i}") for i, c in enumerate(rule.order)))
@@ -270,4 +276,6 @@ async def run_batch(
             for row in found:
                 await target.store.delete(str(row[len(columns)]))
         await remove(session, target, rule, keys)
-    return len(keys), tuple(found[-1][-len(rule.order) :])
+    if len(keys) < limit:  # the last batch: the cutoff is fixed for the run
+        return len(keys), None
+    return len(keys), Resume(tuple(found[-1][-len(rule.order) :]), inclusive=False)

@@ -30,7 +30,9 @@ def sweep(
     category: Annotated[
         list[RetentionCategory] | None, typer.Option("--category", help="only these")
     ] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=50_000, help="rows a transaction")] = 5000,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=500_000, help="rows a transaction at most")
+    ] = 50_000,
 ) -> None:
     """Delete or anonymise what outlived its period, per school and category (holds respected)."""
     from app.core import locks

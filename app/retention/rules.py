@@ -11,12 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Column, ColumnElement, Table, and_, exists, false, select
+from sqlalchemy import Column, ColumnElement, Table, and_, exists, false, or_, select
 from sqlmodel import SQLModel
 
 from app.accounts import models as _accounts  # noqa: F401  (the tables the rules name)
 from app.classroom import models as _classroom  # noqa: F401
 from app.core.vocabulary import RecordKind, RetentionCategory
+from app.identity import models as _identity  # noqa: F401
 from app.privacy import models as _privacy  # noqa: F401
 from app.rights import models as _rights  # noqa: F401
 from app.roster import models as _roster  # noqa: F401
@@ -47,6 +48,7 @@ class Rule:
     anonymise: bool = False  # fold into lesson_tally, then delete
     objects: bool = False  # rows name an `object_key` in the object store
     children: tuple[Child, ...] = field(default_factory=tuple)
+    later: tuple[str, ...] = ()  # more time columns that must also be past the cutoff (or null)
 
     @property
     def table(self) -> Table:
@@ -54,7 +56,10 @@ class Rule:
 
     def expired(self, cutoff: datetime) -> ColumnElement[bool]:
         t = self.table
-        older = t.c[self.since] < cutoff
+        older = and_(
+            t.c[self.since] < cutoff,
+            *(or_(t.c[c].is_(None), t.c[c] < cutoff) for c in self.later),
+        )
         return older if self.where is None else and_(self.where(t), older)
 
     @property
@@ -144,6 +149,8 @@ PLATFORM_RULES: tuple[Rule, ...] = (
     Rule(_C.DEVICE_SESSION, "devicesession", "ended_at"),
     Rule(_C.PASSWORD_FAILURE, "signin_failure", "at"),  # renamed by 0010i (#16)
     Rule(_C.CLOSED_RIGHTS_REQUEST, "rights_request", "closed_at", _without_school_parts),
+    # Counted from the attempt's expiry, and from its pending link's if the callback left one.
+    Rule(_C.OIDC_ATTEMPT, "oidc_attempt", "expires_at", later=("link_expires_at",)),
 )
 
 # Categories with a period but no rule yet, and why the sweep leaves them.

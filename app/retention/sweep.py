@@ -20,7 +20,15 @@ from app.core.db import Database, set_tenant
 from app.core.retention import RetentionAction, get_retention
 from app.core.vocabulary import HoldScope, RetentionCategory
 from app.retention import repository
-from app.retention.batches import BATCH, Target, count, run_batch, selection
+from app.retention.batches import (
+    BATCH,
+    BATCH_SECONDS,
+    MIN_BATCH,
+    Target,
+    count,
+    run_batch,
+    selection,
+)
 from app.retention.models import LegalHold, PlatformRetentionRun, RetentionRun
 from app.retention.rules import NOT_SWEPT, Rule, rules_for
 from app.tenancy.models import Tenant
@@ -177,17 +185,18 @@ async def sweep_category(
         if dry_run:
             tally.would = await count(target, rule, where)
             continue
-        last = None
+        limit, resume = batch_size, None
         while True:
-            removed, last = await run_batch(target, rule, where, batch_size, last)
-            if not removed:
-                break
+            started = time.monotonic()
+            removed, resume = await run_batch(target, rule, where, limit, resume)
             if rule.anonymise:
                 tally.anonymised += removed
             else:
                 tally.deleted += removed
-            if removed < batch_size:  # the last batch: the cutoff is fixed for the run
+            if resume is None:
                 break
+            if time.monotonic() - started > BATCH_SECONDS:  # rows are wide here: smaller batches
+                limit = max(limit // 2, MIN_BATCH)
     return report
 
 

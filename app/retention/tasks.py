@@ -9,6 +9,7 @@ from app.core.context import ServiceContext
 from app.core.db import Database
 from app.core.logging import log
 from app.jobs.registry import job, periodic
+from app.retention.batches import BATCH
 from app.retention.service import SWEEP_LOCK, sweep_all
 
 SWEEP_JOB = "retention.sweep"
@@ -28,7 +29,7 @@ async def daily_sweep(ctx: ServiceContext, args: dict[str, Any]) -> None:
                 log.info("retention sweep skipped: another process is sweeping")
                 return
             reports = await sweep_all(
-                db, settings, None, None, dry_run=False, batch_size=5000, trigger="job"
+                db, settings, None, None, dry_run=False, batch_size=BATCH, trigger="job"
             )
     finally:
         await db.dispose()

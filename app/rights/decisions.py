@@ -1,7 +1,8 @@
 """Deciding a part of a request and settling the request once every part is closed.
 
-A refusal or a partial decision records its reason (RGT-20); the same decision again is a
-retry; a different one after the first is refused (409).
+A refusal or a partial decision records its reason (RGT-20) and the exception of the closed
+list it rests on (RGT-21); the same decision again is a retry; a different one after the
+first is refused (409).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from app.rights.models import (
     RightsRequest,
     SchoolRightsRequest,
 )
-from app.rights.schemas import Decision
+from app.rights.schemas import DecideIn, Decision
 
 if TYPE_CHECKING:
     from app.rights.filed import Filed
@@ -52,40 +53,45 @@ def settle(filed: Filed) -> None:
     _append(request, step(final, None, "system", "every controller has decided"))
 
 
-def check_decision(current: str | None, decision: Decision, reason: str | None) -> bool:
+def check_decision(current: str | None, body: DecideIn) -> bool:
     """True if this decision is new; a repeat of the same decision is a retry (False)."""
-    if decision != Decision.APPROVE and not (reason and reason.strip()):
-        raise Invalid("reason", "a refusal or partial decision records its reason (RGT-20)")
+    if body.decision == Decision.APPROVE:
+        if body.exception is not None:
+            raise Invalid("exception", "an approval answers the request: it names no exception")
+    else:
+        if not (body.reason and body.reason.strip()):
+            raise Invalid("reason", "a refusal or partial decision records its reason (RGT-20)")
+        if body.exception is None:
+            raise Invalid(
+                "exception", "a request goes unanswered only under a listed exception (RGT-21)"
+            )
     if current is None:
         return True
-    if current == decision:
+    if current == body.decision:
         return False
     raise Conflict(f"this request was already decided: {current}", field="decision")
 
 
-def decide_part(
-    part: SchoolRightsRequest, decider: uuid.UUID, decision: Decision, reason: str | None
-) -> bool:
-    if not check_decision(part.decision, decision, reason):
+def decide_part(part: SchoolRightsRequest, decider: uuid.UUID, body: DecideIn) -> bool:
+    if not check_decision(part.decision, body):
         return False
-    outcome = OUTCOME[decision]
-    part.decision, part.reason, part.status = decision, reason, outcome
+    outcome = OUTCOME[body.decision]
+    part.decision, part.reason, part.status = body.decision, body.reason, outcome
+    part.exception = body.exception
     part.decided_by, part.decided_at = decider, clock.now()
-    _append(part, step(outcome, decider, "school", reason))
+    _append(part, step(outcome, decider, "school", body.reason, body.exception))
     # TPS-8: Rostra carries the school's decision out as its processor.
     _append(part, step(outcome, None, "platform", "handed to Rostra to carry out (TPS-8)"))
     return True
 
 
-def decide_account_part(
-    request: RightsRequest, decider: uuid.UUID, decision: Decision, reason: str | None
-) -> bool:
+def decide_account_part(request: RightsRequest, decider: uuid.UUID, body: DecideIn) -> bool:
     if not request.account_level:
         raise NotFound("no such request")
-    if not check_decision(request.decision, decision, reason):
+    if not check_decision(request.decision, body):
         return False
-    request.decision, request.reason = decision, reason
-    _append(request, step(OUTCOME[decision], decider, "platform", reason))
+    request.decision, request.reason, request.exception = body.decision, body.reason, body.exception
+    _append(request, step(OUTCOME[body.decision], decider, "platform", body.reason, body.exception))
     return True
 
 

@@ -96,7 +96,7 @@ async def decide_school_part(
     )
     if part is None:
         raise NotFound("no such request")
-    changed = decide_part(part, access.account_id, body.decision, body.reason)
+    changed = decide_part(part, access.account_id, body)
     request = await repository.request_by_id(session, part.request_id)
     assert request is not None  # a part always has its request (foreign key)
     if changed:
@@ -104,7 +104,10 @@ async def decide_school_part(
         filed = (await attach_parts(session, part.account_id, [request]))[0]
         settle(filed)
         await set_tenant(session, access.tenant_id)
-        await _audit(session, access, [part.account_id], {"decided": body.decision})
+        detail: dict[str, object] = {"decided": body.decision}
+        if body.exception:
+            detail["exception"] = body.exception  # RGT-21: the code is logged
+        await _audit(session, access, [part.account_id], detail)
     return part, request, changed
 
 
@@ -136,7 +139,7 @@ async def decide_platform_part(
     request = await repository.request_by_id(session, wanted) if wanted else None
     if request is None:
         raise NotFound("no such request")
-    changed = decide_account_part(request, staff.id, body.decision, body.reason)
+    changed = decide_account_part(request, staff.id, body)
     filed = (await attach_parts(session, request.account_id, [request]))[0]
     if changed:
         settle(filed)

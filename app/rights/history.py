@@ -9,15 +9,22 @@ from app.rights.models import RightsRequest, SchoolRightsRequest
 
 
 def step(
-    status: str, by: uuid.UUID | None, by_kind: str, note: str | None = None
+    status: str,
+    by: uuid.UUID | None,
+    by_kind: str,
+    note: str | None = None,
+    exception: str | None = None,
 ) -> dict[str, object]:
-    return {
+    entry: dict[str, object] = {
         "status": str(status),
         "at": clock.now().isoformat(),
         "by": str(by) if by else None,
         "by_kind": by_kind,
         "note": note,
     }
+    if exception:
+        entry["exception"] = exception
+    return entry
 
 
 def append(row: RightsRequest | SchoolRightsRequest, entry: dict[str, object]) -> None:

@@ -50,6 +50,19 @@ class DeletionGrounds(StrEnum):
     SERVICE_ENDED = "service_ended"
 
 
+class RefusalException(StrEnum):
+    """RGT-21: the closed list under which a request may go unanswered, wholly or in part."""
+
+    LEGAL_OBLIGATION = "legal_obligation"
+    NATIONAL_SECURITY = "national_security"
+    PUBLIC_INTEREST = "public_interest"
+    CRIMINAL_PROCEEDINGS = "criminal_proceedings"
+    MALICE_OR_ABUSE = "malice_or_abuse"
+    VITAL_INTERESTS = "vital_interests"
+    SERIOUS_HARM_TO_OTHERS = "serious_harm_to_others"
+    TRADE_SECRETS = "trade_secrets"
+
+
 class Erasure(StrEnum):
     """RGT-15/RET-8: what happens to the account data after cancellation."""
 
@@ -77,6 +90,7 @@ class RightsRequest(SQLModel, table=True):
     repeat_of: uuid.UUID | None = Field(default=None)  # RGT-19/20: same type, recently
     decision: str | None = Field(default=None, max_length=16)
     reason: str | None = Field(default=None, max_length=2000)
+    exception: str | None = Field(default=None, max_length=32)  # RGT-21, when not answered
     history: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
@@ -101,6 +115,7 @@ class SchoolRightsRequest(SQLModel, table=True):
     provisional: bool = Field(default=False)
     decision: str | None = Field(default=None, max_length=16)
     reason: str | None = Field(default=None, max_length=2000)
+    exception: str | None = Field(default=None, max_length=32)  # RGT-21, when not answered
     decided_by: uuid.UUID | None = Field(default=None)
     decided_at: datetime | None = utc_field(nullable=True)
     history: list[dict[str, Any]] = Field(

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from app.core.fields import ApiInput
-from app.rights.models import DeletionGrounds, Erasure, RequestType
+from app.rights.models import DeletionGrounds, Erasure, RefusalException, RequestType
 
 
 class RequestIn(ApiInput):
@@ -37,6 +37,9 @@ class DecideIn(ApiInput):
     multiline: ClassVar[frozenset[str]] = frozenset({"reason"})
     decision: Decision
     reason: str | None = Field(default=None, max_length=2000)
+    exception: RefusalException | None = Field(
+        default=None, description="required to refuse or partly refuse (RGT-21)"
+    )
 
 
 class Step(BaseModel):
@@ -45,6 +48,7 @@ class Step(BaseModel):
     by: uuid.UUID | None
     by_kind: str  # person | guardian | platform | school | system
     note: str | None = None
+    exception: str | None = None  # the RGT-21 code a refusal named
 
 
 class RoutedPart(BaseModel):
@@ -53,6 +57,7 @@ class RoutedPart(BaseModel):
     status: str
     decision: str | None
     reason: str | None
+    exception: str | None
     due_on: date
     provisional: bool
     due_soon: bool
@@ -96,6 +101,7 @@ class SchoolRequestOut(BaseModel):
     grounds: str | None
     decision: str | None
     reason: str | None
+    exception: str | None
     due_on: date
     provisional: bool
     due_soon: bool

@@ -37,6 +37,7 @@ from app.rights.models import (
     RightsRequest,
     SchoolRightsRequest,
 )
+from app.rights.profile import service as profile
 from app.rights.schemas import Decision, RequestIn
 from app.rights.workdays import WorkdayCalendar
 from app.tenancy.models import Tenant
@@ -185,7 +186,7 @@ async def file_request(
     if body.type == RequestType.ACCESS:
         await _fulfil_access(session, filed, language)
     elif body.type == RequestType.CANCELLATION:
-        await _carry_out_cancellation(session, subject, filed)
+        await _carry_out_cancellation(session, ctx, subject, filed)
     else:
         _start(request, "routed to " + ", ".join(_routed_names(filed)))
     await _audit_filed(session, subject, filed, request_id)
@@ -216,8 +217,11 @@ async def _fulfil_access(session: AsyncSession, filed: Filed, language: str) -> 
     )
 
 
-async def _carry_out_cancellation(session: AsyncSession, subject: Subject, filed: Filed) -> None:
-    """Irreversible (RGT-15): memberships end, each school is told, the account is erased."""
+async def _carry_out_cancellation(
+    session: AsyncSession, ctx: ServiceContext, subject: Subject, filed: Filed
+) -> None:
+    """Irreversible (RGT-15): memberships end, each school is told, the account is erased
+    (its profile with it: nickname and avatar)."""
     request = filed.request
     erasure = Erasure(request.erasure or Erasure.ANONYMISE)
     _start(request, f"cancellation carried out ({erasure})")
@@ -227,6 +231,8 @@ async def _carry_out_cancellation(session: AsyncSession, subject: Subject, filed
     status = RequestStatus.IDENTITY_VERIFIED if erasure == Erasure.DELETE else RequestStatus.DONE
     notes = {tid: "memberships ended: " + ", ".join(sorted(roles)) for tid, roles in ended.items()}
     await _route(session, filed, [schools[tid] for tid in ended], status, notes)
+    await profile.remove_avatar(session, ctx.settings, subject.account)
+    subject.account.nickname = None
     await cancellation.erase_account(session, subject, erasure)
     request.decision = Decision.APPROVE
     _append(request, step(RequestStatus.DONE, None, "platform", "account part: cancelled"))

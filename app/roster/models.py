@@ -135,6 +135,8 @@ class RosterSource(SQLModel, table=True):
     id: uuid.UUID = id_field()
     org_source_id: str = Field(max_length=255)
     org_name: str | None = Field(default=None, max_length=200)
+    # The org's identifier and metadata.* columns, to give back in the export.
+    oneroster: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     last_import_at: datetime = utc_field(default_now=True)
 
 

@@ -44,6 +44,12 @@ class OwnPhone(ApiInput):
     phone: str = Field(max_length=32, examples=["13800000231"])
 
 
+class ChildPhone(OwnPhone):
+    """The child's own number and the code `POST /v1/auth/otp` sent to it."""
+
+    code: str = Field(min_length=4, max_length=12, examples=["123456"])
+
+
 class MemberOut(BaseModel):
     id: uuid.UUID
     account_id: uuid.UUID

@@ -52,3 +52,24 @@ async def test_fields_selects_and_unknown_field_is_400(client, schools, login):
     bad = status_info(await client.get(f"{BASE}/users?fields=sourcedId,phone", headers=auth), 400)
     minor = bad["imsx_CodeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"]
     assert minor == "invalid_selection_field" and "phone" in bad["imsx_description"]
+
+
+async def test_users_paged_by_id_first_match_the_filtered_path(client, schools, login):
+    """An unfiltered users page picks its people by id before grouping their memberships
+    (#14 bench); it answers exactly what the general path answers for the same rows."""
+    world = await roster_world(client, login)
+    auth = await token(client, await new_client(client, world["admin"]))
+    everyone = "filter=status='active' OR status='tobedeleted'"  # the general path
+    for order in ("asc", "desc"):
+        general = await client.get(f"{BASE}/users?orderBy={order}&{everyone}", headers=auth)
+        assert general.status_code == 200, general.text
+        total = int(general.headers["X-Total-Count"])
+        paged = []
+        for offset in range(0, total, 2):
+            page = await client.get(
+                f"{BASE}/users?sort=sourcedId&orderBy={order}&limit=2&offset={offset}",
+                headers=auth,
+            )
+            assert page.headers["X-Total-Count"] == str(total)
+            paged += page.json()["users"]
+        assert paged == general.json()["users"]

@@ -114,6 +114,35 @@ async def test_the_schools_rights_requests_show_due_dates_and_are_decided(
     assert cross.status_code == 404
 
 
+async def test_the_school_page_offers_exactly_the_listed_exceptions(
+    client, owner, login, sign_in, people
+):
+    """RGT-21 in the portal: refusing without an exception is shown beside the field."""
+    student = await login(STUDENT)
+    code = await fresh_code(client, owner, STUDENT)
+    filed = await client.post(
+        "/v1/me/requests",
+        json={"type": "deletion", "grounds": "stopped_using", "sms_code": code},
+        headers=student,
+    )
+    assert filed.status_code == 201, filed.text
+    filed = filed.json()
+    part = next(p["id"] for p in filed["routed_to"] if p["controller"] == "demo-north")
+    admin = await sign_in(NORTH_ADMIN, "en")
+    listed = await admin.get("/portal/s/demo-north/admin/requests")
+    offered = set(listed.text.split(f'id="{part}-exception"')[1].split("</select>")[0].split('"'))
+    assert {"legal_obligation", "trade_secrets", "vital_interests"} <= offered
+    token = csrf_of(listed.text)
+    decide = f"/portal/s/demo-north/admin/requests/{part}/decide"
+    form = {"csrf": token, "decision": "refuse", "reason": "evidence"}
+    bad = await admin.post(decide, data=form)
+    assert bad.status_code == 422 and f'id="{part}-exception-error"' in bad.text
+    done = await admin.post(decide, data=form | {"exception": "public_interest"})
+    assert done.status_code == 303
+    shown = await admin.get("/portal/s/demo-north/admin/requests")
+    assert "Public safety, public health or a major public interest" in shown.text
+
+
 async def test_the_audit_log_filters_by_person_kind_and_time_and_pages(
     client, login, sign_in, people
 ):

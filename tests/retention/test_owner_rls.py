@@ -26,10 +26,10 @@ def _admin(*statements: str) -> None:
     engine.dispose()
 
 
-def _as_owner(sql: str) -> int:
+def _as_owner(sql: str, setting: str = "phone_hash", value: str = "h") -> int:
     engine = create_engine(f"postgresql+psycopg://{ROLE}@{PG_HOST}/{DB}")
     with engine.begin() as conn:
-        conn.execute(text("SELECT set_config('app.phone_hash', 'h', true)"))
+        conn.execute(text(f"SELECT set_config('app.{setting}', '{value}', true)"))
         result = conn.execute(text(sql))
         value = int(result.scalar_one()) if result.returns_rows else 0
     engine.dispose()
@@ -72,5 +72,22 @@ def test_ret4_the_sweep_reaches_login_state_as_a_plain_owner(database, tmp_path)
         assert done.returncode == 0, done.stderr
         assert "otp_code (1 days, delete): otpcode: deleted 1" in done.stdout
         assert _as_owner("SELECT count(*) FROM otpcode") == 1
+        # A trip to a school's provider, behind its own one-state policy (0010i, 0011r).
+        school = "INSERT INTO tenant (id, slug, name, region, options, retention, notice_version, "
+        school += "created_at, updated_at) VALUES (gen_random_uuid(), 's', 'S', 'CN', '{}', "
+        _as_owner(school + "'{}', '1', now(), now())")
+        for state, expired in (("old", "3 days"), ("new", "-5 minutes")):
+            _as_owner(
+                "INSERT INTO oidc_attempt (id, school_id, state_hash, nonce_hash, created_at, "
+                f"expires_at) SELECT gen_random_uuid(), id, '{state}', 'n', now(), "
+                f"now() - interval '{expired}' FROM tenant",
+                "oidc_lookup",
+                state,
+            )
+        done = _rostra(env, "retention", "sweep", "--category", "oidc_attempt")
+        assert done.returncode == 0, done.stderr
+        assert "oidc_attempt (1 days, delete): oidc_attempt: deleted 1" in done.stdout
+        assert _as_owner("SELECT count(*) FROM oidc_attempt", "oidc_lookup", "new") == 1
+        assert _as_owner("SELECT count(*) FROM oidc_attempt", "oidc_lookup", "old") == 0
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)', f"DROP ROLE IF EXISTS {ROLE}")

@@ -162,3 +162,46 @@ async def test_shd3_a_final_sweep_removes_everything_of_the_school_but_what_hold
     assert await rows(owner, ClassroomEvent, north.tenant.id) == 0
     assert await rows(owner, LessonFile, north.tenant.id) == 0
     assert await rows(owner, ClassroomEvent, world["demo-south"].tenant.id) == 80
+
+
+async def test_ret4_expired_oidc_attempts_go_a_day_after_their_last_expiry(owner, world):
+    """A trip to a school's provider outlives neither its attempt nor its pending link by
+    more than the period (a platform category): a live one and one whose SMS-code link
+    expired an hour ago stay."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from app.core import clock
+    from app.core.ids import new_id
+    from app.identity.models import OidcAttempt
+
+    now, school = clock.now(), world["demo-north"].tenant.id
+    attempts = OidcAttempt.__table__  # type: ignore[attr-defined]
+    ages = {  # name -> (attempt expired, link expired) this long ago
+        "expired": (timedelta(days=2), None),
+        "expired, link too": (timedelta(days=3), timedelta(days=2)),
+        "link expired an hour ago": (timedelta(days=2), timedelta(hours=1)),
+        "live": (-timedelta(minutes=5), None),
+    }
+    async with owner.db.session() as session:
+        for n, (expired, link) in enumerate(ages.values()):
+            await session.execute(
+                insert(attempts).values(
+                    id=new_id(),
+                    school_id=school,
+                    state_hash=f"{n}" * 64,
+                    nonce_hash="n" * 64,
+                    created_at=now - expired - timedelta(minutes=10),
+                    expires_at=now - expired,
+                    link_hash=f"l{n}".ljust(64, "x") if link else None,
+                    link_expires_at=now - link if link else None,
+                )
+            )
+    reports = await _sweep(owner, slug=None, categories=[RetentionCategory.OIDC_ATTEMPT])
+    assert reports[-1].counts()["oidc_attempt"] == {"oidc_attempt": {"deleted": 2}}
+    async with owner.db.session() as session:
+        left = (await session.execute(select(attempts.c.state_hash))).scalars().all()
+    assert sorted(h[0] for h in left) == ["2", "3"]
+    [again] = [r for r in await _sweep(owner, slug=None) if r.school == "platform"]
+    assert again.counts()["oidc_attempt"] == {"oidc_attempt": {}}

@@ -83,7 +83,11 @@ async def test_deletion_goes_to_the_platform_and_to_each_school_as_linked_parts(
     assert no_reason.status_code == 422 and no_reason.json()["field"] == "reason"
     refused = await client.post(
         f"{SOUTH}/{parts['demo-south']['id']}/decide",
-        json={"decision": "refuse", "reason": "records under legal hold"},
+        json={
+            "decision": "refuse",
+            "reason": "records under legal hold",
+            "exception": "criminal_proceedings",
+        },
         headers=south_admin,
     )
     assert refused.status_code == 200
@@ -97,7 +101,9 @@ async def test_deletion_goes_to_the_platform_and_to_each_school_as_linked_parts(
     retry = await client.post(north_url, json=approve, headers=north_admin)
     assert retry.status_code == 200 and retry.json()["status"] == "done"
     change = await client.post(
-        north_url, json={"decision": "refuse", "reason": "x"}, headers=north_admin
+        north_url,
+        json={"decision": "refuse", "reason": "x", "exception": "trade_secrets"},
+        headers=north_admin,
     )
     assert change.status_code == 409
     mid = (await client.get(f"/v1/me/requests/{body['id']}", headers=headers)).json()
@@ -169,7 +175,11 @@ async def test_a_retried_request_is_not_filed_twice_and_a_repeat_is_flagged(clie
     assert [i["repeat_of"] for i in items] == [first.json()["id"], None]
     refused = await client.post(
         f"{NORTH}/{items[0]['id']}/decide",
-        json={"decision": "refuse", "reason": "repeated: answered on 2026-11-02 (RGT-20)"},
+        json={
+            "decision": "refuse",
+            "reason": "repeated: answered on 2026-11-02 (RGT-20)",
+            "exception": "malice_or_abuse",
+        },
         headers=admin,
     )
     assert refused.status_code == 200

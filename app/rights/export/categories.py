@@ -140,7 +140,9 @@ CATEGORIES: tuple[Category, ...] = (
         repository.audit_about,
     ),
 )
-FILE_NAMES = ("account", "memberships", *(c.name for c in CATEGORIES), "recordings")
+FILE_NAMES = (
+    "account", "memberships", "oneroster", *(c.name for c in CATEGORIES), "recordings",
+)  # fmt: skip
 
 MEMBERSHIP_COLUMNS = (
     "school", "school_name", "role", "status", "age_band", "display_name",
@@ -150,6 +152,19 @@ ACCOUNT_COLUMNS = (
     "id", "phone", "phone_masked", "display_name", "registered_via", "status", "created_at",
     "last_login_at",
 )  # fmt: skip
+# What a school's OneRoster file said about the person, kept by the import to give back
+# (#14): one row per membership that has it.
+ONEROSTER_COLUMNS = (
+    "school", "role", "sourced_id", "username", "identifier", "email", "given_name",
+    "middle_name", "family_name", "grades", "user_ids", "second_phone", "demographics",
+    "metadata", "other_fields",
+)  # fmt: skip
+_ONEROSTER_USER = {
+    "username": "username", "identifier": "identifier", "email": "email",
+    "given_name": "givenName", "middle_name": "middleName", "family_name": "familyName",
+    "grades": "grades", "user_ids": "userIds",
+}  # fmt: skip
+METADATA = "metadata."
 RECORDING_COLUMNS = (
     "school", "lesson_id", "lesson_title", "recorded_at", "duration_seconds", "size_bytes",
     "content_type", "link", "link_expires_at",
@@ -173,4 +188,27 @@ def membership_row(school: School) -> tuple[Any, ...]:
     return (
         t.slug, t.name, m.role, m.status, m.age_band, m.display_name, m.registered_by is not None,
         m.status_reason, m.created_at, m.confirmed_at,
+    )  # fmt: skip
+
+
+def oneroster_row(school: School, unseal: Callable[[str], str]) -> tuple[Any, ...] | None:
+    """The membership's OneRoster fields: users.csv's, the second phone (unsealed: this is
+    the person's own copy), demographics, `metadata.*` extension columns, and the rest (the
+    role's row, preferred names...) as they came. None when the school's file said nothing."""
+    m, kept = school.membership, dict(school.membership.oneroster or {})
+    if not kept and not m.source_id:
+        return None
+    user = dict(kept.get("user") or {})
+    named = {column: user.pop(field, "") for column, field in _ONEROSTER_USER.items()}
+    role_row = dict(kept.get("role") or {})
+    metadata = {
+        k: v for part in (user, role_row) for k, v in part.items() if k.startswith(METADATA)
+    }
+    other = {k: v for k, v in user.items() if not k.startswith(METADATA)}
+    if role_row := {k: v for k, v in role_row.items() if not k.startswith(METADATA)}:
+        other["role"] = role_row
+    sealed = kept.get("phone_enc")
+    return (
+        school.tenant.slug, m.role, m.source_id, *named.values(),
+        unseal(sealed) if sealed else "", kept.get("demographics") or {}, metadata, other,
     )  # fmt: skip

@@ -7,6 +7,8 @@ from datetime import datetime
 FILES_ZH = {
     "account": "你的账号：手机号、显示名称、注册方式、状态。",
     "memberships": "你在各学校的身份（学生、教师、监护人等）及其状态。",
+    "oneroster": "学校导入的 OneRoster 名册中关于你的字段：编号、用户名、邮箱、年级、"
+    "第二个电话、人口信息、扩展字段等。",
     "consent_attestations": "学校登记你时记录的同意（由你本人或监护人作出）。",
     "consent_withdrawals": "你撤回及恢复的授权类别（摄像头、麦克风、录制、诊断）。",
     "enrolments": "你所在的课程及角色。",
@@ -24,6 +26,8 @@ FILES_ZH = {
 FILES_EN = {
     "account": "Your account: phone number, display name, how it was registered, status.",
     "memberships": "Your roles in each school (student, teacher, guardian...) and their status.",
+    "oneroster": "What each school's OneRoster roster file said about you: sourcedId, username, "
+    "email, grades, a second phone, demographics, extension (metadata) fields.",
     "consent_attestations": "Consent the school recorded at registration (yours or a guardian's).",
     "consent_withdrawals": "Consent categories you withdrew or restored (camera, microphone, ...).",
     "enrolments": "The courses you are enrolled in, and your role in each.",

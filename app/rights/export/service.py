@@ -200,6 +200,9 @@ async def _write_zip(
         )
         memberships = [categories.membership_row(s) for s in schools]
         await out.add_category("memberships", categories.MEMBERSHIP_COLUMNS, _rows_of(memberships))
+        unseal = ctx.keys.phone_cipher.decrypt
+        roster = [r for s in schools if (r := categories.oneroster_row(s, unseal)) is not None]
+        await out.add_category("oneroster", categories.ONEROSTER_COLUMNS, _rows_of(roster))
         for category in categories.CATEGORIES:
             rows = categories.category_rows(session, category, schools, export.account_id)
             await out.add_category(category.name, category.columns, rows, category.raw_json)

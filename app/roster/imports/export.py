@@ -17,6 +17,7 @@ from app.core.security import Keys
 from app.core.vocabulary import Role
 from app.roster.imports import repository as store
 from app.roster.imports.rosterfile import (
+    METADATA_PREFIX,
     AgeBand,
     CourseRow,
     EnrollmentRole,
@@ -42,8 +43,7 @@ async def export_roster(
 ) -> tuple[bytes, list[uuid.UUID]]:
     """The file, and the accounts it names (for the audit entry)."""
     source = await store.roster_source(session, tenant.id)
-    school = OrgRow(source.org_source_id, source.org_name or tenant.name) if source else None
-    school = school or OrgRow(tenant.slug, tenant.name)
+    school = store.org_row(source, tenant.name) if source else OrgRow(tenant.slug, tenant.name)
     courses = [c for c in await store.courses(session, tenant.id) if c.status == "active"]
     courses.sort(key=lambda c: c.source_id or str(c.id))
     terms, course_rows = _terms_and_courses(school, courses)
@@ -85,7 +85,9 @@ def _simple_csv(
 ) -> bytes:
     """`roster.csv`: one row per person and course (a person in none: one row without).
 
-    A student's guardians go one per row, as the import gathers them.
+    A student's guardians go one per row, as the import gathers them, a further one on a row
+    without course_code. A learner without a phone has an empty phone and names the guardian
+    they are registered under on each course row, the others on rows right after.
     """
     code_of = {c.source_id: c.code for c in courses}
     phone_of = {p.source_id: p.phone for p in people}
@@ -94,12 +96,21 @@ def _simple_csv(
         codes[e.person_source_id].append(code_of.get(e.course_source_id or "", ""))
     rows = []
     for p in people:
-        guardians = [phone_of[g] for g in p.guardian_source_ids if g in phone_of]
-        for n, code in enumerate(sorted(codes[p.source_id]) or [""]):
+        guardians = [phone_of[g] for g in p.guardian_source_ids if phone_of.get(g)]
+        learner_codes = sorted(codes[p.source_id]) or [""]
+        if p.phone:
+            cells = [
+                (code, guardians[n] if n < len(guardians) else "")
+                for n, code in enumerate(learner_codes)
+            ]
+            cells += [("", g) for g in guardians[len(learner_codes) :]]
+        else:  # a learner without a phone: known by name and their first guardian
+            cells = [(code, guardians[0] if guardians else "") for code in learner_codes]
+            cells += [("", g) for g in guardians[1:]]
+        for code, guardian in cells:
             rows.append({
                 "phone": p.phone, "name": p.display_name, "role": p.role,
-                "course_code": code, "age_band": p.age_band or "",
-                "guardian_phone": guardians[n] if n < len(guardians) else "",
+                "course_code": code, "age_band": p.age_band or "", "guardian_phone": guardian,
             })  # fmt: skip
     return csvout.render(SIMPLE_COLUMNS, rows).encode("utf-8")
 
@@ -151,6 +162,7 @@ def _kept_term(t: dict[str, str]) -> SessionRow:
         type=t.get("type") or "term",
         school_year=t.get("schoolYear", ""),
         parent_source_id=t.get("parentSourcedId", ""),
+        metadata={k: v for k, v in t.items() if k.startswith(METADATA_PREFIX)},
     )
 
 

@@ -74,6 +74,9 @@ class _School:
     by_source: dict[str, list[MembershipState]]  # one membership per role held
     guardian_sources: set[str]  # sourcedIds the school already holds as a guardian
     file_roles: dict[str, list[str]]  # the file's people: sourcedId -> roles
+    # roster.csv: a learner without a phone is known by (guardian's account, name).
+    learners: dict[tuple[uuid.UUID, str], uuid.UUID]
+    e164_of: dict[str, str]  # the file's people with a number: source id -> E.164
 
 
 def plan_people(
@@ -98,6 +101,8 @@ def plan_people(
             if m.source_id and m.role == Role.GUARDIAN and m.status in LIVE
         },
         file_roles={person.source_id: list(person.roles) for person, _ in people},
+        learners=_learners_without_phone(p, existing),
+        e164_of={person.source_id: e164 for person, e164 in people if e164},
     )
     in_file: set[str] = set()
     for person, e164 in people:
@@ -221,9 +226,37 @@ def _account(p: Planning, school: _School, person: PersonRow, e164: str | None) 
     sourced = school.by_source.get(person.source_id) if p.oneroster else None
     if account_id is None and sourced:
         account_id = sourced[0].account_id
+    if account_id is None and not p.oneroster and e164 is None and "student" in person.roles:
+        account_id = _learner_account(school, person)
     if account_id is not None:
         p.account_of[person.source_id] = account_id
     return account_id
+
+
+def _learners_without_phone(
+    p: Planning, existing: list[MembershipState]
+) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
+    """The school's learners without a phone by (guardian's account, name): how roster.csv,
+    which has no ids, names them again."""
+    if p.oneroster or not p.without_phone:
+        return {}
+    names = {
+        m.account_id: m.display_name
+        for m in existing
+        if m.role == Role.STUDENT and m.account_id in p.without_phone and m.display_name
+    }
+    return {(g, names[s]): s for g, s in p.guardianships if s in names}
+
+
+def _learner_account(school: _School, person: PersonRow) -> uuid.UUID | None:
+    """roster.csv's learner without a phone, as the school holds them under a guardian."""
+    for ref in person.guardian_source_ids:
+        e164 = school.e164_of.get(ref)
+        guardian = school.accounts.get(school.hashes[e164]) if e164 else None
+        found = school.learners.get((guardian, person.display_name)) if guardian else None
+        if found is not None:
+            return found
+    return None
 
 
 def _retire_other_roles(p: Planning, person: PersonRow, sourced: list[MembershipState]) -> None:

@@ -65,6 +65,7 @@ class Planning:
         self.attestation_of: dict[str, dict[str, Any]] = {}
         self.same_org = False
         self.without_phone: set[uuid.UUID] = set()  # learners under a guardian's number
+        self.guardianships: set[tuple[uuid.UUID, uuid.UUID]] = set()  # (guardian, student)
 
     def error(self, file: str, line: int, column: str | None, message: str) -> None:
         self.errors.append(RowError(file, line, column, message))

@@ -231,13 +231,28 @@ async def apply(
                 tenant_id=tenant_id,
                 org_source_id=school.source_id,
                 org_name=school.name,
+                oneroster=org_kept(school),
                 last_import_at=now,
             )
         )
     else:
         source.org_source_id, source.org_name = school.source_id, school.name
+        source.oneroster = org_kept(school)
         source.last_import_at = now
     await session.flush()
+
+
+def org_kept(school: OrgRow) -> dict[str, Any] | None:
+    """What orgs.csv said of the school beyond its sourcedId and name."""
+    kept = {"identifier": school.identifier} if school.identifier else {}
+    return {**kept, **school.metadata} or None
+
+
+def org_row(source: RosterSource, name: str) -> OrgRow:
+    """The school's org as the last import named it."""
+    kept = dict(source.oneroster or {})
+    identifier = kept.pop("identifier", "")
+    return OrgRow(source.org_source_id, source.org_name or name, identifier, metadata=kept)
 
 
 async def phones_and_names(

@@ -148,6 +148,7 @@ async def _plan(session: AsyncSession, p: Planning) -> None:
     enrollments = await repository.enrollments(session, tenant_id)
     guardianships = await repository.guardianships(session, tenant_id)
     p.without_phone = await repository.accounts_without_phone(session, tenant_id)
+    p.guardianships = set(guardianships)
 
     def plan() -> None:
         plan_courses(p, courses)

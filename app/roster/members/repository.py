@@ -52,6 +52,18 @@ async def membership_of(
     return found
 
 
+async def member_by_id(
+    session: AsyncSession, tenant_id: uuid.UUID, member_id: uuid.UUID, role: str
+) -> Membership | None:
+    result = await session.execute(
+        in_school(
+            Membership, tenant_id, col(Membership.id) == member_id, col(Membership.role) == role
+        )
+    )
+    found: Membership | None = result.scalar_one_or_none()
+    return found
+
+
 async def memberships_of_accounts(
     session: AsyncSession, tenant_id: uuid.UUID, account_ids: list[uuid.UUID]
 ) -> Sequence[Membership]:

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 
+from app.accounts.deps import CurrentAccount
 from app.accounts.models import Account
 from app.authz.access import Access
-from app.authz.audit import record_access
+from app.authz.audit import record, record_access
 from app.authz.deps import Authorize
 from app.core.deps import ContextDep, SessionDep
-from app.core.errors import Invalid
+from app.core.errors import Invalid, problem
 from app.core.pagination import Page, PageParams, page_params
 from app.core.phones import normalize_field
 from app.core.vocabulary import Action, Purpose, RecordKind, Role
 from app.roster.members import learners, service
-from app.roster.schemas import MemberCreate, MemberOut, OwnPhone, StatusChange
+from app.roster.schemas import ChildPhone, MemberCreate, MemberOut, OwnPhone, StatusChange
 from app.tenancy.models import Membership
 
 router = APIRouter(tags=["members"])
@@ -174,3 +176,49 @@ async def add_own_phone(
     changed = await learners.add_own_phone(session, ctx.keys, account, e164)
     await record_access(session, access, [account.id], detail={"own_phone_added": changed})
     return member_out(membership, account)
+
+
+@router.post(
+    "/v1/me/children/{member_id}/phone",
+    response_model=MemberOut,
+    tags=["me"],
+    responses={
+        404: {"description": "not a child of the caller's, in any of their schools"},
+        409: {"description": "the child has a number already, or it is another's"},
+        422: {"description": "the phone is not a number, or the code is wrong (try counted)"},
+    },
+)
+async def add_child_phone(
+    member_id: str,
+    body: ChildPhone,
+    account: CurrentAccount,
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+) -> MemberOut | JSONResponse:
+    """A guardian gives their child, registered under the guardian's number, the child's own
+    number (MIN-4: the guardian acts for the minor), proven by the code `POST /v1/auth/otp`
+    sent to it. From then on the child signs in with it, on the same account. Retrying with
+    the number already theirs answers 200 without a new code."""
+    membership, child, tenant = await learners.my_child(session, account, member_id)
+    e164 = normalize_field(body.phone, "phone", ctx.settings.default_region)
+    try:
+        changed = await learners.add_child_phone(
+            session, ctx.settings, ctx.keys, child, e164, body.code
+        )
+    except learners.WrongCode as exc:
+        # Returned, not raised: the counted code try must be committed.
+        return problem(exc.status, exc.type, exc.title, exc.detail, request.url.path, **exc.extra)
+    await record(
+        session,
+        tenant_id=tenant.id,
+        actor_id=account.id,
+        actor_kind="member",
+        record_kind=RecordKind.MEMBER,
+        action=Action.UPDATE,
+        purpose=Purpose.ACCOUNT,
+        subjects=[child.id],
+        request_id=getattr(request.state, "request_id", None),
+        detail={"own_phone_added": changed, "by": "guardian", "member_id": str(membership.id)},
+    )
+    return member_out(membership, child)

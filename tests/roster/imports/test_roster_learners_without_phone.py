@@ -6,10 +6,13 @@ in on the same account. Through the OneRoster file import and the members API.""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
+from app.core import csvout
 from app.roster.imports.rosterfile import EnrollmentRow, PersonRow
-from tests.roster.helpers import NORTH, NORTH_ADMIN, SOUTH, SOUTH_ADMIN, consent
+from tests.roster.helpers import NORTH, NORTH_ADMIN, SOUTH, SOUTH_ADMIN, consent, course
 from tests.roster.imports.test_roster_import import school_zip, upload
 
 MUM, DAD, TEACHER = "13800002001", "13800002002", "13800002010"
@@ -110,7 +113,7 @@ async def test_the_school_adds_the_learners_own_phone_and_nothing_moves(client, 
     mum = await login(MUM)
     still = await client.get(f"{NORTH}/members/{kid['id']}", headers=mum)
     assert still.status_code == 200  # still the guardian's child
-    # Only the school adds it: the guardian or a teacher may not.
+    # Only the school adds it on this route (the guardian has their own, with a code).
     other = (await _members(client, admin))["Chen Er"]
     for who in (mum, await login(TEACHER)):
         r = await client.post(
@@ -218,3 +221,53 @@ async def test_a_later_file_gives_the_learner_their_own_phone(client, schools, l
     assert (await client.get("/v1/me", headers=learner)).json()["id"] == before["account_id"]
     again = (await upload(client, admin, family_zip(grown))).json()
     assert not any("gets their own number" in notice for notice in again["notices"])
+
+
+def _csv_rows(data: bytes) -> list[dict[str, str]]:
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    return sorted(rows, key=lambda row: tuple(row.values()))
+
+
+async def test_roster_csv_round_trip_keeps_learners_without_a_phone(client, schools, login):
+    """roster.csv has no ids: such a learner's rows have no phone and name the guardian they
+    are registered under (a further guardian on a row right after); the file imports into an
+    empty school to the same people and links, and again into it changes nothing."""
+    admin, south = await login(NORTH_ADMIN), await login(SOUTH_ADMIN)
+    both = PersonRow("u-kid1", "", "Chen Yi", "student", date(2016, 5, 1), None, ["u-mum", "u-dad"])
+    assert (
+        await upload(client, admin, family_zip([FAMILY[0], both, *FAMILY[2:]]))
+    ).status_code == 200
+    first = await client.get(f"{NORTH}/roster/export?format=csv", headers=admin)
+    assert first.status_code == 200, first.text
+    rows = _csv_rows(first.content)
+    chen_yi = [row for row in rows if row["name"] == "Chen Yi"]
+    assert {(row["phone"], csvout.restore(row["guardian_phone"])) for row in chen_yi} == {
+        ("", "+8613800002001"),
+        ("", "+8613800002002"),
+    }
+
+    # roster.csv names courses by code: the school has its courses before the people.
+    made = await client.post(f"{SOUTH}/courses", json=course("MATH-7A"), headers=south)
+    assert made.status_code == 201, made.text
+    moved = await upload(client, south, first.content, slug="demo-south")
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["people"]["created"] == 6
+    assert moved.json()["guardianships"]["created"] == 4
+    second = await client.get(f"{SOUTH}/roster/export?format=csv", headers=south)
+    assert _csv_rows(second.content) == rows
+    there = await _members(client, south, SOUTH)
+    kids = [there[name] for name in ("Chen Yi", "Chen Er", "Zhao San")]
+    assert len({kid["account_id"] for kid in kids}) == 3
+    assert all(kid["phone_masked"] == "" for kid in kids)
+    mum, dad = await login(MUM), await login(DAD)
+    seen = (await client.get(f"{SOUTH}/enrollments", headers=mum)).json()["items"]
+    assert sorted(e["display_name"] for e in seen) == ["Chen Er", "Chen Yi"]
+    seen = (await client.get(f"{SOUTH}/enrollments", headers=dad)).json()["items"]
+    assert sorted(e["display_name"] for e in seen) == ["Chen Yi", "Zhao San"]
+
+    again = await upload(client, south, second.content, slug="demo-south")
+    assert again.status_code == 200, again.text
+    assert again.json()["people"]["created"] == 0 and again.json()["people"]["updated"] == 0
+    assert again.json()["guardianships"]["created"] == 0
+    assert again.json()["enrollments"]["created"] == 0
+    assert len(await _members(client, south, SOUTH)) == len(there)

@@ -10,7 +10,6 @@ from app.roster.imports.rosterfile.rows import (
     ENROLLMENT_ROLE_COLUMN,
     KEPT_ENROLLMENT,
     EnrollmentRow,
-    kept,
 )
 
 
@@ -59,7 +58,7 @@ def read_enrollments(r: OneRosterReader) -> None:
                 role,
                 status,
                 line=line,
-                oneroster=kept(row, KEPT_ENROLLMENT),
+                oneroster=r.kept(file, row, KEPT_ENROLLMENT),
             )
         )
     for role_name, count in sorted(skipped.items()):

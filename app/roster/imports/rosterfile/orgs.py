@@ -12,7 +12,7 @@ from app.roster.imports.rosterfile.rows import (
     CourseRow,
     OrgRow,
     SessionRow,
-    kept,
+    Status,
 )
 
 
@@ -32,7 +32,7 @@ def read_orgs(r: OneRosterReader) -> None:
             )
             r.error("orgs.csv", line, "type", message)
         else:
-            r.out.school = OrgRow(row["sourcedId"], row["name"], row["identifier"], status)
+            r.out.school = _school(r, row, status)
     if others:
         r.out.notices.append(f"ignored {others} orgs that are not the school")
     if r.out.school is None and r.out.mode.get("orgs.csv") == "bulk":
@@ -41,13 +41,18 @@ def read_orgs(r: OneRosterReader) -> None:
         r.orgs = {r.out.school.source_id}
 
 
+def _school(r: OneRosterReader, row: dict[str, str], status: Status) -> OrgRow:
+    metadata = r.kept("orgs.csv", row, ())
+    return OrgRow(row["sourcedId"], row["name"], row["identifier"], status, metadata)
+
+
 def read_district_orgs(r: OneRosterReader) -> None:
     """A district's file: the tenant file names this school's orgs; the rest are others'."""
     for _line, row, status in r.records("orgs.csv"):
         if row["sourcedId"] not in r.orgs:
             r.not_this_school("orgs.csv")
         elif r.out.school is None or row["type"] == "school":
-            r.out.school = OrgRow(row["sourcedId"], row["name"], row["identifier"], status)
+            r.out.school = _school(r, row, status)
     if r.out.school is None and r.out.mode.get("orgs.csv") == "bulk":
         message = f"none of this school's orgs ({', '.join(sorted(r.orgs))}) is in the file"
         r.error("orgs.csv", 1, "sourcedId", message)
@@ -77,6 +82,7 @@ def read_sessions(r: OneRosterReader) -> None:
                 school_year=row["schoolYear"],
                 status=status,
                 parent_source_id=row["parentSourcedId"],
+                metadata=r.kept(file, row, ()),
             )
 
 
@@ -89,7 +95,7 @@ def read_oneroster_courses(r: OneRosterReader) -> None:
             r.error("courses.csv", line, "title", problem)
         else:
             r.subjects[row["sourcedId"]] = subject
-            r.course_rows[row["sourcedId"]] = kept(row, KEPT_COURSE)
+            r.course_rows[row["sourcedId"]] = r.kept("courses.csv", row, KEPT_COURSE)
 
 
 def read_classes(r: OneRosterReader) -> None:
@@ -145,7 +151,7 @@ def read_classes(r: OneRosterReader) -> None:
 
 def _class_kept(r: OneRosterReader, row: dict[str, str]) -> dict[str, Any]:
     """The class's own fields, its OneRoster course and every term, to give them back."""
-    out: dict[str, Any] = {"class": kept(row, KEPT_CLASS)}
+    out: dict[str, Any] = {"class": r.kept("classes.csv", row, KEPT_CLASS)}
     if course := r.course_rows.get(row["courseSourcedId"]):
         out["course"] = course
     terms = [r.sessions[t] for t in _split_list(row["termSourcedIds"]) if t in r.sessions]
@@ -155,6 +161,7 @@ def _class_kept(r: OneRosterReader, row: dict[str, str]) -> dict[str, Any]:
                 "sourcedId": t.source_id, "title": t.title, "type": t.type,
                 "startDate": t.starts_on.isoformat(), "endDate": t.ends_on.isoformat(),
                 "schoolYear": t.school_year, "parentSourcedId": t.parent_source_id,
+                **t.metadata,
             }
             for t in terms
         ]  # fmt: skip

@@ -18,6 +18,7 @@ from app.roster.imports.rosterfile.rows import (
     SessionRow,
     Status,
     Table,
+    kept,
 )
 
 
@@ -110,6 +111,10 @@ class OneRosterReader:
                 self.error(file, line, "status", message)
                 continue
             yield line, row, status
+
+    def kept(self, file: str, row: dict[str, str], columns: tuple[str, ...]) -> dict[str, str]:
+        """The row's values of `columns` and its `metadata.*` extensions, to give back."""
+        return kept(row, columns, self.tables.get(file, Table()).extensions)
 
     def reference(self, file: str, ref: str, accepted: Container[str]) -> Reference:
         if ref in accepted:

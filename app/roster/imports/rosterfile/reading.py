@@ -18,6 +18,7 @@ from app.roster.imports.rosterfile.rows import (
     RowError,
     RowFilter,
     Table,
+    extension_columns,
 )
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -48,7 +49,8 @@ def read_table(
     fold_case: bool = False,
     only: RowFilter | None = None,
 ) -> Table:
-    """The wanted columns of every row (absent ones empty); `only` skips rows unread."""
+    """The wanted columns of every row (absent ones empty), then the header's `metadata.*`
+    extension columns; `only` skips rows unread."""
     text = decode_text(data)
     if text is None:
         errors.append(RowError(file, 1, None, "the file is neither UTF-8 nor GB18030 text"))
@@ -76,7 +78,9 @@ def read_table(
             header = [name.strip().lower() if fold_case else name.strip() for name in fields]
             if not _header_ok(file, line, header, required, errors):
                 return Table()
-            table, width = Table(frozenset(header)), len(header)
+            extensions = extension_columns(header, columns)
+            table = Table(frozenset(header), extensions=extensions)
+            columns, width = (*columns, *extensions), len(header)
             # The trailing extra index keeps itemgetter returning a tuple for one column.
             pick = operator.itemgetter(*(_at(header, name) for name in columns), width)
             if only is not None:

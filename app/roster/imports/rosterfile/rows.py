@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -53,6 +53,8 @@ class OrgRow:
     name: str
     identifier: str = ""
     status: Status = "active"
+    # The row's `metadata.*` extension columns, kept to give back.
+    metadata: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(slots=True)
@@ -67,6 +69,7 @@ class SessionRow:
     school_year: str = ""
     status: Status = "active"
     parent_source_id: str = ""
+    metadata: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(slots=True)
@@ -166,6 +169,9 @@ class Table:
 
     columns: frozenset[str] = frozenset()
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # The header's `metadata.*` extension columns (beyond the ones Rostra reads itself): each
+    # row carries them after the wanted columns, to be kept and given back.
+    extensions: tuple[str, ...] = ()
     # The rows a district filter left out unread (other schools'), by `RowFilter.counted`.
     skipped: list[str] = field(default_factory=list)
 
@@ -286,9 +292,19 @@ KEPT_COURSE = (
 KEPT_ENROLLMENT = ("primary", "beginDate", "endDate")
 
 
-def kept(row: dict[str, str], columns: tuple[str, ...]) -> dict[str, str]:
-    """The row's non-empty values of `columns`."""
-    return {column: row[column] for column in columns if row.get(column)}
+def kept(
+    row: dict[str, str], columns: tuple[str, ...], extensions: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """The row's non-empty values of `columns` and of its table's extension columns."""
+    return {column: row[column] for column in (*columns, *extensions) if row.get(column)}
+
+
+METADATA_PREFIX = "metadata."
+
+
+def extension_columns(header: Sequence[str], read: Collection[str]) -> tuple[str, ...]:
+    """A header's `metadata.*` columns that are not among the ones read anyway."""
+    return tuple(n for n in header if n.startswith(METADATA_PREFIX) and n not in read)
 
 
 # The versions read: 1.1 carries each user's role and orgs in users.csv (no roles.csv) and

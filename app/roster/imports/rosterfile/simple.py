@@ -22,21 +22,29 @@ from app.roster.imports.rosterfile.rows import (
 
 SIMPLE_COLUMNS = ("phone", "name", "role", "course_code", "age_band", "guardian_phone")
 SIMPLE_REQUIRED = ("phone", "name", "role")
+# The in-file key of a learner without a phone: the guardian's number and the name.
+NO_PHONE_KEY = "nophone:"
 
 
 def parse_simple_csv(data: bytes) -> RosterFile:
     """Read `roster.csv`: phone,name,role,course_code,age_band[,guardian_phone].
 
-    A person in several courses has one row per course, each with the same name and role.
+    A person in several courses has one row per course, each with the same name and role;
+    a further guardian goes on a row of its own without course_code. A student registered
+    under a guardian's number has no phone: such a learner is known by name and
+    guardian_phone, and a further guardian of theirs goes on a row right after theirs.
     """
     file = SIMPLE_CSV_NAME
     out = RosterFile(kind="csv", mode={file: "bulk"})
     table = read_table(file, data, SIMPLE_COLUMNS, SIMPLE_REQUIRED, out.errors, fold_case=True)
     people: dict[str, tuple[int, PersonRow, set[str]]] = {}
+    previous = ""  # the key of the row before, to follow a learner without a phone
     for line, row in table.rows:
         problems = _simple_row_problems(row)
-        key = phone_key(row["phone"]) or ""
         name, code = " ".join(row["name"].split()), row["course_code"]
+        guardian = phone_key(row["guardian_phone"]) if row["guardian_phone"] else None
+        key = phone_key(row["phone"]) or _learner_key(people, previous, name, code, guardian)
+        previous = key
         role, band = PERSON_ROLES.get(row["role"].lower()), AGE_BANDS.get(row["age_band"])
         seen = people.get(key)
         if seen is not None and not problems:
@@ -44,14 +52,13 @@ def parse_simple_csv(data: bytes) -> RosterFile:
             if (person.role, person.display_name, person.age_band) != (role, name, band):
                 message = f"another name, role or age_band for this phone on line {first_line}"
                 problems.append(("phone", message))
-            elif code in codes:
+            elif code in codes and (code or not guardian or guardian in person.guardian_source_ids):
                 message = f"this phone and course_code {code!r} are already on line {first_line}"
                 problems.append(("phone", message))
         for column, message in problems:
             out.errors.append(RowError(file, line, column, message))
         if problems or role is None:
             continue
-        guardian = phone_key(row["guardian_phone"]) if row["guardian_phone"] else None
         if seen is None:
             person = PersonRow(key, row["phone"], name, role, age_band=band, line=line)
             seen = people[key] = (line, person, set())
@@ -69,17 +76,40 @@ def parse_simple_csv(data: bytes) -> RosterFile:
     return out
 
 
+def _learner_key(
+    people: dict[str, tuple[int, PersonRow, set[str]]],
+    previous: str,
+    name: str,
+    code: str,
+    guardian: str | None,
+) -> str:
+    """A learner without a phone: by name under this guardian's number, else (a further
+    guardian's row, without course_code) the same learner as the row before."""
+    key = f"{NO_PHONE_KEY}{guardian or ''}:{name}"
+    before = people.get(previous)
+    if (
+        key not in people
+        and not code
+        and previous.startswith(NO_PHONE_KEY)
+        and before is not None
+        and before[1].display_name == name
+    ):
+        return previous
+    return key
+
+
 def _simple_row_problems(row: dict[str, str]) -> list[tuple[str, str]]:
     problems: list[tuple[str, str | None]] = []
     phone, guardian_phone = row["phone"], row["guardian_phone"]
     key = phone_key(phone)
-    if not phone:
-        problems.append(("phone", "a phone number is required"))
-    elif key is None:
+    role = PERSON_ROLES.get(row["role"].lower())
+    if not phone and (role != "student" or not guardian_phone):
+        message = "a phone number is required; only a student with guardian_phone may have none"
+        problems.append(("phone", message))
+    elif phone and key is None:
         problems.append(("phone", f"{phone!r} is not a phone number"))
     name = " ".join(row["name"].split())
     problems.append(("name", "a name is required" if not name else _too_long(name, "display_name")))
-    role = PERSON_ROLES.get(row["role"].lower())
     if role is None:
         message = f"role must be teacher, assistant, student or guardian, not {row['role']!r}"
         problems.append(("role", message))

@@ -24,7 +24,6 @@ from app.roster.imports.rosterfile.rows import (
     PersonRole,
     PersonRow,
     age_band,
-    kept,
 )
 
 
@@ -62,7 +61,7 @@ def read_users(r: OneRosterReader) -> None:
             guardian_source_ids=_split_list(row["agentSourcedIds"]),
             status=status,
             line=line,
-            oneroster=_user_kept(row, column),
+            oneroster=_user_kept(r, row, column),
         )
         r.person_lines[row["sourcedId"]] = line
         r.phone_columns[row["sourcedId"]] = column
@@ -70,9 +69,9 @@ def read_users(r: OneRosterReader) -> None:
             _user_role_1_1(r, row)
 
 
-def _user_kept(row: dict[str, str], column: str) -> dict[str, Any]:
+def _user_kept(r: OneRosterReader, row: dict[str, str], column: str) -> dict[str, Any]:
     """users.csv's fields to give back; the second phone is sealed by the caller."""
-    out: dict[str, Any] = {"user": kept(row, KEPT_USER)}
+    out: dict[str, Any] = {"user": r.kept("users.csv", row, KEPT_USER)}
     if column == "phone":
         out["phone_column"] = "phone"
     elif row["phone"]:
@@ -121,7 +120,7 @@ def read_roles(r: OneRosterReader) -> None:
             r.unmapped_roles.setdefault(user_id, []).append(row["role"])
             continue
         _add_role(r, r.people[user_id], role, primary=row["roleType"] == "primary")
-        r.people[user_id].oneroster.setdefault("roles", {})[role] = kept(row, KEPT_ROLE)
+        r.people[user_id].oneroster.setdefault("roles", {})[role] = r.kept(file, row, KEPT_ROLE)
     if outside:
         r.out.notices.append(f"ignored {outside} roles of users not in users.csv")
 
@@ -142,27 +141,29 @@ def _add_role(r: OneRosterReader, person: PersonRow, role: PersonRole, *, primar
 
 
 def read_demographics(r: OneRosterReader) -> None:
-    """Birth dates; in a delta, one of a user not in users.csv is kept for the school's
-    own record of them (`birth_dates`)."""
+    """Birth dates and what else a row says (sex, race, birthplace, extensions), with or
+    without a birth date; in a delta, the birth date of a user not in users.csv is kept for
+    the school's own record of them (`birth_dates`)."""
     file = "demographics.csv"
     for line, row, _status in r.records(file):
         user_id = row["sourcedId"]
         user = r.reference("users.csv", user_id, r.people)
         if user == "unknown":
             r.error(file, line, "sourcedId", f"unknown user {user_id!r}")
-        column = "birthDate" if row["birthDate"] or r.out.version != "1.1" else "birthdate"
-        if user not in ("accepted", "outside") or not row[column]:
+        if user not in ("accepted", "outside"):
             continue
-        born = parse_date(row[column])
-        if born is None:
+        column = "birthDate" if row["birthDate"] or r.out.version != "1.1" else "birthdate"
+        born = parse_date(row[column]) if row[column] else None
+        if row[column] and born is None:
             message = f"{column} must be a date as YYYY-MM-DD, not {row[column]!r}"
             r.error(file, line, column, message)
-        elif user == "outside":
+        elif born is not None and user == "outside":
             r.out.birth_dates[user_id] = (line, born)
-        else:
+        elif born is not None:
             r.people[user_id].birth_date = born
         if user == "accepted":
-            demographics = kept(row, KEPT_DEMOGRAPHICS)
+            demographics = r.kept(file, row, KEPT_DEMOGRAPHICS)
+            demographics.pop("birthDate", None)
             if born is not None:
                 demographics["birthDate"] = born.isoformat()
             r.people[user_id].oneroster["demographics"] = demographics

@@ -15,6 +15,7 @@ from app.roster.imports.rosterfile.rows import (
     COLUMNS,
     ENROLLMENT_ROLE_COLUMN,
     MANIFEST_FILES,
+    METADATA_PREFIX,
     ONEROSTER_ENROLLMENT,
     ONEROSTER_ROLE_BY_PERSON_ROLE,
     CourseRow,
@@ -119,11 +120,11 @@ def _school_tables(
     school_id = school.source_id
     return {
         "orgs.csv": [{
-            **common, "sourcedId": school_id, "name": school.name,
+            **common, **school.metadata, "sourcedId": school_id, "name": school.name,
             "type": "school", "identifier": school.identifier,
         }],
         "academicSessions.csv": [{
-            **common, "sourcedId": s.source_id, "title": s.title,
+            **common, **s.metadata, "sourcedId": s.source_id, "title": s.title,
             "type": s.type, "startDate": s.starts_on.isoformat(), "endDate": s.ends_on.isoformat(),
             "parentSourcedId": s.parent_source_id,
             "schoolYear": s.school_year or str(s.ends_on.year),
@@ -173,7 +174,7 @@ def _people_tables(
         "demographics.csv": [{
             **common, **p.oneroster.get("demographics", {}), "sourcedId": p.source_id,
             "birthDate": p.birth_date.isoformat() if p.birth_date else "",
-        } for p in people if p.birth_date is not None or p.oneroster.get("demographics")],
+        } for p in people if p.birth_date is not None or "demographics" in p.oneroster],
     }  # fmt: skip
 
 
@@ -214,7 +215,10 @@ def _zip(files: dict[str, Table], stamp_at: datetime) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         contents = {"manifest.csv": _csv_bytes(("propertyName", "value"), manifest)}
-        contents.update((name, _csv_bytes(COLUMNS[name], rows)) for name, rows in files.items())
+        contents.update(
+            (name, _csv_bytes(COLUMNS[name] + _extensions(name, rows), rows))
+            for name, rows in files.items()
+        )
         for name, content in contents.items():
             # A fixed timestamp per entry keeps the zip byte-for-byte reproducible.
             info = zipfile.ZipInfo(name, date_time=stamp_at.timetuple()[:6])
@@ -222,6 +226,13 @@ def _zip(files: dict[str, Table], stamp_at: datetime) -> bytes:
             info.external_attr = 0o644 << 16
             archive.writestr(info, content)
     return buffer.getvalue()
+
+
+def _extensions(name: str, rows: Table) -> tuple[str, ...]:
+    """The `metadata.*` extension columns the file's rows carry, after the standard's, sorted
+    (so an export read back and written again has the same header)."""
+    found = {column for row in rows for column in row if column.startswith(METADATA_PREFIX)}
+    return tuple(sorted(found.difference(COLUMNS[name])))
 
 
 def _csv_bytes(columns: Sequence[str], rows: Iterable[dict[str, str]]) -> bytes:
