@@ -102,13 +102,17 @@ async def users_page(
         .offset(page.offset)
     )
     users = users_of(tenant_id, person.in_(ids)).subquery("users")
-    key = users.c.sourcedId
-    query = select(users).order_by(key.desc() if page.descending else key.asc())
-    rows = (await session.execute(query)).mappings().all()
-    counted = select(func.count(func.distinct(person))).where(
+    everyone = select(func.count(func.distinct(person))).where(
         col(Membership.tenant_id) == tenant_id
     )
-    return rows, int((await session.execute(counted)).scalar() or 0)
+    key = users.c.sourcedId
+    query = select(users, everyone.scalar_subquery().label("_total")).order_by(
+        key.desc() if page.descending else key.asc()
+    )
+    rows = (await session.execute(query)).mappings().all()
+    if rows:
+        return rows, int(rows[0]["_total"])
+    return rows, int((await session.execute(everyone)).scalar() or 0)
 
 
 async def one_of_collection(

@@ -52,6 +52,7 @@ class OneRosterReader:
         self.unmapped_roles: dict[str, list[str]] = {}  # roles Rostra has no use for
         self.ours: set[str] = set()
         self.theirs: set[str] = set()
+        self.extensions = {file: table.extensions for file, table in tables.items()}
         for file, table in tables.items():  # other schools' rows, skipped unread
             if table.skipped:
                 self.elsewhere_count[file] += len(table.skipped)
@@ -114,7 +115,7 @@ class OneRosterReader:
 
     def kept(self, file: str, row: dict[str, str], columns: tuple[str, ...]) -> dict[str, str]:
         """The row's values of `columns` and its `metadata.*` extensions, to give back."""
-        return kept(row, columns, self.tables.get(file, Table()).extensions)
+        return kept(row, columns, self.extensions.get(file, ()))
 
     def reference(self, file: str, ref: str, accepted: Container[str]) -> Reference:
         if ref in accepted:
