@@ -35,6 +35,7 @@ from app.classroom.files.storage import ObjectStore
 from app.core import clock
 from app.core.db import Database, is_postgres
 from app.core.ids import new_id
+from app.retention.audit import rebase
 from app.retention.models import DeletionLog
 from app.retention.rules import Rule
 from app.retention.tally import fold_into_tally
@@ -42,6 +43,9 @@ from app.retention.tally import fold_into_tally
 BATCH = 50_000  # rows a batch at most
 BATCH_SECONDS = 1.0  # a batch slower than this halves the next one's rows
 MIN_BATCH = 1000
+# Rows a batch names by key (objects, children, tallies, SQLite): its keys are bound
+# parameters, which PostgreSQL and SQLite cap at 32,767 a statement.
+KEYED_BATCH = 5000
 _END = datetime(9999, 12, 31, tzinfo=UTC)  # no bound: the rule's cutoff ends the batch
 _LOG = DeletionLog.__table__  # type: ignore[attr-defined]
 LOG_COLUMNS = ["id", "table_name", "category", "school_id", "keys", "row_count", "action"]
@@ -153,6 +157,8 @@ async def remove(
             await _log(session, target, child_table, child_columns, child_keys, "delete", category)
     if rule.anonymise and target.school is not None:
         await fold_into_tally(session, target.school, keys)
+    if rule.chained and target.school is not None:
+        await rebase(session, target.db, target.school, [k[0] for k in keys])
     await session.execute(delete(table).where(*scope, _key_filter(table, columns, keys)))
     action = "anonymise" if rule.anonymise else "delete"
     await _log(session, target, table, columns, keys, action, category)
@@ -259,6 +265,7 @@ async def run_batch(
         await enter_sweep(session, target.school)
         if _plain(session, target, rule):
             return await _plain_batch(session, target, rule, where, limit)
+        limit = min(limit, KEYED_BATCH)
         found = (
             await session.execute(
                 select(*columns, *extra, *(c.label(f"order_{i}") for i, c in enumerate(rule.order)))
