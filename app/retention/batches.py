@@ -19,7 +19,6 @@ from sqlalchemy import (
     ColumnElement,
     String,
     Table,
-    Uuid,
     cast,
     delete,
     func,
@@ -102,6 +101,31 @@ def _key_filter(table: Table, columns: list[str], keys: list[tuple[Any, ...]]) -
     return tuple_(*(table.c[c] for c in columns)).in_(keys)
 
 
+async def _log_keys(
+    session: AsyncSession,
+    target: Target,
+    table: Table,
+    keys: dict[str, list[str]],
+    action: str,
+    category: str,
+) -> None:
+    """One log entry for the batch's rows of one table: each key column's values (ids only)."""
+    if target.run_id is None or not keys:
+        return
+    entry = {
+        "id": new_id(),
+        "table_name": table.name,
+        "category": category,
+        "school_id": target.school,
+        "keys": keys,
+        "row_count": len(next(iter(keys.values()))),
+        "action": action,
+        "run_id": target.run_id,
+        "at": clock.now(),
+    }
+    await session.execute(insert(_LOG).values(entry))
+
+
 async def _log(
     session: AsyncSession,
     target: Target,
@@ -112,20 +136,9 @@ async def _log(
     category: str,
 ) -> None:
     """One log entry for the batch's rows of one table (ids only)."""
-    if target.run_id is None or not keys:
-        return
-    entry = {
-        "id": new_id(),
-        "table_name": table.name,
-        "category": category,
-        "school_id": target.school,
-        "keys": {c: [str(k[i]) for k in keys] for i, c in enumerate(columns)},
-        "row_count": len(keys),
-        "action": action,
-        "run_id": target.run_id,
-        "at": clock.now(),
-    }
-    await session.execute(insert(_LOG).values(entry))
+    if keys:
+        named = {c: [str(k[i]) for k in keys] for i, c in enumerate(columns)}
+        await _log_keys(session, target, table, named, action, category)
 
 
 async def remove(
@@ -192,41 +205,25 @@ async def _plain_batch(
     bound = select(since).where(*where).order_by(since).offset(limit - 1).limit(1).cte("bound")
     upto = func.coalesce(select(bound.c[rule.since]).scalar_subquery(), literal(_END, since.type))
     gone = delete(table).where(*where, since <= upto).returning(*columns).cte("gone")
-    pairs = [
-        part
-        for c in columns
-        for part in (literal(c.name), func.to_json(func.array_agg(cast(gone.c[c.name], String))))
-    ]
-    logged = (
-        insert(_LOG)
-        .from_select(
-            LOG_COLUMNS,
-            select(
-                literal(new_id(), Uuid()),
-                literal(table.name),
-                literal(rule.category.value),
-                literal(target.school, Uuid()),
-                func.json_build_object(*pairs),
-                func.count(),
-                literal("delete"),
-                literal(target.run_id, Uuid()),
-                literal(clock.now(), _LOG.c.at.type),
-            )
-            .select_from(gone)
-            .having(func.count() > 0),
-        )
-        .returning(_LOG.c.row_count)
-        .cte("logged")
-    )
-    removed, end = (
+    # The keys come back as text arrays (decoded by the driver, no per-row JSON in SQL) and
+    # go into the log entry in the same transaction.
+    found = (
         await session.execute(
             select(
-                select(logged.c.row_count).scalar_subquery(),
+                *(
+                    select(func.array_agg(cast(gone.c[c.name], String))).scalar_subquery()
+                    for c in columns
+                ),
                 select(bound.c[rule.since]).scalar_subquery(),
             )
         )
     ).one()
-    return int(removed or 0), None if end is None else Resume((end,), inclusive=False)
+    keys: dict[str, list[str]] = {c.name: list(found[i] or []) for i, c in enumerate(columns)}
+    removed = len(keys[columns[0].name])
+    if removed:
+        await _log_keys(session, target, table, keys, "delete", rule.category.value)
+    end = found[-1]
+    return removed, None if end is None else Resume((end,), inclusive=False)
 
 
 @dataclass(frozen=True)

@@ -179,9 +179,6 @@ PLATFORM_RULES: tuple[Rule, ...] = (
     Rule(_C.OIDC_ATTEMPT, "oidc_attempt", "expires_at", later=("link_expires_at",)),
 )
 
-# Categories with a period but no rule yet, and why the sweep leaves them.
-NOT_SWEPT: dict[RetentionCategory, str] = {}
-
 
 def rules_for(category: RetentionCategory) -> list[Rule]:
     return [r for r in (*SCHOOL_RULES, *PLATFORM_RULES) if r.category == category]

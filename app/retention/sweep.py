@@ -33,7 +33,7 @@ from app.retention.batches import (
     selection,
 )
 from app.retention.models import LegalHold, PlatformRetentionRun, RetentionRun
-from app.retention.rules import NOT_SWEPT, Rule, rules_for
+from app.retention.rules import Rule, rules_for
 from app.tenancy.models import Tenant
 
 
@@ -176,9 +176,6 @@ async def sweep_category(
 ) -> CategoryReport:
     period = get_retention().periods[category]
     report = CategoryReport(category, days, now - timedelta(days=days), period.action)
-    if category in NOT_SWEPT:
-        report.note = NOT_SWEPT[category]
-        return report
     if await _held_rows(target, category, report, holds):
         return report
     people = holds.held_people()
