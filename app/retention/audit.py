@@ -42,9 +42,6 @@ async def chain_bound(
         return None, "not swept: no signed checkpoint of the chain yet (`rostra audit seal`)"
     async with db.session() as session:
         await set_tenant(session, school)
-        report = await verify_school(session, school, signing)
-        if not report.ok:
-            return None, f"not swept: the chain does not verify ({report.problem})"
         sealed = [_ENTRY.c.tenant_id == school, _ENTRY.c.seq.is_not(None)]
         young = await session.scalar(
             select(func.min(_ENTRY.c.seq)).where(*sealed, _ENTRY.c.at >= cutoff)
@@ -57,8 +54,14 @@ async def chain_bound(
             held = await session.scalar(
                 select(func.min(_ENTRY.c.seq)).where(*sealed, _ENTRY.c.id.in_(about))
             )
-    limits = [checkpoint.seq, *(s - 1 for s in (young, held) if s is not None)]
-    return min(limits), None
+        upto = min([checkpoint.seq, *(s - 1 for s in (young, held) if s is not None)])
+        base = await session.scalar(select(_HEAD.c.base_seq).where(_HEAD.c.tenant_id == school))
+        if upto <= (base or 0):
+            return upto, None  # nothing to remove: no need to walk the chain
+        report = await verify_school(session, school, signing)
+        if not report.ok:
+            return None, f"not swept: the chain does not verify ({report.problem})"
+    return upto, None
 
 
 async def rebase(session: AsyncSession, db: Database, school: uuid.UUID, ids: list[Any]) -> None:
