@@ -77,6 +77,22 @@ class ChainSigning:
     def sign(self, body: str) -> str:
         return keyed_hash(self.checkpoint_key, body)
 
+    def sign_base(self, tenant_id: uuid.UUID, seq: int, digest: str) -> str:
+        """The signature of a chain's base: the retention sweep removed every entry up to
+        `seq`, the last of which had `digest`; the chain restarts from there."""
+        body = json.dumps(
+            {"base_seq": seq, "base_hash": digest, "tenant_id": str(tenant_id), "version": VERSION},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return self.sign(body)
+
+    def base_is_genuine(
+        self, tenant_id: uuid.UUID, seq: int, digest: str, signature: str | None
+    ) -> bool:
+        expected = self.sign_base(tenant_id, seq, digest)
+        return signature is not None and hmac.compare_digest(expected, signature)
+
     async def write(
         self, tenant_id: uuid.UUID, seq: int, entry_id: uuid.UUID, digest: str, at: datetime
     ) -> Path:

@@ -3,7 +3,9 @@
 Stops at the first broken link and names it: a removed entry (a gap in `seq`, or the chain
 ending short of what the head or the newest checkpoint signed), an edited one (its keyed hash
 no longer matches its data), a moved one (it no longer follows the hash it names), or a
-checkpoint whose signature does not match.
+checkpoint whose signature does not match. Once the retention sweep removed the oldest
+entries, the walk starts from the chain's signed base (the last removed entry's seq and
+hash, `auditchainhead.base_*`) instead of genesis.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class ChainReport:
 
     sealed: int = 0
     unsealed: int = 0
+    base_seq: int = 0  # entries up to here were removed by the retention sweep
     problem: str | None = None
     entry_id: uuid.UUID | None = None
     seq: int | None = None
@@ -45,8 +48,9 @@ class ChainReport:
             )
         else:
             against = "no checkpoint yet"
+        since = f" (from seq {self.base_seq + 1}: older ones swept)" if self.base_seq else ""
         return [
-            f"{slug}: {self.sealed} sealed entries checked, {self.unsealed} not sealed yet",
+            f"{slug}: {self.sealed} sealed entries checked{since}, {self.unsealed} not sealed yet",
             f"{slug}: {against}",
             f"{slug}: {verdict}",
         ]
@@ -118,7 +122,17 @@ async def verify_school(
     except CheckpointProblem as exc:
         report.problem = str(exc)
         return report
-    expected_seq, prev = 1, GENESIS
+    head = (
+        await session.execute(
+            select(AuditChainHead).where(col(AuditChainHead.tenant_id) == tenant_id)
+        )
+    ).scalar_one_or_none()
+    base, problem = _base(signing, tenant_id, head, report.checkpoint)
+    if problem is not None:
+        report.problem, report.seq = problem, base[0]
+        return report
+    report.base_seq = base[0]
+    expected_seq, prev = base[0] + 1, base[1]
     while True:
         rows = await _sealed_batch(session, tenant_id, expected_seq - 1, batch)
         if not rows:
@@ -142,13 +156,39 @@ async def verify_school(
             report.sealed += 1
             expected_seq, prev = seq + 1, str(stored_hash)
         session.expunge_all()
-    head = (
+    head = (  # read again: entries sealed during the walk moved it on
         await session.execute(
             select(AuditChainHead).where(col(AuditChainHead.tenant_id) == tenant_id)
         )
     ).scalar_one_or_none()
     report.problem, report.seq = _chain_end(report.checkpoint, head, expected_seq - 1, prev)
     return report
+
+
+def _base(
+    signing: ChainSigning,
+    tenant_id: uuid.UUID,
+    head: AuditChainHead | None,
+    checkpoint: Checkpoint | None,
+) -> tuple[tuple[int, str], str | None]:
+    """Where the walk starts: genesis, or the signed base the retention sweep left when it
+    removed the oldest entries (only ever up to a checkpoint's seq)."""
+    if head is None or not head.base_seq:
+        return (0, GENESIS), None
+    seq, digest = head.base_seq, head.base_hash
+    if not signing.base_is_genuine(tenant_id, seq, digest, head.base_signature):
+        return (seq, digest), (
+            f"the chain's base (seq {seq}) is forged or altered: its signature does not match"
+        )
+    if checkpoint is None or checkpoint.seq < seq:
+        return (seq, digest), (
+            f"the chain's base (seq {seq}) is past the newest checkpoint: checkpoints removed"
+        )
+    if checkpoint.seq == seq and checkpoint.hash != digest:
+        return (seq, digest), (
+            f"the chain's base (seq {seq}) is not the entry checkpoint {checkpoint.name} signed"
+        )
+    return (seq, digest), None
 
 
 def _check(

@@ -19,7 +19,6 @@ from sqlalchemy import (
     ColumnElement,
     String,
     Table,
-    Uuid,
     cast,
     delete,
     func,
@@ -35,6 +34,7 @@ from app.classroom.files.storage import ObjectStore
 from app.core import clock
 from app.core.db import Database, is_postgres
 from app.core.ids import new_id
+from app.retention.audit import rebase
 from app.retention.models import DeletionLog
 from app.retention.rules import Rule
 from app.retention.tally import fold_into_tally
@@ -42,6 +42,9 @@ from app.retention.tally import fold_into_tally
 BATCH = 50_000  # rows a batch at most
 BATCH_SECONDS = 1.0  # a batch slower than this halves the next one's rows
 MIN_BATCH = 1000
+# Rows a batch names by key (objects, children, tallies, SQLite): its keys are bound
+# parameters, which PostgreSQL and SQLite cap at 32,767 a statement.
+KEYED_BATCH = 5000
 _END = datetime(9999, 12, 31, tzinfo=UTC)  # no bound: the rule's cutoff ends the batch
 _LOG = DeletionLog.__table__  # type: ignore[attr-defined]
 LOG_COLUMNS = ["id", "table_name", "category", "school_id", "keys", "row_count", "action"]
@@ -98,6 +101,31 @@ def _key_filter(table: Table, columns: list[str], keys: list[tuple[Any, ...]]) -
     return tuple_(*(table.c[c] for c in columns)).in_(keys)
 
 
+async def _log_keys(
+    session: AsyncSession,
+    target: Target,
+    table: Table,
+    keys: dict[str, list[str]],
+    action: str,
+    category: str,
+) -> None:
+    """One log entry for the batch's rows of one table: each key column's values (ids only)."""
+    if target.run_id is None or not keys:
+        return
+    entry = {
+        "id": new_id(),
+        "table_name": table.name,
+        "category": category,
+        "school_id": target.school,
+        "keys": keys,
+        "row_count": len(next(iter(keys.values()))),
+        "action": action,
+        "run_id": target.run_id,
+        "at": clock.now(),
+    }
+    await session.execute(insert(_LOG).values(entry))
+
+
 async def _log(
     session: AsyncSession,
     target: Target,
@@ -108,20 +136,9 @@ async def _log(
     category: str,
 ) -> None:
     """One log entry for the batch's rows of one table (ids only)."""
-    if target.run_id is None or not keys:
-        return
-    entry = {
-        "id": new_id(),
-        "table_name": table.name,
-        "category": category,
-        "school_id": target.school,
-        "keys": {c: [str(k[i]) for k in keys] for i, c in enumerate(columns)},
-        "row_count": len(keys),
-        "action": action,
-        "run_id": target.run_id,
-        "at": clock.now(),
-    }
-    await session.execute(insert(_LOG).values(entry))
+    if keys:
+        named = {c: [str(k[i]) for k in keys] for i, c in enumerate(columns)}
+        await _log_keys(session, target, table, named, action, category)
 
 
 async def remove(
@@ -153,6 +170,8 @@ async def remove(
             await _log(session, target, child_table, child_columns, child_keys, "delete", category)
     if rule.anonymise and target.school is not None:
         await fold_into_tally(session, target.school, keys)
+    if rule.chained and target.school is not None:
+        await rebase(session, target.db, target.school, [k[0] for k in keys])
     await session.execute(delete(table).where(*scope, _key_filter(table, columns, keys)))
     action = "anonymise" if rule.anonymise else "delete"
     await _log(session, target, table, columns, keys, action, category)
@@ -186,41 +205,25 @@ async def _plain_batch(
     bound = select(since).where(*where).order_by(since).offset(limit - 1).limit(1).cte("bound")
     upto = func.coalesce(select(bound.c[rule.since]).scalar_subquery(), literal(_END, since.type))
     gone = delete(table).where(*where, since <= upto).returning(*columns).cte("gone")
-    pairs = [
-        part
-        for c in columns
-        for part in (literal(c.name), func.to_json(func.array_agg(cast(gone.c[c.name], String))))
-    ]
-    logged = (
-        insert(_LOG)
-        .from_select(
-            LOG_COLUMNS,
-            select(
-                literal(new_id(), Uuid()),
-                literal(table.name),
-                literal(rule.category.value),
-                literal(target.school, Uuid()),
-                func.json_build_object(*pairs),
-                func.count(),
-                literal("delete"),
-                literal(target.run_id, Uuid()),
-                literal(clock.now(), _LOG.c.at.type),
-            )
-            .select_from(gone)
-            .having(func.count() > 0),
-        )
-        .returning(_LOG.c.row_count)
-        .cte("logged")
-    )
-    removed, end = (
+    # The keys come back as text arrays (decoded by the driver, no per-row JSON in SQL) and
+    # go into the log entry in the same transaction.
+    found = (
         await session.execute(
             select(
-                select(logged.c.row_count).scalar_subquery(),
+                *(
+                    select(func.array_agg(cast(gone.c[c.name], String))).scalar_subquery()
+                    for c in columns
+                ),
                 select(bound.c[rule.since]).scalar_subquery(),
             )
         )
     ).one()
-    return int(removed or 0), None if end is None else Resume((end,), inclusive=False)
+    keys: dict[str, list[str]] = {c.name: list(found[i] or []) for i, c in enumerate(columns)}
+    removed = len(keys[columns[0].name])
+    if removed:
+        await _log_keys(session, target, table, keys, "delete", rule.category.value)
+    end = found[-1]
+    return removed, None if end is None else Resume((end,), inclusive=False)
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,7 @@ async def run_batch(
         await enter_sweep(session, target.school)
         if _plain(session, target, rule):
             return await _plain_batch(session, target, rule, where, limit)
+        limit = min(limit, KEYED_BATCH)
         found = (
             await session.execute(
                 select(*columns, *extra, *(c.label(f"order_{i}") for i, c in enumerate(rule.order)))

@@ -15,6 +15,7 @@ from sqlalchemy import Column, ColumnElement, Table, and_, exists, false, or_, s
 from sqlmodel import SQLModel
 
 from app.accounts import models as _accounts  # noqa: F401  (the tables the rules name)
+from app.authz import models as _authz  # noqa: F401
 from app.classroom import models as _classroom  # noqa: F401
 from app.core.vocabulary import RecordKind, RetentionCategory
 from app.identity import models as _identity  # noqa: F401
@@ -48,6 +49,7 @@ class Rule:
     anonymise: bool = False  # fold into lesson_tally, then delete
     objects: bool = False  # rows name an `object_key` in the object store
     children: tuple[Child, ...] = field(default_factory=tuple)
+    chained: bool = False  # the audit chain: removing entries moves its signed base
     later: tuple[str, ...] = ()  # more time columns that must also be past the cutoff (or null)
 
     @property
@@ -103,6 +105,20 @@ def _of_their_lessons(t: Table, people: frozenset[uuid.UUID]) -> ColumnElement[b
     return t.c.lesson_id.in_(theirs)
 
 
+def _sealed(t: Table) -> ColumnElement[bool]:
+    return t.c.seq.is_not(None)
+
+
+def _about_subjects(t: Table, people: frozenset[uuid.UUID]) -> ColumnElement[bool]:
+    if not people:
+        return false()
+    subjects = _t("auditsubject")
+    about = select(subjects.c.entry_id).where(
+        subjects.c.tenant_id == t.c.tenant_id, subjects.c.account_id.in_(people)
+    )
+    return t.c.id.in_(about)
+
+
 def _restored(t: Table) -> ColumnElement[bool]:
     return t.c.restored_at.is_not(None)
 
@@ -138,6 +154,16 @@ SCHOOL_RULES: tuple[Rule, ...] = (
     Rule(
         _C.SNAPSHOT, "lesson_file", "created_at", _file("snapshot"), _of_their_lessons, objects=True
     ),
+    # Only a prefix of the sealed chain, up to a signed checkpoint (app/retention/audit.py).
+    Rule(
+        _C.AUDIT,
+        "auditentry",
+        "at",
+        _sealed,
+        _about_subjects,
+        children=(Child("auditsubject", "entry_id"),),
+        chained=True,
+    ),
     Rule(_C.RIGHTS_REQUEST, "school_rights_request", "decided_at", None, _by_account),
     Rule(_C.CONSENT_HISTORY, "consent_withdrawal", "restored_at", _restored, _by_account),
 )
@@ -152,11 +178,6 @@ PLATFORM_RULES: tuple[Rule, ...] = (
     # Counted from the attempt's expiry, and from its pending link's if the callback left one.
     Rule(_C.OIDC_ATTEMPT, "oidc_attempt", "expires_at", later=("link_expires_at",)),
 )
-
-# Categories with a period but no rule yet, and why the sweep leaves them.
-NOT_SWEPT: dict[RetentionCategory, str] = {
-    _C.AUDIT: "not swept yet: the audit chain must restart from a signed checkpoint first",
-}
 
 
 def rules_for(category: RetentionCategory) -> list[Rule]:

@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import ColumnElement
+
 from app.classroom.files.storage import ObjectStore
 from app.core import clock
 from app.core.db import Database, set_tenant
 from app.core.retention import RetentionAction, get_retention
 from app.core.vocabulary import HoldScope, RetentionCategory
 from app.retention import repository
+from app.retention.audit import chain_bound
 from app.retention.batches import (
     BATCH,
     BATCH_SECONDS,
@@ -30,7 +33,7 @@ from app.retention.batches import (
     selection,
 )
 from app.retention.models import LegalHold, PlatformRetentionRun, RetentionRun
-from app.retention.rules import NOT_SWEPT, Rule, rules_for
+from app.retention.rules import Rule, rules_for
 from app.tenancy.models import Tenant
 
 
@@ -173,15 +176,18 @@ async def sweep_category(
 ) -> CategoryReport:
     period = get_retention().periods[category]
     report = CategoryReport(category, days, now - timedelta(days=days), period.action)
-    if category in NOT_SWEPT:
-        report.note = NOT_SWEPT[category]
-        return report
     if await _held_rows(target, category, report, holds):
         return report
     people = holds.held_people()
+    bound: list[ColumnElement[bool]] = []
+    if category == RetentionCategory.AUDIT and target.school is not None:
+        upto, report.note = await chain_bound(target.db, target.school, report.cutoff, people)
+        if upto is None:
+            return report
+        bound = [rules_for(category)[0].table.c.seq <= upto]
     for rule in rules_for(category):
         tally = report.tables.setdefault(rule.table_name, TableCount())
-        where = selection(rule, target.school, report.cutoff, people)
+        where = [*selection(rule, target.school, report.cutoff, people), *bound]
         if dry_run:
             tally.would = await count(target, rule, where)
             continue
