@@ -55,10 +55,12 @@ class Settings(BaseSettings):
     otp_resend_seconds: int = 60
     otp_daily_limit: int = 10
 
-    # argon2id (RFC 9106's second choice: 3 passes over 64 MiB); changing them rehashes at login.
+    # argon2id: RFC 9106's second choice (3 passes over 64 MiB) in one lane, so a hash takes
+    # one core, not all (docs/decisions/2026-12-06-password-hashing-cpu.md); changing any of
+    # them rehashes at login.
     password_time_cost: int = 3
     password_memory_kib: int = 64 * 1024
-    password_parallelism: int = Field(default=4, ge=1)
+    password_parallelism: int = Field(default=1, ge=1)
     # Hashes at once per process, each on a thread of this nice (Linux: lower priority), so
     # requests on the event loop win the CPU; beyond password_hash_queue more waiting, 429.
     password_hash_threads: int = Field(default_factory=lambda: _hash_threads(), ge=1)
