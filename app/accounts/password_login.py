@@ -42,6 +42,7 @@ async def set_password(
     """Needs a session under the fresh age or a fresh code; ends every other session."""
     e164 = service.phone_of(keys, account)
     passwords.check_strength(settings, password, e164)
+    passwords.admit(settings)
     if code is not None:
         if not await service.verify_code(session, settings, keys, e164, code):
             raise WrongCode("the code is wrong, expired or used up")
@@ -64,6 +65,7 @@ async def sign_in(
     device: sessions.Device,
 ) -> service.TokenPair:
     """A token pair for the right password; 429 after as many wrong ones as a code allows."""
+    passwords.admit(settings)  # too many hashes waiting: 429 before any database work
     digest = service.phone_hash(keys, e164)
     # One try of a number at a time across processes: the count, the check and the new
     # failure are one step, so tries at once cannot all pass a check made before any counted.

@@ -98,9 +98,13 @@ class HashPool:
         """Seconds until the hashes admitted now would be done (at least 1)."""
         return max(1, math.ceil(self.admitted * self.seconds_per_hash / self.threads))
 
-    async def run(self, fn: Callable[..., T], *args: Any, admit: bool = True) -> T:
-        if admit and self.admitted >= self.threads + self.queue:
+    def admit(self) -> None:
+        """429 if a hash now would find the threads busy and the queue full."""
+        if self.admitted >= self.threads + self.queue:
             raise HashingBusy("too many password checks at once; retry shortly", self.retry_after())
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        self.admit()
         self.admitted += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(
@@ -131,6 +135,11 @@ def hash_pool(settings: Settings) -> HashPool:
     if key not in _pools:
         _pools[key] = HashPool(*key)
     return _pools[key]
+
+
+def admit(settings: Settings) -> None:
+    """Before the work that leads to a hash: refuse at once (429) what the pool would refuse."""
+    hash_pool(settings).admit()
 
 
 async def _in_thread(settings: Settings, fn: Callable[..., T], *args: Any) -> T:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -19,11 +20,29 @@ DEFAULT_AUDIT_KEY = "dev-only-audit-key-change-me"
 
 
 def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the platform tells)."""
+    """The cores this process may use: its CPU affinity, cut to a container's CPU quota."""
     affinity = getattr(os, "sched_getaffinity", None)
-    if affinity is not None:
-        return max(1, len(affinity(0)))
-    return os.cpu_count() or 1
+    cores = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+    quota = _cgroup_cpu_quota()
+    if quota is not None:
+        cores = min(cores, math.ceil(quota))
+    return max(1, cores)
+
+
+def _cgroup_cpu_quota() -> float | None:
+    """Cores' worth of CPU time the cgroup allows (`cpu.max`, or v1's cfs quota); None: no limit."""
+    try:
+        limit, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        return None if limit == "max" else int(limit) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        v1 = Path("/sys/fs/cgroup/cpu")
+        limit_us = int((v1 / "cpu.cfs_quota_us").read_text())
+        period_us = int((v1 / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return limit_us / period_us if limit_us > 0 and period_us > 0 else None
 
 
 def _hash_threads() -> int:
@@ -55,10 +74,12 @@ class Settings(BaseSettings):
     otp_resend_seconds: int = 60
     otp_daily_limit: int = 10
 
-    # argon2id (RFC 9106's second choice: 3 passes over 64 MiB); changing them rehashes at login.
+    # argon2id: RFC 9106's second choice (3 passes over 64 MiB) in one lane, so a hash takes
+    # one core, not all (docs/decisions/2026-12-06-password-hashing-cpu.md); changing any of
+    # them rehashes at login.
     password_time_cost: int = 3
     password_memory_kib: int = 64 * 1024
-    password_parallelism: int = Field(default=4, ge=1)
+    password_parallelism: int = Field(default=1, ge=1)
     # Hashes at once per process, each on a thread of this nice (Linux: lower priority), so
     # requests on the event loop win the CPU; beyond password_hash_queue more waiting, 429.
     password_hash_threads: int = Field(default_factory=lambda: _hash_threads(), ge=1)

@@ -137,3 +137,25 @@ async def test_rehash_when_parameters_change(client, owner, settings, tmp_path):
     assert stored is not None and ",t=2," in stored
     again = await client.post("/v1/auth/password", json={"phone": PHONE, "password": GOOD})
     assert again.status_code == 200  # the old parameters still verify the new hash
+
+
+async def test_a_hash_of_four_lanes_is_renewed_in_one_at_login(client, owner, settings):
+    """Hashes made under the former default (parallelism 4) move to one lane at login (#16)."""
+    four: Any = settings.model_copy(update={"password_parallelism": 4})
+    app = create_app(four)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://rostra.test") as c:
+        await _with_password(c, owner)
+    await app.state.ctx.db.dispose()
+
+    async def stored() -> str | None:
+        async with owner.db.session() as session:
+            query = select(Account.password_hash).where(
+                Account.phone_hash == phone_hash(owner.keys, PHONE)
+            )
+            return (await session.execute(query)).scalar_one()
+
+    assert ",p=4$" in (await stored() or "")
+    r = await client.post("/v1/auth/password", json={"phone": PHONE, "password": GOOD})
+    assert r.status_code == 200, r.text
+    assert ",p=1$" in (await stored() or "")

@@ -15,7 +15,13 @@ from app.core.config import ROOT
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD|TOKEN|KEY|DATABASE_URL|PEM)", re.IGNORECASE)
-NOT_SECRET = {"ROSTRA_DB_POOL_SIZE", "ROSTRA_S3_BUCKET", "POSTGRES_USER", "POSTGRES_DB"}
+NOT_SECRET = {
+    "ROSTRA_DB_POOL_SIZE",
+    "ROSTRA_S3_BUCKET",
+    "ROSTRA_PASSWORD_HASH_THREADS",
+    "POSTGRES_USER",
+    "POSTGRES_DB",
+}
 
 
 def _manifests() -> list[dict[str, Any]]:
