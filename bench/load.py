@@ -329,12 +329,14 @@ async def measure(
         warm = Tally()
         await asyncio.gather(*(_ingest_once(balancer, s, 0, warm) for s in world))
         baseline = await unloaded_p99(balancer, people)
-        cpu = deployment.cpu()
+        cpu, own = deployment.cpu(), time.process_time()
         load = await run_phase(balancer, world, people, SECONDS, 1)
         report("load", load, SECONDS)
         used = {n: round(c - cpu[n], 1) for n, c in deployment.cpu().items()}
+        used["generator"] = round(time.process_time() - own, 1)  # this process: the clients
         print(
-            f"  CPU seconds used in the {SECONDS:.0f} s: {used} (the machine has {os.cpu_count()})"
+            f"  CPU seconds used in the {SECONDS:.0f} s: {used} (the machine has {os.cpu_count()}, "
+            f"load average {os.getloadavg()[0]:.1f})"
         )
         load_lost = lost(load)
 
