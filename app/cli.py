@@ -123,7 +123,13 @@ def db_distribute(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="print the plan only")] = False,
 ) -> None:
     """Citus: platform tables as reference tables, tenant tables distributed by tenant_id."""
-    from app.core.citus import CitusMissing, distribute, distribution_plan, schema_problems
+    from app.core.citus import (
+        CitusMissing,
+        distribute,
+        distribution_plan,
+        propagation_statement,
+        schema_problems,
+    )
     from app.schema import metadata
 
     problems = schema_problems(metadata)
@@ -132,17 +138,21 @@ def db_distribute(
         for problem in problems:
             typer.echo(f"  {problem}", err=True)
         raise typer.Exit(2)
+    url = get_settings().owner_database_url
     steps = distribution_plan(metadata)
     for step in steps:
         typer.echo(step.line())
+    setting = propagation_statement(url)
+    typer.echo(f"setting      {setting}  (SET LOCAL reaches the workers: row-level security)")
     if dry_run:
         typer.echo("dry run: nothing changed")
         return
     try:
-        done = distribute(get_settings().owner_database_url, steps)
+        said, *done = distribute(url, steps)
     except CitusMissing as exc:
         typer.echo(f"refused: {exc}", err=True)
         raise typer.Exit(2) from None
+    typer.echo(said)
     typer.echo(f"distributed: {len(done)} table(s) changed, {len(steps) - len(done)} already were")
 
 

@@ -18,7 +18,8 @@ Phases, each ROSTRA_BENCH_LOAD_SECONDS (60) long:
 - failover: the same load, one API process killed (-9) half-way and restarted:
   `failover_lost_events`, `failover_errors` (only requests in flight at the kill).
 ROSTRA_BENCH_SOAK=600 adds a soak of that many seconds: `soak_rss_<process>_mib` is each
-process's resident memory at the end, its baseline the same at the start.
+process's resident memory at the end, its baseline the same at the start (ten readings in
+between are printed); `soak_errors` and `soak_lost_events` as in the load phase.
 """
 
 from __future__ import annotations
@@ -307,13 +308,29 @@ async def _soak(
     deployment: Deployment, balancer: Balancer, world: list[School], people: list[Reader]
 ) -> list[Figure]:
     before = deployment.rss()
+    samples: list[dict[str, float]] = []
+
+    async def sample() -> None:  # ten readings, to tell a plateau from a climb
+        for _ in range(10):
+            await asyncio.sleep(SOAK / 10)
+            samples.append(deployment.rss())
+
+    sampler = asyncio.create_task(sample())
     soak = await run_phase(balancer, world, people, SOAK, 200_000)
+    sampler.cancel()
     after = deployment.rss()
     report("soak", soak, SOAK)
     print(f"  resident memory (MiB) at start {before}, at end {after}")
-    return [
+    for name in before:
+        print(f"    {name} every {SOAK / 10:.0f} s: {[round(s[name]) for s in samples]}")
+    figures = [
         figure(f"soak_rss_{name.replace('-', '_')}_mib", after[name], "MiB", before[name])
         for name in before
+    ]
+    return [
+        *figures,
+        figure("soak_errors", soak.errors, "requests"),
+        figure("soak_lost_events", lost(soak), "events"),
     ]
 
 
@@ -329,12 +346,14 @@ async def measure(
         warm = Tally()
         await asyncio.gather(*(_ingest_once(balancer, s, 0, warm) for s in world))
         baseline = await unloaded_p99(balancer, people)
-        cpu = deployment.cpu()
+        cpu, own = deployment.cpu(), time.process_time()
         load = await run_phase(balancer, world, people, SECONDS, 1)
         report("load", load, SECONDS)
         used = {n: round(c - cpu[n], 1) for n, c in deployment.cpu().items()}
+        used["generator"] = round(time.process_time() - own, 1)  # this process: the clients
         print(
-            f"  CPU seconds used in the {SECONDS:.0f} s: {used} (the machine has {os.cpu_count()})"
+            f"  CPU seconds used in the {SECONDS:.0f} s: {used} (the machine has {os.cpu_count()}, "
+            f"load average {os.getloadavg()[0]:.1f})"
         )
         load_lost = lost(load)
 

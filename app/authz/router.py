@@ -140,7 +140,7 @@ async def revoke_support_grant(grant_id: str, access: GrantDelete, session: Sess
     return Response(status_code=204)
 
 
-def audit_filter(
+async def audit_filter(
     person: Annotated[uuid.UUID | None, Query(description="account id: by or about")] = None,
     kind: Annotated[str | None, Query(max_length=32, description="record kind")] = None,
     since: Annotated[ApiDateTime | None, Query(alias="from", description="at or after")] = None,

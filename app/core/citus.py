@@ -8,6 +8,11 @@ referenced table distributed (or a reference table) before a table that points t
 
 The rules Citus needs of the schema are checked here too (`schema_problems`), so the
 command refuses a schema that would fail half-way and the test suite holds the same rules.
+
+Row-level security on the workers needs the transaction's `SET LOCAL app.*` settings there:
+Citus sends them along only with `citus.propagate_set_commands = 'local'`, which the command
+sets for the database (`ALTER DATABASE ... SET`) and then reads back (see the decision note
+docs/decisions/2026-12-04-citus-distribution.md).
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import MetaData, Table, UniqueConstraint, create_engine, text
+from sqlalchemy import MetaData, Table, UniqueConstraint, create_engine, make_url, text
+from sqlalchemy.engine import Connection
 
 TENANT_COLUMN = "tenant_id"
+PROPAGATE_SET = "citus.propagate_set_commands"
 
 
 class CitusMissing(Exception):
@@ -110,8 +117,45 @@ def _reference_problems(table: Table) -> list[str]:
     return found
 
 
+def propagation_statement(owner_url: str) -> str:
+    """The database-level setting that makes Citus send SET LOCAL to the workers (the
+    database name is quoted as an identifier; ALTER DATABASE takes no bound parameters)."""
+    url = make_url(owner_url)
+    name = _quoted(url.database or "") if url.get_backend_name() == "postgresql" else "<database>"
+    return f"ALTER DATABASE {name} SET {PROPAGATE_SET} = 'local'"
+
+
+def _database_setting(conn: Connection) -> str | None:
+    """What the database's own default of citus.propagate_set_commands is (None: unset)."""
+    found = conn.execute(
+        text(
+            "SELECT split_part(c, '=', 2) FROM pg_db_role_setting s, unnest(s.setconfig) c "
+            "WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = "
+            "current_database()) AND s.setrole = 0 AND split_part(c, '=', 1) = :name"
+        ),
+        {"name": PROPAGATE_SET},
+    ).scalar()
+    return None if found is None else str(found)
+
+
+def propagate_set_local(conn: Connection, owner_url: str) -> str:
+    """Set citus.propagate_set_commands = 'local' for the database unless it is, then check
+    that a new session of the database gets it; the line that says which."""
+    before = _database_setting(conn)
+    if before != "local":
+        conn.execute(text(propagation_statement(owner_url)))
+    if _database_setting(conn) != "local":
+        raise CitusMissing(f"{PROPAGATE_SET} did not take for this database")
+    if before == "local":
+        return f"{PROPAGATE_SET} = 'local' for this database: already set"
+    return f"{PROPAGATE_SET} = 'local' for this database: set (was {before or 'unset'})"
+
+
 def distribute(owner_url: str, steps: list[DistributionStep]) -> list[str]:
-    """Run the plan on a Citus coordinator as the schema owner; tables already done are skipped.
+    """Run the plan on a Citus coordinator as the schema owner; tables already done are
+    skipped. First the database's citus.propagate_set_commands is set to 'local' (the line
+    saying so comes first in the answer), so row-level security on the workers sees the
+    transaction's SET LOCAL settings.
 
     Refuses (CitusMissing) on a database without the extension, before changing anything.
     """
@@ -129,6 +173,7 @@ def distribute(owner_url: str, steps: list[DistributionStep]) -> list[str]:
                     "the citus extension is not installed in this database: run "
                     "CREATE EXTENSION citus on a Citus coordinator first; nothing was changed"
                 )
+            done.append(propagate_set_local(conn, owner_url))
             already = {
                 str(row[0])
                 for row in conn.execute(text("SELECT logicalrelid::text FROM pg_dist_partition"))

@@ -139,6 +139,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)
+    # A pooled connection idle this long is pinged before use (a busy one is not: see db.py).
+    db_ping_idle_seconds: float = Field(default=10.0, ge=0)
 
     # Bearer token that /metrics asks for; in production /metrics is closed until it is set.
     metrics_token: str | None = None

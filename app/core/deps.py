@@ -1,4 +1,8 @@
-"""Request-level dependencies: the service context and the request's one transaction."""
+"""Request-level dependencies: the service context and the request's one transaction.
+
+Dependencies that do no I/O are `async def` all the same: FastAPI runs a plain `def` in its
+thread pool, a hand-off per dependency per request that cost more than the work itself.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +17,18 @@ from app.core.context import ServiceContext
 from app.core.security import Keys
 
 
-def get_context(request: Request) -> ServiceContext:
+def context_of(request: Request) -> ServiceContext:
     ctx: ServiceContext = request.app.state.ctx
     return ctx
 
 
+async def get_context(request: Request) -> ServiceContext:
+    return context_of(request)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed at the edge after the handler returns."""
-    ctx = get_context(request)
+    ctx = context_of(request)
     async with ctx.db.session() as session:
         yield session
 
@@ -29,11 +37,11 @@ ContextDep = Annotated[ServiceContext, Depends(get_context)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_settings_dep(ctx: ContextDep) -> Settings:
+async def get_settings_dep(ctx: ContextDep) -> Settings:
     return ctx.settings
 
 
-def get_keys(ctx: ContextDep) -> Keys:
+async def get_keys(ctx: ContextDep) -> Keys:
     return ctx.keys
 
 
@@ -41,7 +49,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 KeysDep = Annotated[Keys, Depends(get_keys)]
 
 
-def request_id(request: Request) -> str:
+async def request_id(request: Request) -> str:
     return str(getattr(request.state, "request_id", ""))
 
 

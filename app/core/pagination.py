@@ -92,7 +92,7 @@ def paginate(
     return page, encode_cursor(list(cursor_of(page[-1]))) if more else None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="page size, 1–500")] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> PageParams:

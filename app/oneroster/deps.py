@@ -22,7 +22,7 @@ def roster_tokens(secret_key: str) -> RosterTokens:
     return RosterTokens(secret_key)
 
 
-def tokens_of(ctx: ContextDep) -> RosterTokens:
+async def tokens_of(ctx: ContextDep) -> RosterTokens:
     return roster_tokens(ctx.settings.secret_key)
 
 

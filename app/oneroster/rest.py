@@ -24,7 +24,7 @@ BASE = "/ims/oneroster/rostering/v1p2"
 router = APIRouter(tags=["oneroster"])
 
 
-def list_params(
+async def list_params(
     limit: str | None = None,
     offset: str | None = None,
     sort: str | None = None,

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from app.rights.workdays import WorkdayCalendar, default_calendar
 
 
-def workday_calendar(request: Request) -> WorkdayCalendar:
+async def workday_calendar(request: Request) -> WorkdayCalendar:
     chosen: WorkdayCalendar | None = getattr(request.app.state, "workday_calendar", None)
     return chosen or default_calendar()
 

@@ -103,6 +103,30 @@ def test_the_dry_run_prints_the_plan_and_changes_nothing(tmp_path):
     assert lines[0].startswith("reference")
     assert "distributed  classroom_event by tenant_id (colocated with " in done.stdout
     assert lines[-1] == "dry run: nothing changed"
+    assert "ALTER DATABASE <database> SET citus.propagate_set_commands = 'local'" in lines[-2]
+
+
+def _database_settings(url: str) -> list[str]:
+    """The database's own defaults (ALTER DATABASE ... SET), read as the owner."""
+    import psycopg
+
+    with psycopg.connect(url.replace("+asyncpg", "")) as conn:
+        row = conn.execute(
+            "SELECT setconfig FROM pg_db_role_setting WHERE setrole = 0 AND setdatabase = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
+        ).fetchone()
+    return list(row[0]) if row else []
+
+
+@postgres_only
+def test_the_dry_run_names_the_setting_it_would_make_for_this_database(database):
+    """Row-level security on the workers needs SET LOCAL propagated (the citus note)."""
+    done = _distribute(database.owner_url, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    name = database.owner_url.rsplit("/", 1)[1]
+    assert f"""ALTER DATABASE "{name}" SET citus.propagate_set_commands = 'local'""" in done.stdout
+    assert done.stdout.splitlines()[-1] == "dry run: nothing changed"
+    assert not any("propagate_set_commands" in s for s in _database_settings(database.owner_url))
 
 
 @postgres_only
@@ -112,9 +136,39 @@ def test_without_the_citus_extension_distribute_refuses_and_changes_nothing(data
     assert "refused: the citus extension is not installed in this database" in done.stderr
     assert "nothing was changed" in done.stderr
     assert "distributed:" not in done.stdout
+    # Refused before the setting too: the database's defaults are as they were.
+    assert not any("propagate_set_commands" in s for s in _database_settings(database.owner_url))
 
 
 def test_on_sqlite_distribute_refuses(tmp_path):
     done = _distribute(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     assert done.returncode == 2
     assert "Citus runs on PostgreSQL" in done.stderr
+
+
+@postgres_only
+def test_the_setting_is_made_once_and_read_back(database):
+    """The ALTER DATABASE step on its own (PostgreSQL takes a `citus.` setting as a placeholder
+    where the extension is absent): set, then reported as already set; new sessions get it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from app.core.citus import propagate_set_local
+    from app.core.migrate import sync_url
+
+    url = sync_url(database.owner_url)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            first = propagate_set_local(conn, database.owner_url)
+            again = propagate_set_local(conn, database.owner_url)
+        with engine.connect() as fresh:  # a new session: the database default applies
+            shown = fresh.execute(text("SHOW citus.propagate_set_commands")).scalar()
+        assert first == "citus.propagate_set_commands = 'local' for this database: set (was unset)"
+        assert again == "citus.propagate_set_commands = 'local' for this database: already set"
+        assert shown == "local"
+    finally:
+        with engine.connect() as conn:
+            name = database.owner_url.rsplit("/", 1)[1]
+            conn.execute(text(f'ALTER DATABASE "{name}" RESET citus.propagate_set_commands'))
+        engine.dispose()

@@ -98,3 +98,36 @@ async def test_no_free_connection_in_time_answers_503_not_a_hang(database, tmp_p
     assert waiting.headers["Retry-After"] == "1"
     assert "no database connection" in waiting.json()["detail"]
     assert took < 1.5
+
+
+async def _drop_app_connections(owner: Any, url: str) -> int:
+    """What a database restart does to the pool: the server ends every app connection."""
+    async with owner.db.session() as session:
+        ended = await session.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND usename = :role"
+            ),
+            {"role": url.split("://", 1)[1].split("@", 1)[0]},
+        )
+        return int(ended.scalar_one())
+
+
+@postgres_only
+async def test_an_idle_pooled_connection_the_server_dropped_is_replaced_not_answered_500(
+    database, tmp_path, owner
+):
+    """ROSTRA_DB_PING_IDLE_SECONDS: a connection idle that long is pinged before use; one
+    returned moments ago is not (a ping on asyncpg is three round trips)."""
+    settings = make_settings(database, tmp_path, db_ping_idle_seconds=0.2, db_pool_size=2)
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://rostra.test") as c:
+            assert (await c.get("/readyz")).status_code == 200  # one connection now pooled
+            assert await _drop_app_connections(owner, settings.database_url) >= 1
+            await asyncio.sleep(0.3)
+            for _ in range(3):
+                assert (await c.get("/readyz")).status_code == 200
+    finally:
+        await app.state.ctx.db.dispose()
