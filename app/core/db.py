@@ -43,19 +43,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-# An execution option: on SQLite the transaction takes the write lock at BEGIN.
-SQLITE_IMMEDIATE = "rostra_sqlite_immediate"
+def _sqlite_savepoint(conn: Connection, _name: str, *_: Any) -> None:
+    """A savepoint that would open the transaction opens it with the write lock first.
 
-
-def _sqlite_begin(conn: Connection) -> None:
-    """`BEGIN IMMEDIATE` for a transaction that may write; the driver's own deferred begin else.
-
-    A deferred transaction that has read (inside a savepoint, the driver's BEGIN comes
-    with it) holds a snapshot; a write after another connection's commit cannot upgrade
-    it and fails at once with "database is locked", which no busy timeout waits out.
-    Taking the write lock first makes the transaction wait its turn instead.
+    The driver begins a transaction only at the first write; a `SAVEPOINT` outside one
+    begins a deferred one, whose first read fixes a snapshot. Once another connection
+    commits (the audit sealer, the job worker, a request), the savepoint's first write
+    cannot upgrade that snapshot and fails at once with "database is locked", which no
+    busy timeout waits out. `BEGIN IMMEDIATE` makes the commit beside it wait instead.
     """
-    if conn.get_execution_options().get(SQLITE_IMMEDIATE):
+    driver = conn.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -82,7 +80,7 @@ def make_engine(url: str, pool: PoolSettings | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "savepoint", _sqlite_savepoint)
         return engine
     pool = pool or PoolSettings()
     connect_args: dict[str, Any] = {}
@@ -113,20 +111,12 @@ class Database:
         self.engine = make_engine(self.url, PoolSettings.of(settings))
         self.is_postgres = self.engine.dialect.name == "postgresql"
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
-        immediate = self.engine.execution_options(**{SQLITE_IMMEDIATE: not self.is_postgres})
-        self._immediate = async_sessionmaker(immediate, expire_on_commit=False)
         self._side: AsyncEngine | None = None
 
     @asynccontextmanager
-    async def session(self, *, immediate: bool = False) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block ends cleanly, rolled back otherwise.
-
-        `immediate`: on SQLite the transaction holds the write lock from its first
-        statement, so it may read, then write, whatever commits beside it
-        (`_sqlite_begin`); PostgreSQL needs nothing of the kind.
-        """
-        factory = self._immediate if immediate else self.sessionmaker
-        async with factory() as session:
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed when the block ends cleanly, rolled back otherwise."""
+        async with self.sessionmaker() as session:
             session.info[AT_END] = []  # what ends with the transaction (`app.core.locks`)
             try:
                 yield session

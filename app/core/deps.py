@@ -18,20 +18,10 @@ def get_context(request: Request) -> ServiceContext:
     return ctx
 
 
-# Methods whose handlers only read: an audit entry aside, and SQLite's driver opens the
-# transaction at that first write, so the reads before it hold no snapshot to lose.
-READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed at the edge after the handler returns.
-
-    A request that may change something begins with SQLite's write lock
-    (`Database.session(immediate=True)`): it reads, then writes, and must not lose to
-    a commit in between (the audit sealer, the job worker, another request).
-    """
+    """One transaction per request, committed at the edge after the handler returns."""
     ctx = get_context(request)
-    async with ctx.db.session(immediate=request.method not in READING_METHODS) as session:
+    async with ctx.db.session() as session:
         yield session
 
 

@@ -58,9 +58,6 @@ async def xact_lock(session: AsyncSession, name: str) -> None:
     found = _local(session, name)
     if found is None or name in _held_here(session):
         return
-    # The transaction begins first (an immediate one takes the database's write lock), so
-    # every holder of the name already holds the database: nobody waits for both in turn.
-    await session.connection()
     lock, at_end = found
     await lock.acquire()
     _held_here(session).add(name)

@@ -1,11 +1,12 @@
 """A portal form's POST and a commit beside it on SQLite (#10): the "database is locked"
 flake of the browser journeys, made to happen every time.
 
-The form reads (the course code is free?) and then writes, inside a savepoint. Here
+The form reads (is the course code free?) and then writes, inside a savepoint. Here
 another connection commits between that read and that write, as the audit sealer or
-the job worker might. The request began with the write lock, so the other writer is
-the one that waits (here: refused at once, it waits zero seconds), and the form goes
-through.
+the job worker might: before, the form's write failed at once (500, "database is
+locked"). The savepoint now begins the transaction with the write lock, so the other
+writer is the one that waits (here: refused at once, it waits zero seconds), and the
+form goes through.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ async def test_a_form_post_goes_through_when_another_connection_writes_mid_reque
         )
     finally:
         event.remove(engine, "before_cursor_execute", between_read_and_write)
-    assert beside == ["database is locked"]  # the request held the write lock
+    assert beside == ["database is locked"]  # the form held the write lock
     assert made.status_code == 303, made.text
     listed = await admin.get("/portal/s/demo-north/admin/courses")
     assert "M7" in listed.text and "数学" in listed.text

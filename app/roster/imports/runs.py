@@ -106,7 +106,7 @@ async def apply_run(ctx: ServiceContext, args: dict[str, Any]) -> None:
     tenant_id, run_id = uuid.UUID(str(args["tenant_id"])), str(args["run_id"])
     if not await _claim(ctx, tenant_id, run_id):
         return
-    async with ctx.db.session(immediate=True) as session:  # reads, then writes the file
+    async with ctx.db.session() as session:
         await set_tenant(session, tenant_id)
         run = await run_of(session, tenant_id, run_id)
         try:
