@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, bindparam, event, func, text
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -42,6 +43,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_savepoint(conn: Connection, _name: str, *_: Any) -> None:
+    """A savepoint that would open the transaction opens it with the write lock first.
+
+    The driver begins a transaction only at the first write; a `SAVEPOINT` outside one
+    begins a deferred one, whose first read fixes a snapshot. Once another connection
+    commits (the audit sealer, the job worker, a request), the savepoint's first write
+    cannot upgrade that snapshot and fails at once with "database is locked", which no
+    busy timeout waits out. `BEGIN IMMEDIATE` makes the commit beside it wait instead.
+    """
+    driver = conn.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +113,7 @@ def make_engine(url: str, pool: PoolSettings | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "savepoint", _sqlite_savepoint)
         return engine
     pool = pool or PoolSettings()
     connect_args: dict[str, Any] = {}
