@@ -47,6 +47,7 @@ from app.portal import install as install_portal
 from app.privacy.router import router as privacy_router
 from app.retention.router import router as retention_router
 from app.rights.export.router import router as export_router
+from app.rights.minors.router import router as minors_router
 from app.rights.profile.router import router as profile_router
 from app.rights.router import router as rights_router
 from app.roster.router import router as roster_router
@@ -57,7 +58,7 @@ from app.tenancy.tenantfile import TenantFileError, calling_regions
 ROUTERS = [auth_router, members_router, authz_router, roster_router]
 ROUTERS += [classroom_ingest_router, classroom_records_router]
 ROUTERS += [classroom_files_router, privacy_router, export_router]
-ROUTERS += [rights_router, profile_router, retention_router]
+ROUTERS += [rights_router, profile_router, minors_router, retention_router]
 ROUTERS += [analytics_router, learning_record_router, reports_router]
 ROUTERS += [sessions_router, password_router, security_router, identity_router]
 ROUTERS += [oneroster_router, oneroster_rest_router]

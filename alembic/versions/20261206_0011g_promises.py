@@ -7,6 +7,10 @@ docs/decisions/2026-12-06-refusal-exceptions.md.
 `nickname` and the avatar (an object in the store: key, type, size, checksum, when) on
 `account`: the person's own profile (ACC-3, RGT-3). See docs/decisions/2026-12-06-profile.md.
 
+`outcome` and `rights_request_id` on `rosterissue`: how a school settled a report that a
+minor uses the service without guardian consent, and the deletion it started (MIN-7/8).
+See docs/decisions/2026-12-06-minor-without-consent.md.
+
 Revision ID: 0011g
 Revises: 0011r
 Create Date: 2026-12-06
@@ -46,8 +50,15 @@ def upgrade() -> None:
             )
         )
 
+    with op.batch_alter_table("rosterissue") as batch:
+        batch.add_column(sa.Column("outcome", TEXT(length=32), nullable=True))
+        batch.add_column(sa.Column("rights_request_id", sa.Uuid(), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("rosterissue") as batch:
+        batch.drop_column("rights_request_id")
+        batch.drop_column("outcome")
     with op.batch_alter_table("account") as batch:
         for column in (*PROFILE, "avatar_updated_at"):
             batch.drop_column(column)

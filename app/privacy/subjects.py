@@ -18,7 +18,7 @@ from app.core.errors import NotFound
 from app.core.ids import parse_id
 from app.core.vocabulary import Role
 from app.roster.members import repository as roster
-from app.tenancy.models import AgeBand, Membership, Tenant
+from app.tenancy.models import AgeBand, Membership, MembershipStatus, Tenant
 from app.tenancy.repository import LIVE_STATUSES, memberships_of_account
 
 
@@ -58,7 +58,8 @@ class Subject:
 
 
 def _live(membership: Membership) -> bool:
-    return membership.status in LIVE_STATUSES
+    # A suspended minor's school still holds their data: rights requests reach it (MIN-7).
+    return membership.status in LIVE_STATUSES or membership.status == MembershipStatus.suspended
 
 
 async def resolve_subject(session: AsyncSession, caller: Account, student: str | None) -> Subject:

@@ -25,9 +25,12 @@ from app.core.pagination import PageParams, paginate
 from app.privacy.notices import today
 from app.rights import deadlines, repository
 from app.rights.decisions import decide_account_part, decide_part, settle
+from app.rights.erasure import erase_in_school
 from app.rights.filed import Filed
-from app.rights.models import RightsRequest, SchoolRightsRequest
-from app.rights.schemas import DecideIn
+from app.rights.history import append as _append
+from app.rights.history import step
+from app.rights.models import RequestType, RightsRequest, SchoolRightsRequest
+from app.rights.schemas import DecideIn, Decision
 from app.rights.service import attach_parts
 from app.rights.workdays import WorkdayCalendar
 from app.roster.scopes import person_predicate
@@ -100,15 +103,28 @@ async def decide_school_part(
     request = await repository.request_by_id(session, part.request_id)
     assert request is not None  # a part always has its request (foreign key)
     if changed:
+        detail: dict[str, object] = {"decided": body.decision}
+        if body.decision == Decision.APPROVE and part.type in ERASING:
+            detail["erased"] = await carry_out_deletion(session, part)
         await session.flush()
         filed = (await attach_parts(session, part.account_id, [request]))[0]
         settle(filed)
         await set_tenant(session, access.tenant_id)
-        detail: dict[str, object] = {"decided": body.decision}
         if body.exception:
             detail["exception"] = body.exception  # RGT-21: the code is logged
         await _audit(session, access, [part.account_id], detail)
     return part, request, changed
+
+
+ERASING = frozenset({RequestType.DELETION, RequestType.CANCELLATION})
+
+
+async def carry_out_deletion(session: AsyncSession, part: SchoolRightsRequest) -> dict[str, int]:
+    """The school approved deleting: Rostra deletes the person's data there now (TPS-8)."""
+    counts = await erase_in_school(session, part.tenant_id, part.account_id)
+    note = f"carried out: {sum(counts.values())} records of the person deleted in the school"
+    _append(part, step(part.status, None, "platform", note))
+    return counts
 
 
 # --- platform staff --------------------------------------------------------------------

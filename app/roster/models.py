@@ -108,6 +108,7 @@ class ConsentAttestation(SQLModel, table=True):
 class RosterIssueKind(StrEnum):
     membership_disputed = "membership_disputed"  # the person says they never agreed
     wrong_enrollment = "wrong_enrollment"  # the person says they are in the wrong course
+    minor_without_consent = "minor_without_consent"  # MIN-7: no guardian consent, reported
 
 
 class RosterIssue(SQLModel, table=True):
@@ -124,6 +125,8 @@ class RosterIssue(SQLModel, table=True):
     created_at: datetime = utc_field(default_now=True)
     resolved_at: datetime | None = utc_field(nullable=True)
     resolved_by: uuid.UUID | None = Field(default=None)
+    outcome: str | None = Field(default=None, max_length=32)  # how the school settled it
+    rights_request_id: uuid.UUID | None = Field(default=None)  # the deletion it started (MIN-8)
 
     __table_args__ = (Index("ix_rosterissue_status", "tenant_id", "status", "id"),)
 

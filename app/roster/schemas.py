@@ -175,6 +175,8 @@ class RosterIssueOut(BaseModel):
     status: str
     created_at: datetime
     resolved_at: datetime | None
+    outcome: str | None = None
+    rights_request_id: uuid.UUID | None = None
 
 
 class EntityPlan(BaseModel):

@@ -41,6 +41,7 @@ class MembershipStatus(StrEnum):
     active = "active"  # confirmed by the person
     disputed = "disputed"  # the person says they never agreed: suspended
     inactive = "inactive"  # deactivated by the school, kept for the record
+    suspended = "suspended"  # a minor reported without guardian consent (MIN-7), until settled
 
 
 class AgeBand(StrEnum):

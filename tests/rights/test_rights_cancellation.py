@@ -147,9 +147,15 @@ async def test_cancellation_is_irreversible_frees_the_number_and_tells_each_scho
 
 
 async def test_cancellation_with_delete_asks_each_school_to_decide_on_its_records(
-    client, owner, login, people
+    client, owner, login, people, settings
 ):
     headers = await login(STUDENT)
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"0" * 32
+    put = await client.put(
+        "/v1/me/profile/avatar", files={"file": ("me.png", png, "image/png")}, headers=headers
+    )
+    assert put.status_code == 200, put.text
+    await client.patch("/v1/me/profile", json={"nickname": "Kit"}, headers=headers)
     done = await _cancel(client, owner, headers, erasure="delete")
     assert done.status_code == 201
     parts = routed(done.json())
@@ -166,3 +172,7 @@ async def test_cancellation_with_delete_asks_each_school_to_decide_on_its_record
     async with owner.db.session() as session:
         old = await session.get(Account, people.ids[STUDENT])
         assert old is not None and old.display_name is None
+        # The profile went with the account (ACC-3): no nickname, no avatar object.
+        assert (old.nickname, old.avatar_key) == (None, None)
+    avatars = settings.object_store_dir / "accounts" / str(people.ids[STUDENT]) / "avatar"
+    assert not avatars.exists() or not any(avatars.iterdir())

@@ -123,7 +123,8 @@ async def test_deletion_goes_to_the_platform_and_to_each_school_as_linked_parts(
     assert final["status"] == "partly_done"
     assert final["history"][-1]["status"] == "partly_done"
     steps = routed(final)["demo-north"]["history"]
-    assert [s["by_kind"] for s in steps][-2:] == ["school", "platform"]
+    assert [s["by_kind"] for s in steps][-3:] == ["school", "platform", "platform"]
+    assert steps[-1]["note"].startswith("carried out")  # TPS-8: Rostra deleted it there
 
 
 async def test_deletion_needs_grounds_and_a_fresh_sms_code_and_writes_nothing_without(

@@ -115,6 +115,8 @@ async def school_issue(session: AsyncSession, access: Access, issue_id: str) -> 
 def confirm(membership: Membership) -> bool:
     if membership.status == MembershipStatus.inactive:
         raise Conflict("the school deactivated this membership; it cannot be confirmed")
+    if membership.status == MembershipStatus.suspended:
+        raise Conflict("suspended until the school settles the report of no guardian consent")
     if membership.status == MembershipStatus.active:
         return False
     now = clock.now()
@@ -174,5 +176,7 @@ async def report_enrollment(
 def resolve(issue: RosterIssue, by: uuid.UUID) -> bool:
     if issue.status == "resolved":
         return False
+    if issue.kind == RosterIssueKind.minor_without_consent:
+        raise Conflict("the school settles this report by deciding on the guardian's consent")
     issue.status, issue.resolved_at, issue.resolved_by = "resolved", clock.now(), by
     return True
