@@ -11,6 +11,7 @@ from app.core.config import ROOT
 from app.portal import (
     admin,
     admin_courses,
+    admin_issues,
     admin_oversight,
     admin_people,
     admin_reports,
@@ -43,6 +44,7 @@ def install(app: FastAPI) -> None:
         admin_courses.router,
         admin_people.router,
         admin_oversight.router,
+        admin_issues.router,
         admin_reports.router,
         home.fallback,
     ):
