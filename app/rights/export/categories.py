@@ -150,7 +150,7 @@ MEMBERSHIP_COLUMNS = (
 )  # fmt: skip
 ACCOUNT_COLUMNS = (
     "id", "phone", "phone_masked", "display_name", "registered_via", "status", "created_at",
-    "last_login_at",
+    "last_login_at", "nickname", "avatar_type", "avatar_size", "avatar_sha256",
 )  # fmt: skip
 # What a school's OneRoster file said about the person, kept by the import to give back
 # (#14): one row per membership that has it.

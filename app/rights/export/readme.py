@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 FILES_ZH = {
-    "account": "你的账号：手机号、显示名称、注册方式、状态。",
+    "account": "你的账号：手机号、显示名称、注册方式、状态，"
+    "以及你设置的昵称和头像（类型、大小、校验值）。",
     "memberships": "你在各学校的身份（学生、教师、监护人等）及其状态。",
     "oneroster": "学校导入的 OneRoster 名册中关于你的字段：编号、用户名、邮箱、年级、"
     "第二个电话、人口信息、扩展字段等。",
@@ -24,7 +25,8 @@ FILES_ZH = {
     "recordings": "你参加的课程录像的签名下载链接（有效期见 link_expires_at）。",
 }
 FILES_EN = {
-    "account": "Your account: phone number, display name, how it was registered, status.",
+    "account": "Your account: phone number, display name, how it was registered, status, "
+    "and the nickname and avatar you set (type, size, checksum).",
     "memberships": "Your roles in each school (student, teacher, guardian...) and their status.",
     "oneroster": "What each school's OneRoster roster file said about you: sourcedId, username, "
     "email, grades, a second phone, demographics, extension (metadata) fields.",

@@ -182,7 +182,8 @@ def _account_row(ctx: ServiceContext, account: Account) -> tuple[Any, ...]:
     phone = plain_phone(ctx.keys, account.phone_enc)
     return (
         account.id, phone, account.phone_masked, account.display_name, account.registered_via,
-        account.status, account.created_at, account.last_login_at,
+        account.status, account.created_at, account.last_login_at, account.nickname,
+        account.avatar_type, account.avatar_size, account.avatar_sha256,
     )  # fmt: skip
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.factories import jpeg
 from tests.privacy.people import CHILD, STUDENT
 
@@ -99,3 +101,21 @@ async def test_nickname_and_avatar_are_optional_set_replaced_and_removed(
     assert (await client.delete(AVATAR, headers=headers)).status_code == 204  # a retry
     cleared = await client.patch(PROFILE, json={"nickname": ""}, headers=headers)
     assert cleared.json()["nickname"] is None
+
+
+async def test_the_profile_is_in_the_persons_access_export(app, client, login, people):
+    """ACC-3 with RGT-1: what the person set is part of what they get back."""
+    from app.jobs.wiring import drain
+    from tests.rights.export.world import unzip
+
+    headers = await login(STUDENT)
+    await client.patch(PROFILE, json={"nickname": "小明"}, headers=headers)
+    await client.put(AVATAR, files={"file": ("me.png", png(b"9"), "image/png")}, headers=headers)
+    started = await client.post("/v1/me/exports", headers=headers)
+    assert started.status_code == 202, started.text
+    await drain(app.state.ctx)
+    download = await client.get(f"/v1/me/exports/{started.json()['id']}/download", headers=headers)
+    assert download.status_code == 200, download.text
+    account = json.loads(unzip(download.content)["account.json"])[0]
+    assert (account["nickname"], account["avatar_type"]) == ("小明", "image/png")
+    assert account["avatar_size"] == len(png(b"9"))
