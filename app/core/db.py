@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -135,6 +135,17 @@ def make_engine(url: str, pool: PoolSettings | None = None) -> AsyncEngine:
 
 
 AT_END = "rostra.at_end"
+AFTER_COMMIT = "rostra.after_commit"
+
+
+def after_commit(session: AsyncSession, work: Callable[[], Awaitable[object]]) -> None:
+    """Run `work` once the transaction of `session` has committed, never if it rolls back
+    (removing an object the committed rows no longer name). Outside `Database.session`, at
+    once is not safe, so it is refused."""
+    pending = session.info.get(AFTER_COMMIT)
+    if pending is None:
+        raise RuntimeError("after_commit needs a session of Database.session")
+    pending.append(work)
 
 
 class Database:
@@ -164,6 +175,7 @@ class Database:
         """One transaction: committed when the block ends cleanly, rolled back otherwise."""
         async with self.sessionmaker() as session:
             session.info[AT_END] = []  # what ends with the transaction (`app.core.locks`)
+            session.info[AFTER_COMMIT] = []  # what waits for the commit (`after_commit`)
             try:
                 yield session
                 await session.commit()
@@ -173,6 +185,8 @@ class Database:
             finally:
                 for release in reversed(session.info.pop(AT_END)):
                     release()
+            for work in session.info.pop(AFTER_COMMIT):
+                await work()
 
     @asynccontextmanager
     async def side_session(self) -> AsyncIterator[AsyncSession]:

@@ -1,16 +1,24 @@
-"""Queries on notices, acceptances and consent withdrawals (school queries take the school)."""
+"""Queries on notices, acceptances, consent withdrawals and legal holds (school queries take
+the school)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.repository import in_school
-from app.privacy.models import ConsentWithdrawal, Notice, NoticeAcceptance, PlatformNotice
+from app.privacy.models import (
+    ConsentWithdrawal,
+    LegalHold,
+    Notice,
+    NoticeAcceptance,
+    PlatformNotice,
+)
 
 
 async def platform_notices(session: AsyncSession) -> Sequence[PlatformNotice]:
@@ -70,3 +78,19 @@ async def withdrawals_of(
     ).order_by(col(ConsentWithdrawal.withdrawn_at))
     found: Sequence[ConsentWithdrawal] = (await session.execute(query)).scalars().all()
     return found
+
+
+async def active_holds(
+    session: AsyncSession, tenant_id: uuid.UUID, now: datetime
+) -> list[LegalHold]:
+    """The school's legal holds in force: not lifted, and without an end or ending later."""
+    rows = await session.execute(
+        select(LegalHold)
+        .where(
+            col(LegalHold.tenant_id) == tenant_id,
+            col(LegalHold.lifted_at).is_(None),
+            or_(col(LegalHold.until).is_(None), col(LegalHold.until) > now),
+        )
+        .order_by(col(LegalHold.placed_at), col(LegalHold.id))
+    )
+    return list(rows.scalars())

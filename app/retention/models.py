@@ -1,5 +1,6 @@
-"""Legal holds, sweep runs and the deletion log (the per-lesson tally the sweep leaves behind
-is `app.analytics.models.LessonTally`: analytics reads it)."""
+"""Sweep runs. Legal holds and the deletion log are `app.privacy.models` (the rights domain,
+below this one, checks the holds and logs what it erases); the per-lesson tally the sweep
+leaves behind is `app.analytics.models.LessonTally`: analytics reads it."""
 
 from __future__ import annotations
 
@@ -11,26 +12,8 @@ from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
 
 from app.core.models import id_field, tenant_field, utc_field
-
-
-class LegalHold(SQLModel, table=True):
-    """Suspends the sweep for a school, a person in it or a category of it (RET-5)."""
-
-    __tablename__ = "legal_hold"
-
-    tenant_id: uuid.UUID = tenant_field()
-    id: uuid.UUID = id_field()
-    scope: str = Field(max_length=16)  # a HoldScope
-    account_id: uuid.UUID | None = Field(default=None, foreign_key="account.id")
-    category: str | None = Field(default=None, max_length=32)  # a RetentionCategory
-    reason: str = Field(max_length=500)
-    until: datetime | None = utc_field(nullable=True)  # None: until lifted
-    placed_by: uuid.UUID | None = Field(default=None)
-    placed_at: datetime = utc_field(default_now=True)
-    lifted_at: datetime | None = utc_field(nullable=True)
-    lifted_by: uuid.UUID | None = Field(default=None)
-
-    __table_args__ = (Index("ix_legal_hold_tenant_placed", "tenant_id", "placed_at"),)
+from app.privacy.models import DeletionLog as DeletionLog
+from app.privacy.models import LegalHold as LegalHold
 
 
 class RetentionRun(SQLModel, table=True):
@@ -65,27 +48,3 @@ class PlatformRetentionRun(SQLModel, table=True):
     trigger: str = Field(default="cli", max_length=16)
     counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     duration_ms: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
-
-
-class DeletionLog(SQLModel, table=True):
-    """What one sweep batch removed from one table: school, primary keys, when. Ids only, no
-    personal data; replayed into a restored backup so deleted rows stay deleted (RET-6).
-
-    A platform table on purpose (`school_id`, not `tenant_id`): it outlives the rows and the
-    school it names, and a restore replays it for every school at once.
-    """
-
-    __tablename__ = "deletion_log"
-
-    id: uuid.UUID = id_field()  # UUIDv7: replay order is deletion order
-    table_name: str = Field(max_length=64)
-    category: str = Field(max_length=32)  # the RetentionCategory that swept it
-    school_id: uuid.UUID | None = Field(default=None)  # None: a platform table
-    # pk column -> the batch's values, in the same order for every column
-    keys: dict[str, list[str]] = Field(sa_column=Column(JSON, nullable=False))
-    row_count: int = Field(default=0)
-    action: str = Field(max_length=16)  # delete | anonymise
-    run_id: uuid.UUID
-    at: datetime = utc_field(default_now=True)
-
-    __table_args__ = (Index("ix_deletion_log_at", "at"), Index("ix_deletion_log_run", "run_id"))

@@ -2,7 +2,8 @@
 
 `export_log` writes the log as JSON lines, one per sweep batch and table (ids only: table,
 school, the batch's keys, action, run, at), and one per deleted school (action `school`:
-every row and object of the school went, offboarding or shutdown).
+every row and object of the school went, offboarding or shutdown), and one per person erased
+in a school by an approved deletion (action `erase`, key the account id).
 `replay` applies such a file to the database it connects to, typically a backup restored
 from before those deletions: every row the log names is removed again (rollups folded into
 their lesson's tally first, as the sweep did), a whole school by the deletion that removed
@@ -29,6 +30,7 @@ from app.core.ids import new_id
 from app.retention.batches import Target, enter_sweep, remove
 from app.retention.models import DeletionLog
 from app.retention.rules import PLATFORM_RULES, SCHOOL_RULES, Rule
+from app.rights.erasure import ERASE, erase_rows
 
 _LOG = DeletionLog.__table__  # type: ignore[attr-defined]
 CHUNK = 20  # entries (sweep batches) per transaction
@@ -173,6 +175,17 @@ async def _replay_group(
     report.already_gone += len(wanted) - len(keys)
 
 
+async def _replay_erasure(
+    session: AsyncSession, entry: dict[str, Any], report: ReplayReport
+) -> None:
+    """A person's data erased in a school by an approved deletion: erased again."""
+    school = uuid.UUID(entry["school_id"])
+    for account in entry["keys"]["account_id"]:
+        counts = await erase_rows(session, school, uuid.UUID(account))
+        for table, n in counts.items():
+            report.removed[table] = report.removed.get(table, 0) + n
+
+
 def _typed(rule: Rule, column: str, value: str) -> Any:
     return uuid.UUID(value) if rule.table.c[column].type.python_type is uuid.UUID else value
 
@@ -233,7 +246,10 @@ async def _replay_school(
 async def _replay_chunk(db: Database, chunk: list[dict[str, Any]], report: ReplayReport) -> None:
     async with db.session() as session:
         for entry in chunk:  # in the log's order: a batch's children before their parents
-            await _replay_group(session, db, [entry], report)
+            if entry["action"] == ERASE:
+                await _replay_erasure(session, entry, report)
+            else:
+                await _replay_group(session, db, [entry], report)
         await enter_sweep(session, None)
         await _record(session, chunk)
     report.entries += len(chunk)

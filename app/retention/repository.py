@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.privacy.repository import active_holds as active_holds  # the holds are privacy's
 from app.retention.models import DeletionLog, LegalHold, RetentionRun
 from app.tenancy.models import Membership
 
 _RUN = RetentionRun.__table__  # type: ignore[attr-defined]
 _LOG = DeletionLog.__table__  # type: ignore[attr-defined]
-
-
-async def active_holds(
-    session: AsyncSession, tenant_id: uuid.UUID, now: datetime
-) -> list[LegalHold]:
-    """Holds in force: not lifted, and without an end or ending later."""
-    rows = await session.execute(
-        select(LegalHold)
-        .where(
-            col(LegalHold.tenant_id) == tenant_id,
-            col(LegalHold.lifted_at).is_(None),
-            or_(col(LegalHold.until).is_(None), col(LegalHold.until) > now),
-        )
-        .order_by(col(LegalHold.placed_at), col(LegalHold.id))
-    )
-    return list(rows.scalars())
 
 
 async def hold(session: AsyncSession, tenant_id: uuid.UUID, hold_id: uuid.UUID) -> LegalHold | None:

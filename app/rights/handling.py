@@ -121,7 +121,7 @@ ERASING = frozenset({RequestType.DELETION, RequestType.CANCELLATION})
 
 async def carry_out_deletion(session: AsyncSession, part: SchoolRightsRequest) -> dict[str, int]:
     """The school approved deleting: Rostra deletes the person's data there now (TPS-8)."""
-    counts = await erase_in_school(session, part.tenant_id, part.account_id)
+    counts = await erase_in_school(session, part.tenant_id, part.account_id, part.id)
     note = f"carried out: {sum(counts.values())} records of the person deleted in the school"
     _append(part, step(part.status, None, "platform", note))
     return counts

@@ -18,6 +18,7 @@ from app.classroom.files.media import UNKNOWN, sniffed_type
 from app.classroom.files.storage import Readable, get_store, receive
 from app.core import clock
 from app.core.config import Settings
+from app.core.db import after_commit
 from app.core.errors import Invalid, NotFound
 from app.core.ids import new_id
 from app.rights.profile.schemas import AvatarOut, ProfileIn, ProfileOut, RegisteredOut
@@ -83,15 +84,16 @@ async def set_avatar(
     account.avatar_updated_at = clock.now()
     session.add(account)
     await session.flush()
-    if previous:
-        await store.delete(previous)
+    if previous:  # once the account no longer names it
+        after_commit(session, lambda: store.delete(previous))
     return account
 
 
 async def remove_avatar(session: AsyncSession, settings: Settings, account: Account) -> None:
     """Deletes the avatar's object and its record; none there is no error (a retry)."""
-    if account.avatar_key:
-        await get_store(settings).delete(account.avatar_key)
+    if account.avatar_key:  # the object goes once the account no longer names it
+        key, store = account.avatar_key, get_store(settings)
+        after_commit(session, lambda: store.delete(key))
     account.avatar_key = account.avatar_type = account.avatar_sha256 = None
     account.avatar_size = account.avatar_updated_at = None
     session.add(account)
