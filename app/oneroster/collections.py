@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Subquery, case, func, literal, select
@@ -77,12 +78,8 @@ def _role_flag(roles: tuple[str, ...]) -> ColumnElement[Any]:
 
 
 def _users(tenant_id: uuid.UUID) -> RosterQuery:
-    return users_of(tenant_id)
-
-
-def users_of(tenant_id: uuid.UUID, *among: ColumnElement[bool]) -> RosterQuery:
-    """The school's users, one row per person over their memberships; `among` narrows the
-    memberships read (a page of people) before they are grouped."""
+    """The school's users, one row per person over their memberships (`user_rows` groups a
+    page of memberships the same way)."""
     live = func.max(case((col(Membership.status).in_(LIVE_MEMBERSHIP), 1), else_=0))
     name = func.max(func.coalesce(Membership.display_name, Account.display_name, ""))
     return (
@@ -97,9 +94,42 @@ def users_of(tenant_id: uuid.UUID, *among: ColumnElement[bool]) -> RosterQuery:
             _role_flag(TEACHING).label("_teacher"),
         )
         .join(Account, col(Account.id) == col(Membership.account_id))
-        .where(col(Membership.tenant_id) == tenant_id, *among)
+        .where(col(Membership.tenant_id) == tenant_id)
         .group_by(col(Membership.account_id))
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PersonMembership:
+    account_id: uuid.UUID
+    role: str
+    status: str
+    updated_at: datetime | None
+    name: str
+
+
+def user_rows(
+    memberships: list[PersonMembership],
+) -> tuple[list[dict[str, Any]], dict[uuid.UUID, list[str]]]:
+    """`_users`' rows of the people these memberships belong to (in their order), grouped
+    here instead of in SQL, and each person's live roles (as `roles_of_people`)."""
+    held: dict[uuid.UUID, list[PersonMembership]] = {}
+    for m in memberships:
+        held.setdefault(m.account_id, []).append(m)
+    rows, roles = [], {}
+    for account_id, ms in held.items():
+        live = [m for m in ms if m.status in LIVE_MEMBERSHIP]
+        changed = [m.updated_at for m in ms if m.updated_at is not None]
+        rows.append({
+            "sourcedId": account_id, "status": "active" if live else "tobedeleted",
+            "dateLastModified": max(changed, default=None),
+            "givenName": max(m.name for m in ms), "familyName": "", "enabledUser": bool(live),
+            "_student": int(any(m.role == Role.STUDENT for m in live)),
+            "_teacher": int(any(m.role in TEACHING for m in live)),
+        })  # fmt: skip
+        if live:
+            roles[account_id] = sorted(m.role for m in live)
+    return rows, roles
 
 
 def _enrollments(tenant_id: uuid.UUID) -> RosterQuery:

@@ -7,7 +7,8 @@ with the purpose the client was registered for.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,9 +143,11 @@ def selected_fields(collection: Collection, fields: str | None) -> list[str] | N
 async def _shaped(
     session: AsyncSession, caller: RosterCaller, collection: Collection,
     rows: Sequence[Any], base: str, fields: list[str] | None,
+    roles: Mapping[uuid.UUID, list[str]] | None = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
-    people = [r["sourcedId"] for r in rows] if collection.singular == "user" else []
-    roles = await repository.roles_of_people(session, caller.tenant_id, people)
+    if roles is None:  # the page did not bring its people's roles along
+        people = [r["sourcedId"] for r in rows] if collection.singular == "user" else []
+        roles = await repository.roles_of_people(session, caller.tenant_id, people)
     shape = Shaper(base, caller.tenant_id, roles).shape_of(collection.plural)
     objects = [shape(row) for row in rows]
     if fields is not None:
@@ -190,15 +193,17 @@ async def read_page(
     if parent is not None:
         where += await _parent_where(session, caller, collection, sub, *parent)
     page = page_query(collection, sub, params, where)
+    roles = None
+    rows: Sequence[Any]
     if (
         collection.query is COLLECTIONS["users"].query
         and not page.where
         and (page.sort in (None, "sourcedId"))
     ):  # the common read, every user in order: page the people by id first
-        rows, total = await repository.users_page(session, caller.tenant_id, page)
+        rows, total, roles = await repository.users_page(session, caller.tenant_id, page)
     else:
         rows, total = await repository.collection_page(session, caller.tenant_id, sub, page)
-    objects = await _shaped(session, caller, collection, rows, base, fields)
+    objects = await _shaped(session, caller, collection, rows, base, fields, roles)
     return {collection.key: objects}, total, page
 
 

@@ -11,8 +11,9 @@ from sqlalchemy import ColumnElement, RowMapping, Select, Subquery, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.accounts.models import Account
 from app.core.repository import in_school, page_by_key
-from app.oneroster.collections import LIVE_MEMBERSHIP, users_of
+from app.oneroster.collections import LIVE_MEMBERSHIP, PersonMembership, user_rows
 from app.oneroster.models import OneRosterClient
 from app.roster.models import Enrollment
 from app.tenancy.models import Membership
@@ -87,10 +88,11 @@ async def collection_page(
 
 async def users_page(
     session: AsyncSession, tenant_id: uuid.UUID, page: PageQuery
-) -> tuple[Sequence[RowMapping], int]:
-    """A page of the school's users in sourcedId order, unfiltered: the page's people are
-    picked from the memberships by id first (limit, offset), and only theirs are grouped,
-    instead of grouping every membership of the school for each page."""
+) -> tuple[list[dict[str, Any]], int, dict[uuid.UUID, list[str]]]:
+    """A page of the school's users in sourcedId order, unfiltered, with their roles: the
+    page's people are picked from the memberships by id first (limit, offset), and only
+    their memberships are read, in one statement with the total, instead of grouping every
+    membership of the school for each page."""
     person = col(Membership.account_id)
     order = person.desc() if page.descending else person.asc()
     ids = (
@@ -101,18 +103,27 @@ async def users_page(
         .limit(page.limit)
         .offset(page.offset)
     )
-    users = users_of(tenant_id, person.in_(ids)).subquery("users")
     everyone = select(func.count(func.distinct(person))).where(
         col(Membership.tenant_id) == tenant_id
     )
-    key = users.c.sourcedId
-    query = select(users, everyone.scalar_subquery().label("_total")).order_by(
-        key.desc() if page.descending else key.asc()
+    query = (
+        select(
+            person,
+            col(Membership.role),
+            col(Membership.status),
+            col(Membership.updated_at),
+            func.coalesce(Membership.display_name, Account.display_name, ""),
+            everyone.scalar_subquery(),
+        )
+        .join(Account, col(Account.id) == person)
+        .where(col(Membership.tenant_id) == tenant_id, person.in_(ids))
+        .order_by(order, col(Membership.role))
     )
-    rows = (await session.execute(query)).mappings().all()
-    if rows:
-        return rows, int(rows[0]["_total"])
-    return rows, int((await session.execute(everyone)).scalar() or 0)
+    found = (await session.execute(query)).all()
+    if not found:
+        return [], int((await session.execute(everyone)).scalar() or 0), {}
+    rows, roles = user_rows([PersonMembership(*row[:5]) for row in found])
+    return rows, int(found[0][5]), roles
 
 
 async def one_of_collection(
