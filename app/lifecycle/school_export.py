@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 import uuid
 import zipfile
 from pathlib import Path
@@ -22,7 +21,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.classroom.files.storage import ObjectStore, get_store
+from app.classroom.files.storage import ObjectStore, get_store, scratch_file
 from app.classroom.models import LessonFile
 from app.core import clock
 from app.core.context import ServiceContext
@@ -128,14 +127,8 @@ async def build_school_export(ctx: ServiceContext, offboarding_id: uuid.UUID) ->
         tenant = await session.get(Tenant, offboarding.school_id)
         if tenant is None:
             return False
-    store_dir = get_store(ctx.settings).temp_dir()
-    await anyio.Path(store_dir).mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=store_dir, prefix="offboarding-", suffix=".zip")
-    path = Path(name)
-    try:
+    async with scratch_file(ctx.settings, "offboarding-") as (fd, path):
         with open(fd, "wb") as raw:  # noqa: ASYNC230  (the zip writes through this file)
             await _fill(ctx, tenant, raw)
         await _publish(ctx, offboarding, path)
-    finally:
-        await anyio.Path(path).unlink(missing_ok=True)
     return True

@@ -207,8 +207,8 @@ async def file_request(
             }
         )
         rid = getattr(request.state, "request_id", None)
-        async with session.begin_nested():  # a refused request leaves nothing behind
-            await rights.file_request(session, ctx, calendar, subject, body, rid, language(request))
+        # A refusal leaves nothing behind (the service's savepoint).
+        await rights.file_request(session, ctx, calendar, subject, body, rid, language(request))
     except (DomainError, ValueError) as exc:
         field = exc.extra.get("field", "type") if isinstance(exc, DomainError) else "type"
         detail = exc.detail if isinstance(exc, DomainError) else str(exc).splitlines()[0]

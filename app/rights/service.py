@@ -173,6 +173,18 @@ async def file_request(
         return again
     if body.type in NEEDS_SMS:
         await _verify_sms(ctx, subject.actor, body.sms_code)
+    # After the code's own commit: a refusal from here on leaves nothing of the request (a
+    # portal form shows it on the page), and on SQLite the savepoint's transaction begins
+    # after that commit, not before it (app/core/db._sqlite_savepoint).
+    async with session.begin_nested():
+        return await _write_request(session, subject, body, schools, account_level, calendar,
+                                    request_id, language)  # fmt: skip
+
+
+async def _write_request(
+    session: AsyncSession, subject: Subject, body: RequestIn, schools: list[Tenant],
+    account_level: bool, calendar: WorkdayCalendar, request_id: str | None, language: str,
+) -> Filed:  # fmt: skip
     if body.type == RequestType.CANCELLATION:
         await cancellation.check(session, subject, today())
     since = today() - REPEAT_WINDOW

@@ -26,6 +26,14 @@ async def tenant_by_id(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant | 
     return await session.get(Tenant, tenant_id)
 
 
+async def ingest_limit_of(session: AsyncSession, tenant_id: uuid.UUID) -> int | None:
+    """The school's own events per minute (None: the platform's setting applies)."""
+    found = await session.execute(
+        select(col(Tenant.ingest_events_per_minute)).where(col(Tenant.id) == tenant_id)
+    )
+    return found.scalar_one_or_none()
+
+
 async def all_tenants(session: AsyncSession) -> Sequence[Tenant]:
     return (await session.execute(select(Tenant).order_by(col(Tenant.slug)))).scalars().all()
 

@@ -13,6 +13,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -252,3 +253,17 @@ def _unb64(text: str) -> bytes:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (ValueError, TypeError) as exc:
         raise ValueError("not base64") from exc
+
+
+@asynccontextmanager
+async def scratch_file(settings: Settings, prefix: str) -> AsyncIterator[tuple[int, Path]]:
+    """A new zip file in the object store's scratch folder (descriptor, path), removed when
+    the block ends: an export is built there, then put into the store."""
+    directory = get_store(settings).temp_dir()
+    await anyio.Path(directory).mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".zip")
+    path = Path(name)
+    try:
+        yield fd, path
+    finally:
+        await anyio.Path(path).unlink(missing_ok=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from app.accounts.models import Account
 from app.accounts.service import plain_phone
 from app.authz.audit import record
 from app.classroom.files.links import export_link
-from app.classroom.files.storage import get_store
+from app.classroom.files.storage import get_store, scratch_file
 from app.classroom.models import LessonFile
 from app.core import clock
 from app.core.context import ServiceContext
@@ -289,11 +288,7 @@ async def build_export(ctx: ServiceContext, export_id: uuid.UUID) -> bool:
     export = await _begin(ctx, export_id)
     if export is None:
         return False
-    store_dir = get_store(ctx.settings).temp_dir()
-    await anyio.Path(store_dir).mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=store_dir, prefix="export-", suffix=".zip")
-    path = Path(name)
-    try:
+    async with scratch_file(ctx.settings, "export-") as (fd, path):
         with open(fd, "wb") as raw:  # noqa: ASYNC230  (the zip writes through this file)
             out = ExportZip(raw)
             try:
@@ -302,5 +297,3 @@ async def build_export(ctx: ServiceContext, export_id: uuid.UUID) -> bool:
                 out.close()
         stored = await _store_zip(ctx, export, path)
         return await _finish(ctx, export, stored, schools, out.rows)
-    finally:
-        await anyio.Path(path).unlink(missing_ok=True)
