@@ -177,12 +177,13 @@ async def file_request(
     # portal form shows it on the page), and on SQLite the savepoint's transaction begins
     # after that commit, not before it (app/core/db._sqlite_savepoint).
     async with session.begin_nested():
-        return await _write_request(session, subject, body, schools, account_level, calendar,
-                                    request_id, language)  # fmt: skip
+        return await _write_request(session, ctx, subject, body, schools, account_level,
+                                    calendar, request_id, language)  # fmt: skip
 
 
 async def _write_request(
-    session: AsyncSession, subject: Subject, body: RequestIn, schools: list[Tenant],
+    session: AsyncSession, ctx: ServiceContext, subject: Subject, body: RequestIn,
+    schools: list[Tenant],
     account_level: bool, calendar: WorkdayCalendar, request_id: str | None, language: str,
 ) -> Filed:  # fmt: skip
     if body.type == RequestType.CANCELLATION:
