@@ -2,7 +2,9 @@
 
 `make bench ONLY=identity`. A scratch SQLite database (migrations, the demo schools, the demo
 people, lessons and events) and the app in-process over ASGI, with the default argon2id
-parameters of settings (~100 ms of both cores per hash).
+parameters and hash pool of settings (one lane: ~170 ms of one core per hash, on one
+thread fewer than the cores, at a lower priority; see
+docs/decisions/2026-12-06-password-hashing-cpu.md).
 
 - `events_list_p99_during_password_logins`: p99 of a teacher's events list (one lesson, a
   page of 100) while 20 password logins per second run, each a real `POST /v1/auth/password`

@@ -147,7 +147,7 @@ async def _in_thread(settings: Settings, fn: Callable[..., T], *args: Any) -> T:
 
 
 async def hash_password(settings: Settings, password: str) -> str:
-    """~100-200 ms of CPU per hash: in a hashing thread; 429 when too many wait already."""
+    """~170 ms of one core per hash: on a hashing thread; 429 when too many wait already."""
     return await _in_thread(settings, hasher(settings).hash, password)
 
 
