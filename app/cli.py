@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -85,15 +86,26 @@ def worker(
     import app.retention.tasks
     import app.rights.export.tasks
     import app.roster.imports.runs  # noqa: F401  (registers the jobs: export, import, ...)
+    from app.authz.wiring import SealerSettings, run_sealer
     from app.core.context import ServiceContext
     from app.jobs.settings import JobSettings
     from app.jobs.wiring import drain, run_worker
 
     async def work() -> None:
         ctx = ServiceContext.build(get_settings())
+        sealer = SealerSettings()
+        # The worker seals the audit chain too (the sealer lock lets one process at a time),
+        # so API processes can leave it to the worker: ROSTRA_AUDIT_SEALER=false there.
+        sealing = None
+        if sealer.sealer and not once:
+            sealing = asyncio.create_task(run_sealer(ctx, sealer.seal_every_seconds))
         try:
             await (drain(ctx) if once else run_worker(ctx, JobSettings()))
         finally:
+            if sealing is not None:
+                sealing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sealing
             await ctx.db.dispose()
 
     typer.echo("worker started" if not once else "running the due jobs")

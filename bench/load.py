@@ -274,7 +274,8 @@ def report(name: str, tally: Tally, seconds: float) -> None:
 
 
 class Deployment:
-    """Two API processes and a job worker, logs under var/bench/load/."""
+    """Two API processes and a job worker, logs under var/bench/load/; the worker seals the
+    audit chain and the API processes do not, as `deploy/` runs them."""
 
     def __init__(self) -> None:
         env = procs.environment(
@@ -284,7 +285,8 @@ class Deployment:
             var_dir=VAR,
             object_store_dir=VAR / "objects",
         )
-        self.api = [procs.server(n, env, VAR / f"{n}.log") for n in ("api-a", "api-b")]
+        api_env = {**env, "ROSTRA_AUDIT_SEALER": "false"}
+        self.api = [procs.server(n, api_env, VAR / f"{n}.log") for n in ("api-a", "api-b")]
         self.every = [*self.api, procs.worker("jobs", env, VAR / "jobs.log")]
 
     def rss(self) -> dict[str, float]:

@@ -232,3 +232,33 @@ async def test_two_api_processes_and_a_job_worker_do_once_what_must_happen_once(
         *(asyncio.to_thread(run, ["audit", "verify", slug], env) for slug in chains)
     )
     assert all(code == 0 for code, _ in verified), verified
+
+
+@pytest.mark.slow
+@postgres_only
+async def test_with_the_api_sealer_off_the_job_worker_seals_the_chain(
+    database, settings, owner, world, login
+):
+    """SEC-7: as `deploy/` runs them (ROSTRA_AUDIT_SEALER=false on the API), the audit
+    entries of the API's reads are sealed by `rostra worker`, into one verified chain."""
+    env = _env(settings)
+    api = server("api", {**env, "ROSTRA_AUDIT_SEALER": "false"}).start()
+    jobs = worker("jobs", env)
+    try:
+        api.wait_ready()
+        admin = await login(NORTH_ADMIN)
+        async with httpx.AsyncClient(base_url=api.url, timeout=30) as client:
+            for _ in range(5):
+                read = await client.get(f"{NORTH}/members?limit=50", headers=admin)
+                assert read.status_code == 200, read.text
+        async with owner.db.session() as session:
+            unsealed = "SELECT count(*) FROM auditentry WHERE seq IS NULL"
+            assert (await session.execute(text(unsealed))).scalar_one() >= 5  # nobody seals
+        jobs.start()
+        await _wait_until_sealed(owner)
+    finally:
+        stop_all([api, jobs])
+    entries, distinct, low, high = (await _chains(owner))["demo-north"]
+    assert entries == distinct and (low, high) == (1, entries)
+    code, out = await asyncio.to_thread(run, ["audit", "verify", "demo-north"], env)
+    assert code == 0, out

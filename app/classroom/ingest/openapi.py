@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from app.classroom.ingest.events import MAX_CLIENT_ID_LENGTH, MAX_PHONE_LENGTH
 from app.classroom.kinds import KINDS, MAX_ID_LENGTH, KindSpec
+from app.core.openapi import file_upload_body
 
 REF = "#/components/schemas/{model}"
 
@@ -74,29 +75,11 @@ BATCH_BODY: dict[str, Any] = {
     }
 }
 
-UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "recording: MP4, WebM, QuickTime or audio; "
-                            "snapshot: JPEG, PNG or WebP (judged by the bytes)",
-                        },
-                        "duration_seconds": {"type": "number", "minimum": 0},
-                        "notice_shown": {"type": "boolean"},
-                    },
-                    "required": ["file"],
-                }
-            }
-        },
-    }
-}
+UPLOAD_BODY: dict[str, Any] = file_upload_body(
+    "recording: MP4, WebM, QuickTime or audio; snapshot: JPEG, PNG or WebP (judged by the bytes)",
+    duration_seconds={"type": "number", "minimum": 0},
+    notice_shown={"type": "boolean"},
+)
 
 
 def add_components(openapi: dict[str, Any]) -> dict[str, Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
@@ -12,30 +10,12 @@ from app.accounts.deps import CurrentAccount
 from app.classroom.files.media import SANDBOX
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import Invalid
+from app.core.openapi import file_upload_body
 from app.rights.profile import service
 from app.rights.profile.schemas import ProfileIn, ProfileOut
 
 router = APIRouter(tags=["me"])
-AVATAR_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "JPEG, PNG or WebP (judged by the bytes), 512 KiB",
-                        }
-                    },
-                    "required": ["file"],
-                }
-            }
-        },
-    }
-}
+AVATAR_BODY = file_upload_body("JPEG, PNG or WebP (judged by the bytes), 512 KiB")
 
 
 @router.get("/v1/me/profile", response_model=ProfileOut)
