@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from app.accounts.models import Account, OtpCode, RefreshToken, SmsMessage, SmsSend
 from app.core.db import (
+    PHONE_LOOKUP_CHUNK,
     set_account,
     set_phone_lookup,
     set_phone_lookups,
@@ -32,7 +33,7 @@ async def accounts_by_phone_hashes(
     session: AsyncSession, phone_hashes: list[str]
 ) -> dict[str, Account]:
     found: dict[str, Account] = {}
-    for chunk in value_chunks(session, phone_hashes):
+    for chunk in value_chunks(session, phone_hashes, PHONE_LOOKUP_CHUNK):
         await set_phone_lookups(session, chunk)
         query = where_in(session, select(Account), col(Account.phone_hash), chunk, String())
         found.update({a.phone_hash: a for a in (await session.execute(query)).scalars()})
@@ -44,7 +45,7 @@ async def account_ids_by_phone_hashes(
 ) -> dict[str, uuid.UUID]:
     """Keyed phone hash -> account id, for the numbers that have an account."""
     found: dict[str, uuid.UUID] = {}
-    for chunk in value_chunks(session, list(set(phone_hashes))):
+    for chunk in value_chunks(session, list(set(phone_hashes)), PHONE_LOOKUP_CHUNK):
         await set_phone_lookups(session, chunk)
         query = select(col(Account.phone_hash), col(Account.id))
         query = where_in(session, query, col(Account.phone_hash), chunk, String())

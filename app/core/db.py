@@ -295,9 +295,19 @@ def is_postgres(session: AsyncSession) -> bool:
 SQLITE_CHUNK = 5000  # stays under SQLite's bound-parameter limit
 
 
-def value_chunks(session: AsyncSession, values: list[Any]) -> list[list[Any]]:
-    """Slices of `values` small enough for one `where_in` statement on this database."""
-    size = 100_000 if is_postgres(session) else SQLITE_CHUNK
+PHONE_LOOKUP_CHUNK = 1000  # numbers named at once to row-level security (see below)
+
+
+def value_chunks(
+    session: AsyncSession, values: list[Any], postgres: int = 100_000
+) -> list[list[Any]]:
+    """Slices of `values` small enough for one `where_in` statement on this database.
+
+    Lookups of accounts by number pass `postgres=PHONE_LOOKUP_CHUNK`: the account policy
+    checks each row against the whole named batch (`app.phone_hashes`), so a statement's
+    cost grows with rows × batch; 50,000 numbers in one batch ran past the statement timeout.
+    """
+    size = postgres if is_postgres(session) else SQLITE_CHUNK
     return [values[start : start + size] for start in range(0, len(values), size)]
 
 
