@@ -12,6 +12,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -49,6 +50,19 @@ def environment(
         "ROSTRA_LOG_JSON": "false",
     }
     return env | {f"ROSTRA_{k.upper()}": v for k, v in extra.items()}
+
+
+def environment_of(settings: Any, **extra: str) -> dict[str, str]:
+    """`environment` for the processes of one deployment sharing `settings`' database,
+    keys and folders (the tests that start real servers)."""
+    return environment(
+        database_url=settings.database_url,
+        owner_url=settings.owner_database_url,
+        secret_key=settings.secret_key,
+        var_dir=settings.var_dir,
+        object_store_dir=settings.object_store_dir,
+        **extra,
+    )
 
 
 @dataclass

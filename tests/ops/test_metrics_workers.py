@@ -15,19 +15,15 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.procs import Proc, environment, server, stop_all
+from bench.procs import Proc, environment_of, server, stop_all
 from tests.conftest import postgres_only
 
 HEALTHZ = ("GET", "/healthz", "200")
 
 
 def _env(settings: Any) -> dict[str, str]:
-    return environment(
-        database_url=settings.database_url,
-        owner_url=settings.owner_database_url,
-        secret_key=settings.secret_key,
-        var_dir=settings.var_dir,
-        object_store_dir=settings.object_store_dir,
+    return environment_of(
+        settings,
         audit_sealer="false",
     )
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from app.classroom.models import ClassroomEvent, LessonRollup
 from app.core.context import ServiceContext
 from app.core.db import set_tenant
-from bench.procs import Proc, environment, run, server, stop_all, worker
+from bench.procs import Proc, environment_of, run, server, stop_all, worker
 from tests.classroom.conftest import (
     CLASSMATE,
     NORTH_ADMIN,
@@ -35,12 +35,8 @@ GOOD = "correct horse battery staple"
 
 
 def _env(settings: Any) -> dict[str, str]:
-    return environment(
-        database_url=settings.database_url,
-        owner_url=settings.owner_database_url,
-        secret_key=settings.secret_key,
-        var_dir=settings.var_dir,
-        object_store_dir=settings.object_store_dir,
+    return environment_of(
+        settings,
         audit_seal_every_seconds="0.2",
         jobs_poll_seconds="0.2",
         jobs_heartbeat_seconds="0.5",
